@@ -1,1 +1,11 @@
-//! flotilla-core
+//! The pure core of flotilla: the version scheme, the fleet manifest and the release plan.
+//!
+//! Nothing in this crate touches the disk, the network or a subprocess: everything that decides
+//! *what* flotilla will do lives here and is tested without side effects. The engine decides
+//! *how*.
+
+pub mod template;
+pub mod version;
+
+pub use template::{Template, TemplateError};
+pub use version::{Channel, HotfixSemver, Stage, Version, VersionError};
