@@ -4,6 +4,7 @@
 //! *what* flotilla will do lives here and is tested without side effects. The engine decides
 //! *how*.
 
+pub mod fleet;
 pub mod template;
 pub mod version;
 

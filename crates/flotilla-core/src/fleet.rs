@@ -1,0 +1,269 @@
+//! The resolved fleet: what the manifest means once defaults are applied, categories merged into
+//! repositories and every reference checked. The plan and the engine read only this; the YAML
+//! shape lives in [`crate::manifest`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::template::Template;
+use crate::version::HotfixSemver;
+
+/// A validated fleet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fleet {
+    pub settings: Settings,
+    pub registries: BTreeMap<String, Registry>,
+    /// Categories after merging the built-ins with the manifest, by name.
+    pub categories: BTreeMap<String, Category>,
+    /// Repositories in manifest order.
+    pub repos: Vec<Repo>,
+    pub environments: Vec<Environment>,
+    pub notifications: Vec<Notification>,
+}
+
+impl Fleet {
+    pub fn repo(&self, name: &str) -> Option<&Repo> {
+        self.repos.iter().find(|r| r.name == name)
+    }
+}
+
+/// Fleet-wide settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// IANA time zone for master-push build stamps (the original used Asia/Seoul).
+    pub timezone: String,
+    /// Commit identity for flotilla's own commits.
+    pub git_user_name: String,
+    pub git_user_email: String,
+    /// Seconds a wave waits for the artifacts of the previous wave to become visible.
+    pub gate_timeout_secs: u64,
+}
+
+/// What a registry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistryKind {
+    Image,
+    Pypi,
+    Npm,
+    Chart,
+}
+
+/// A place artifacts are published to. `url` is `http://` or `https://` for a server, or a
+/// directory path (relative to the manifest) for the embedded local formats.
+#[derive(Debug, Clone, Serialize)]
+pub struct Registry {
+    pub name: String,
+    pub kind: RegistryKind,
+    pub url: String,
+    /// Plain HTTP is refused unless the registry is marked insecure.
+    pub insecure: bool,
+    /// Names of environment variables holding credentials; never the secrets themselves.
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    pub token_env: Option<String>,
+}
+
+/// A trigger of the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Event {
+    /// A push to the default branch.
+    Push,
+    /// A release branch created.
+    ReleaseBranch,
+    /// A version tag.
+    Tag,
+    /// Carry a released version back to the default branch.
+    Reflect,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Push => "push",
+            Self::ReleaseBranch => "release-branch",
+            Self::Tag => "tag",
+            Self::Reflect => "reflect",
+        }
+    }
+}
+
+/// A category after merging built-in defaults with the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Category {
+    pub name: String,
+    pub events: Vec<Event>,
+    /// Which artifacts its repositories publish by default.
+    pub publishes: Publishes,
+    pub branch_template: Template,
+    pub tag_template: Template,
+    /// Paths removed on release branches (`.github` by default: CI does not stay there).
+    pub strip_paths: Vec<String>,
+    /// Whether `x.y.zdevN` versions may be released (backend core only by default).
+    pub dev_versions: bool,
+    /// Position in the fan-out: lower runs earlier.
+    pub wave_order: u32,
+    pub max_parallel: usize,
+}
+
+/// Which artifact kinds a category publishes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Publishes {
+    pub image: bool,
+    pub python: bool,
+    pub npm: bool,
+    pub chart: bool,
+}
+
+/// A repository with its category merged in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Repo {
+    pub name: String,
+    /// A path, `file://`, `git://`, ssh or https URL.
+    pub remote: String,
+    pub category: String,
+    pub default_branch: String,
+    /// Path of the version file inside the repository (`VERSION` by default).
+    pub version_file: String,
+    /// The version file's content for a version (`v{canonical}` by default, like the tag).
+    pub version_file_template: Template,
+    pub tag_template: Template,
+    pub branch_template: Template,
+    pub events: Vec<Event>,
+    pub strip_paths: Vec<String>,
+    pub dev_versions: bool,
+    pub wave_order: u32,
+    pub max_parallel: usize,
+    pub depends_on: Vec<String>,
+    pub hotfix_semver: Option<HotfixSemver>,
+    pub image: Option<ImageArtifact>,
+    pub python: Option<PythonArtifact>,
+    pub npm: Option<NpmArtifact>,
+    pub chart: Option<ChartArtifact>,
+    /// The repository's own commands, in order.
+    pub commands: Vec<Command>,
+}
+
+impl Repo {
+    pub fn handles(&self, event: Event) -> bool {
+        self.events.contains(&event)
+    }
+}
+
+/// A container image built from the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageArtifact {
+    /// Registry name for releases.
+    pub registry: String,
+    /// Repository path in the registry for releases, e.g. `spaceone/identity`.
+    pub name: String,
+    /// Repository path for master-push builds, e.g. `spaceone-dev/identity`.
+    pub dev_name: String,
+    /// Further registries that receive the same release tags (the original pushed to two).
+    pub mirrors: Vec<String>,
+    /// Directory (relative to the repository root) whose files form the image layer.
+    pub context: String,
+    /// An external builder's argv (`{context}`, `{image}`, `{tag}` placeholders), for
+    /// Dockerfiles; `None` uses the daemonless builder.
+    pub builder: Option<Vec<String>>,
+}
+
+/// A Python distribution built from the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct PythonArtifact {
+    pub registry: String,
+    /// The distribution name on the index, e.g. `spaceone-identity`.
+    pub name: String,
+    /// Directory holding the import package(s).
+    pub source: String,
+}
+
+/// An npm package built from the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct NpmArtifact {
+    pub registry: String,
+    pub name: String,
+    /// Directory holding `package.json`.
+    pub directory: String,
+}
+
+/// A Helm chart in the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartArtifact {
+    pub registry: String,
+    /// Chart directory (`deploy/helm` by default).
+    pub path: String,
+}
+
+/// A user command run by a pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Command {
+    pub name: String,
+    /// The program and its arguments, spawned without a shell.
+    pub argv: Vec<String>,
+    /// Events it runs on.
+    pub on: Vec<Event>,
+    pub timeout_secs: u64,
+}
+
+/// A deployment environment (used by continuous deployment).
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub name: String,
+    pub channels: Vec<crate::version::Channel>,
+    /// Whether master-push builds (`x.y.z.YYYYMMDD.HHMMSS`) deploy here.
+    pub dev_builds: bool,
+    pub approval: bool,
+    pub deploy: Deploy,
+}
+
+/// How an environment is deployed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Deploy {
+    /// Write the image version into a values file of a deploy repository.
+    Gitops {
+        remote: String,
+        branch: String,
+        /// Values file path; `{service}` is the repository name.
+        file: String,
+        /// Dotted key path of the version value, e.g. `{service}.image.version`.
+        key: String,
+    },
+    /// Run `helm upgrade --install`.
+    Helm {
+        release: String,
+        chart: String,
+        namespace: String,
+        kube_context: Option<String>,
+    },
+}
+
+/// Where notifications go.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub name: String,
+    pub kind: NotificationKind,
+    /// Environment variable holding the webhook URL (it is a secret).
+    pub url_env: String,
+    pub on: Vec<NotifyOn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationKind {
+    Slack,
+    Webhook,
+}
+
+/// Which outcomes notify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyOn {
+    Success,
+    Failure,
+    Train,
+    Deploy,
+}
