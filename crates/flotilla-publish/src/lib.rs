@@ -1,1 +1,25 @@
-//! flotilla-publish
+//! Artifact builders and the publish targets flotilla ships with.
+//!
+//! Three kinds of artifact are built here, reproducibly and without any external tool: OCI
+//! images ([`oci`]), Python wheels and sdists ([`python`]) and npm tarballs ([`npm`]). Each kind
+//! has a target trait ([`oci::ImageTarget`], [`python::PythonTarget`], [`npm::NpmTarget`]) whose
+//! local implementation writes a standard on-disk format that the ecosystem's own tools read; a
+//! registry implementation fits the same trait. Everything is synchronous: the engine calls it
+//! from a blocking task.
+
+mod atomic_file;
+mod digest;
+mod dir_lock;
+mod error;
+mod hashing_writer;
+pub mod npm;
+pub mod oci;
+mod published;
+pub mod python;
+mod reproducible_tar;
+mod source_tree;
+mod timestamp;
+
+pub use digest::Digest;
+pub use error::{PublishError, Result};
+pub use published::{ArtifactKind, Outcome, Published};

@@ -1,1 +1,31 @@
-//! flotilla-store
+//! Durable state of flotilla: trains, runs, steps, artifacts, events and repository leases.
+//!
+//! The engine works against the [`Store`] trait; [`SqliteStore`] keeps the state in
+//! `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
+//! unique index, all of which PostgreSQL accepts too; the SQLite-only parts are
+//! `BEGIN IMMEDIATE`, the pragmas set at connection and the row decoding.
+
+mod artifact;
+mod error;
+mod event;
+mod id;
+mod lease;
+mod row_reader;
+mod run;
+mod schema;
+mod sqlite_store;
+mod step;
+mod store;
+mod text_enum;
+mod train;
+
+pub use artifact::{Artifact, ArtifactKind, ArtifactRecord, NewArtifact};
+pub use error::StoreError;
+pub use event::{Event, EventReceipt, EventStatus, NewEvent};
+pub use id::Id;
+pub use lease::Lease;
+pub use run::{NewRun, Run, RunStatus, RunWithLastStep};
+pub use sqlite_store::SqliteStore;
+pub use step::{NewStep, Step, StepOutcome, StepStatus};
+pub use store::Store;
+pub use train::{NewTrain, Train, TrainKind, TrainStatus};

@@ -1,0 +1,26 @@
+//! What the world looks like, gathered by the engine before planning and passed in as data.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::version::Version;
+
+/// Facts about the fleet's repositories and the moment of planning.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Facts {
+    pub repos: BTreeMap<String, RepoFacts>,
+    /// Build stamp for master pushes, `YYYYMMDD.HHMMSS` in the fleet's time zone.
+    pub timestamp: String,
+}
+
+/// What one repository's remote holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RepoFacts {
+    /// The version in the version file on the default branch, if it holds one.
+    pub master_version: Option<Version>,
+    /// Branch names on the remote.
+    pub branches: BTreeSet<String>,
+    /// Tag names on the remote.
+    pub tags: BTreeSet<String>,
+}

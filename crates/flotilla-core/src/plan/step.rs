@@ -1,0 +1,132 @@
+//! One concrete action of a run, with every value computed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::version::{Channel, Version};
+
+/// A step of a repository's run. The engine executes them in order; each is idempotent against
+/// the world (it checks before it acts), so `resume` can repeat an interrupted step safely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Step {
+    /// Create `branch` from `from` on the remote; an identical existing branch is fine.
+    CreateBranch { branch: String, from: String },
+    /// Remove paths that do not stay on release branches, in a commit on the branch.
+    StripPaths {
+        branch: String,
+        paths: Vec<String>,
+        message: String,
+    },
+    /// Write the version file on the release branch and commit it.
+    SetVersion {
+        branch: String,
+        file: String,
+        content: String,
+        message: String,
+    },
+    /// Create the annotated tag and push branch and tag atomically.
+    TagAndPush {
+        branch: String,
+        tag: String,
+        message: String,
+    },
+    /// Write the version to the default branch when it is newer than the version there.
+    Reflect {
+        branch: String,
+        file: String,
+        content: String,
+        version: Version,
+        /// The version on the default branch when planned (the engine checks again).
+        master_version: Option<Version>,
+        message: String,
+    },
+    /// Run a repository command with the version in its environment.
+    Run {
+        name: String,
+        argv: Vec<String>,
+        timeout_secs: u64,
+    },
+    /// Build an image and push it under `tags` to a registry.
+    PublishImage {
+        registry: String,
+        name: String,
+        tags: Vec<String>,
+        context: String,
+        builder: Option<Vec<String>>,
+    },
+    /// Build an sdist and a wheel and upload them.
+    PublishPython {
+        registry: String,
+        name: String,
+        version: String,
+        source: String,
+    },
+    /// Pack and publish an npm package under a dist-tag.
+    PublishNpm {
+        registry: String,
+        name: String,
+        version: String,
+        dist_tag: String,
+        directory: String,
+    },
+    /// Package the chart with the release's SemVer and publish it.
+    PublishChart {
+        registry: String,
+        path: String,
+        version: String,
+        app_version: String,
+    },
+    /// Notify with the run's outcome.
+    Notify { channel: Option<Channel> },
+}
+
+impl Step {
+    /// The kebab-case name of the step, as shown in tables and stored with runs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CreateBranch { .. } => "create-branch",
+            Self::StripPaths { .. } => "strip-paths",
+            Self::SetVersion { .. } => "set-version",
+            Self::TagAndPush { .. } => "tag-and-push",
+            Self::Reflect { .. } => "reflect",
+            Self::Run { .. } => "run",
+            Self::PublishImage { .. } => "publish-image",
+            Self::PublishPython { .. } => "publish-python",
+            Self::PublishNpm { .. } => "publish-npm",
+            Self::PublishChart { .. } => "publish-chart",
+            Self::Notify { .. } => "notify",
+        }
+    }
+
+    /// A one-line description with the concrete values.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::CreateBranch { branch, from } => format!("branch {branch} from {from}"),
+            Self::StripPaths { paths, .. } => format!("remove {}", paths.join(", ")),
+            Self::SetVersion { file, content, .. } => format!("{file} = {content}"),
+            Self::TagAndPush { branch, tag, .. } => format!("tag {tag}, push {branch} + {tag}"),
+            Self::Reflect {
+                branch,
+                version,
+                master_version,
+                ..
+            } => match master_version {
+                Some(current) if current >= version => {
+                    format!("{branch} keeps {current} (not older than {version})")
+                }
+                _ => format!("{branch} takes {version}"),
+            },
+            Self::Run { name, argv, .. } => format!("{name}: {}", argv.join(" ")),
+            Self::PublishImage { name, tags, .. } => format!("{name}:{}", tags.join(", :")),
+            Self::PublishPython { name, version, .. } => format!("{name}=={version}"),
+            Self::PublishNpm {
+                name,
+                version,
+                dist_tag,
+                ..
+            } => format!("{name}@{version} ({dist_tag})"),
+            Self::PublishChart { path, version, .. } => format!("{path} as {version}"),
+            Self::Notify { .. } => "notify".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,184 @@
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::git_command::GitCommand;
+use crate::{GitError, Identity, RefName, RemoteRefs, Repo};
+
+/// How to run git: which program, as whom, with which extra environment.
+///
+/// Cheap to clone; clones share the result of the one-time identity probe.
+#[derive(Debug, Clone)]
+pub struct Git {
+    program: PathBuf,
+    identity: Option<Identity>,
+    fallback_identity: Identity,
+    env: Vec<(OsString, OsString)>,
+    configured: Arc<OnceLock<ConfiguredIdentity>>,
+}
+
+/// Which parts of `user.name`/`user.email` the user's git configuration provides.
+#[derive(Debug, Clone, Copy)]
+struct ConfiguredIdentity {
+    name: bool,
+    email: bool,
+}
+
+/// How a command that records an identity gets it.
+pub(crate) enum IdentitySetup {
+    Explicit(Identity),
+    Fallback {
+        name: Option<String>,
+        email: Option<String>,
+    },
+    UserConfig,
+}
+
+impl Git {
+    /// `git` from `PATH`, the user's identity, and [`Identity::default`] when the user has none.
+    pub fn new() -> Self {
+        Self {
+            program: PathBuf::from("git"),
+            identity: None,
+            fallback_identity: Identity::default(),
+            env: Vec::new(),
+            configured: Arc::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_program(mut self, program: impl Into<PathBuf>) -> Self {
+        self.program = program.into();
+        self.configured = Arc::default();
+        self
+    }
+
+    /// Records every commit and tag as `identity`, whatever the user's configuration says.
+    #[must_use]
+    pub fn with_identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// The identity used when neither [`Git::with_identity`] nor the user's global or system
+    /// configuration sets `user.name`/`user.email`.
+    #[must_use]
+    pub fn with_fallback_identity(mut self, identity: Identity) -> Self {
+        self.fallback_identity = identity;
+        self
+    }
+
+    /// Sets an environment variable for every git process (for example `HOME`, or
+    /// `GIT_SSH_COMMAND`).
+    #[must_use]
+    pub fn with_env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self.configured = Arc::default();
+        self
+    }
+
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    pub(crate) fn extra_env(&self) -> &[(OsString, OsString)] {
+        &self.env
+    }
+
+    /// `git init --bare`, with `initial_branch` as the unborn HEAD when given.
+    pub fn init_bare(
+        &self,
+        path: impl AsRef<Path>,
+        initial_branch: Option<&RefName>,
+    ) -> Result<Repo, GitError> {
+        let path = path.as_ref();
+        let mut command = GitCommand::new(self).args(["init", "--bare", "--quiet"]);
+        if let Some(branch) = initial_branch {
+            command = command.arg(format!("--initial-branch={branch}"));
+        }
+        command.arg("--").arg(path).run()?;
+        Repo::open(self.clone(), path)
+    }
+
+    /// `git clone` of `url` into `dest`, checking out `branch` (or the remote's HEAD).
+    pub fn clone_repo(
+        &self,
+        url: &str,
+        dest: impl AsRef<Path>,
+        branch: Option<&RefName>,
+    ) -> Result<Repo, GitError> {
+        let dest = dest.as_ref();
+        let mut command = GitCommand::new(self).args(["clone", "--quiet"]);
+        if let Some(branch) = branch {
+            command = command.arg("--branch").arg(branch.as_str());
+        }
+        command.arg("--").arg(url).arg(dest).run()?;
+        Repo::open(self.clone(), dest)
+    }
+
+    /// Branches and tags of a remote URL, without a local repository.
+    pub fn ls_remote(&self, url: &str) -> Result<RemoteRefs, GitError> {
+        RemoteRefs::list(GitCommand::new(self), url)
+    }
+
+    pub(crate) fn identity_setup(&self) -> Result<IdentitySetup, GitError> {
+        if let Some(identity) = &self.identity {
+            return Ok(IdentitySetup::Explicit(identity.clone()));
+        }
+        let configured = match self.configured.get() {
+            Some(configured) => *configured,
+            None => {
+                // Two threads may probe at once; both find the same answer.
+                let probed = self.probe_configured_identity()?;
+                *self.configured.get_or_init(|| probed)
+            }
+        };
+        if configured.name && configured.email {
+            return Ok(IdentitySetup::UserConfig);
+        }
+        Ok(IdentitySetup::Fallback {
+            name: (!configured.name).then(|| self.fallback_identity.name.clone()),
+            email: (!configured.email).then(|| self.fallback_identity.email.clone()),
+        })
+    }
+
+    /// Asks git once whether the user configured a name and an email. Git's own guess from the
+    /// host name is not good enough: it either fails or records something like
+    /// `root@host.(none)`.
+    fn probe_configured_identity(&self) -> Result<ConfiguredIdentity, GitError> {
+        // Outside any repository, so that only global and system configuration count.
+        let outside = std::env::temp_dir();
+        let command = GitCommand::new(self).in_repo(&outside, false).args([
+            "config",
+            "--get-regexp",
+            r"^user\.(name|email)$",
+        ]);
+        let output = command.output()?;
+        match output.code {
+            Some(0 | 1) => {}
+            _ => return Err(command.failure(&output, None)),
+        }
+        let mut configured = ConfiguredIdentity {
+            name: false,
+            email: false,
+        };
+        for line in output.stdout_text().lines() {
+            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+            if value.trim().is_empty() {
+                continue;
+            }
+            match key {
+                "user.name" => configured.name = true,
+                "user.email" => configured.email = true,
+                _ => {}
+            }
+        }
+        Ok(configured)
+    }
+}
+
+impl Default for Git {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,136 @@
+use std::io;
+use std::path::PathBuf;
+
+use crate::Digest;
+
+/// Result type of every fallible operation of this crate.
+pub type Result<T, E = PublishError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while building or publishing an artifact.
+///
+/// Each message says what happened, where, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("could not {action} `{path}`: {cause}; check that the path exists and is accessible")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        cause: io::Error,
+    },
+
+    #[error("invalid {kind} `{value}`: expected {expected}")]
+    InvalidName {
+        kind: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+
+    #[error("invalid {scheme} version `{version}`: {cause}; pass the version rendered for this ecosystem")]
+    InvalidVersion {
+        scheme: &'static str,
+        version: String,
+        cause: String,
+    },
+
+    #[error("invalid {field} `{value}`: expected {expected}")]
+    InvalidMetadata {
+        field: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+
+    #[error("cannot package `{path}`: {problem}; {hint}")]
+    InvalidSource {
+        path: PathBuf,
+        problem: String,
+        hint: &'static str,
+    },
+
+    #[error(
+        "`{path}` is not a Python distribution file: expected a wheel \
+         (`name-version-py3-none-any.whl`) or an sdist (`name-version.tar.gz`)"
+    )]
+    NotADistribution { path: PathBuf },
+
+    #[error("no tag given to push image `{image}`: pass at least the version tag")]
+    NoTags { image: String },
+
+    #[error(
+        "tag `{tag}` of image `{image}` in `{location}` already points to {existing}, not \
+         {new}: release tags never move; publish a new version, or mark the tag mutable if it \
+         is a moving tag such as `latest`"
+    )]
+    TagConflict {
+        image: String,
+        tag: String,
+        location: PathBuf,
+        existing: Digest,
+        new: Digest,
+    },
+
+    #[error(
+        "`{filename}` is already published in `{location}` with different content \
+         (published {existing}, new {new}): a published file never changes; publish a new \
+         version instead"
+    )]
+    FileConflict {
+        filename: String,
+        location: PathBuf,
+        existing: Digest,
+        new: Digest,
+    },
+
+    #[error(
+        "npm package `{name}@{version}` is already published in `{location}` with different \
+         content (published {existing}, new {new}): a published version never changes; publish \
+         a new version instead"
+    )]
+    NpmVersionConflict {
+        name: String,
+        version: String,
+        location: PathBuf,
+        existing: String,
+        new: String,
+    },
+
+    #[error(
+        "pre-release `{name}@{version}` cannot take the dist-tag `latest`: pass a pre-release \
+         dist-tag such as `rc` or `dev`"
+    )]
+    PrereleaseAsLatest { name: String, version: String },
+
+    #[error(
+        "`{path}` changed after it was built (expected {expected}, found {actual}): build the \
+         artifact again and publish the new build"
+    )]
+    ChangedSinceBuild {
+        path: PathBuf,
+        expected: Digest,
+        actual: Digest,
+    },
+
+    #[error("`{path}` is damaged: {problem}; restore it from a backup or remove it to start over")]
+    CorruptTarget { path: PathBuf, problem: String },
+
+    #[error("could not write archive `{path}`: {cause}; check the free space and build again")]
+    Archive { path: PathBuf, cause: String },
+}
+
+impl PublishError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, cause: io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            cause,
+        }
+    }
+
+    /// A JSON document that this crate wrote (or a tool that shares the format wrote) and that
+    /// no longer parses.
+    pub(crate) fn corrupt_json(path: impl Into<PathBuf>, cause: &serde_json::Error) -> Self {
+        Self::CorruptTarget {
+            path: path.into(),
+            problem: format!("it is not the expected JSON document ({cause})"),
+        }
+    }
+}

@@ -1,0 +1,39 @@
+use serde::{Deserialize, Serialize};
+
+use crate::Digest;
+
+/// What a target reports for one published artifact; the engine stores it with the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    pub kind: ArtifactKind,
+    /// Image name, normalised Python project name or npm package name.
+    pub name: String,
+    /// The version: for an image, the first tag it was pushed with.
+    pub version: String,
+    /// SHA-256 of what was published: the image manifest, the distribution file, the tarball.
+    pub digest: Digest,
+    /// Where it now lives, in a form the ecosystem's tools take: `oci:<dir>:<tag>` for an image
+    /// layout, a file path for a local index, a URL for a registry.
+    pub location: String,
+    /// Tags that point at it after the publish: image tags, or the npm dist-tag.
+    pub tags: Vec<String>,
+    pub outcome: Outcome,
+}
+
+/// The ecosystem of a published artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    Image,
+    PythonDistribution,
+    NpmPackage,
+}
+
+/// Whether a publish changed the target: repeating a publish is success and reports
+/// [`Outcome::Unchanged`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Written,
+    Unchanged,
+}

@@ -1,0 +1,103 @@
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use crate::{Id, TrainKind, TrainStatus};
+
+/// What went wrong while reading or writing flotilla's state.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "cannot create the state directory {path}: {source}; check that its parent exists and is writable"
+    )]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "cannot open the state database {path}: {source}; check that the file is a SQLite database and is writable"
+    )]
+    Open { path: PathBuf, source: sqlx::Error },
+
+    #[error(
+        "cannot bring the state database {path} to schema version {version}: {source}; the database was left at the previous version"
+    )]
+    Migrate {
+        path: PathBuf,
+        version: i64,
+        source: sqlx::Error,
+    },
+
+    #[error(
+        "the state database {path} has schema version {found}, but this flotilla knows only up to {known}; use a newer flotilla"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error(
+        "a {kind} train for version {version} is already {status}: {active}; wait for it to finish, cancel it, or resume it"
+    )]
+    TrainConflict {
+        kind: TrainKind,
+        version: String,
+        active: Id,
+        status: TrainStatus,
+    },
+
+    #[error(
+        "repository {repo} is leased by {holder} until {expires_at}; another operation is working on it, retry when it finishes or the lease expires"
+    )]
+    LeaseBusy {
+        repo: String,
+        holder: String,
+        expires_at: Timestamp,
+    },
+
+    #[error("no {entity} {id} in the state database; check the id (`flotilla status` lists trains)")]
+    NotFound { entity: &'static str, id: String },
+
+    #[error(
+        "train id prefix {prefix} matches several trains ({}); give more characters",
+        candidates.iter().map(Id::as_str).collect::<Vec<_>>().join(", ")
+    )]
+    AmbiguousPrefix { prefix: String, candidates: Vec<Id> },
+
+    #[error(
+        "run {run_id} already has a step at index {idx}; a resumed run reuses its recorded steps"
+    )]
+    DuplicateStep { run_id: Id, idx: u32 },
+
+    #[error("{entity} {id} is {from} and cannot become {to}")]
+    InvalidTransition {
+        entity: &'static str,
+        id: Id,
+        from: &'static str,
+        to: &'static str,
+    },
+
+    #[error("{operation} failed in the state database: {source}")]
+    Query {
+        operation: &'static str,
+        source: sqlx::Error,
+    },
+
+    #[error(
+        "the state database holds an unreadable {column} in {table} ({reason}); it was changed outside flotilla or by an incompatible version"
+    )]
+    Corrupt {
+        table: &'static str,
+        column: String,
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// Wraps a database error with the operation that failed, for use with `map_err`.
+    pub(crate) fn query(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
+        move |source| Self::Query { operation, source }
+    }
+}

@@ -1,0 +1,57 @@
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::Id;
+use crate::text_enum::text_enum;
+
+text_enum! {
+    /// Whether an incoming event was handled.
+    pub enum EventStatus {
+        Received => "received",
+        Processed => "processed",
+        /// Nothing to do for it (no matching policy, an old tag...).
+        Ignored => "ignored",
+        Failed => "failed",
+    }
+}
+
+/// An incoming event (git push, registry notification, webhook delivery).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub id: Id,
+    /// Who sent it (`git`, `registry`, `github`...); delivery ids are unique per source.
+    pub source: String,
+    pub delivery_id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub received_at: Timestamp,
+    pub processed_at: Option<Timestamp>,
+    pub status: EventStatus,
+    pub error: Option<String>,
+}
+
+/// What [`Store::record_event`](crate::Store::record_event) records; it starts `received`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub source: String,
+    pub delivery_id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// Result of recording an event: senders retry deliveries, and a replay must not be acted on
+/// twice.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventReceipt {
+    New(Event),
+    /// Already received from this source with this delivery id; this is the first delivery.
+    Replay(Event),
+}
+
+impl EventReceipt {
+    pub fn event(&self) -> &Event {
+        match self {
+            Self::New(event) | Self::Replay(event) => event,
+        }
+    }
+}

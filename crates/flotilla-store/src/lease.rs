@@ -1,0 +1,12 @@
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Exclusive right of one holder (a process, a worker) to operate on a repository until
+/// `expires_at`; a holder that dies loses it when it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lease {
+    pub repo: String,
+    pub holder: String,
+    pub acquired_at: Timestamp,
+    pub expires_at: Timestamp,
+}

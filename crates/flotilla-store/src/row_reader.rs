@@ -1,0 +1,171 @@
+//! Turns SQLite rows into the store's records, reporting unreadable values as
+//! [`StoreError::Corrupt`] instead of panicking.
+
+use jiff::Timestamp;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Decode, Row, Sqlite, Type};
+
+use crate::{
+    Artifact, ArtifactKind, Event, EventStatus, Id, Lease, Run, RunStatus, Step, StepStatus,
+    StoreError, Train, TrainKind, TrainStatus,
+};
+
+/// Reads the columns of one record from a row; `prefix` selects aliased columns (`s_id`) when a
+/// join returns two records in one row.
+pub(crate) struct RowReader<'r> {
+    row: &'r SqliteRow,
+    table: &'static str,
+    prefix: &'static str,
+}
+
+impl<'r> RowReader<'r> {
+    pub(crate) fn new(row: &'r SqliteRow, table: &'static str) -> Self {
+        Self::prefixed(row, table, "")
+    }
+
+    pub(crate) fn prefixed(row: &'r SqliteRow, table: &'static str, prefix: &'static str) -> Self {
+        Self { row, table, prefix }
+    }
+
+    fn corrupt(&self, column: &str, reason: impl ToString) -> StoreError {
+        StoreError::Corrupt {
+            table: self.table,
+            column: column.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn get<T>(&self, column: &str) -> Result<T, StoreError>
+    where
+        T: Decode<'r, Sqlite> + Type<Sqlite>,
+    {
+        let name = format!("{}{column}", self.prefix);
+        self.row
+            .try_get(name.as_str())
+            .map_err(|source| self.corrupt(column, source))
+    }
+
+    fn id(&self, column: &str) -> Result<Id, StoreError> {
+        self.get(column).map(Id::from_stored)
+    }
+
+    fn optional_id(&self, column: &str) -> Result<Option<Id>, StoreError> {
+        Ok(self.get::<Option<String>>(column)?.map(Id::from_stored))
+    }
+
+    fn timestamp(&self, column: &str) -> Result<Timestamp, StoreError> {
+        let millis: i64 = self.get(column)?;
+        Timestamp::from_millisecond(millis).map_err(|error| self.corrupt(column, error))
+    }
+
+    fn optional_timestamp(&self, column: &str) -> Result<Option<Timestamp>, StoreError> {
+        self.get::<Option<i64>>(column)?
+            .map(|millis| {
+                Timestamp::from_millisecond(millis).map_err(|error| self.corrupt(column, error))
+            })
+            .transpose()
+    }
+
+    fn json(&self, column: &str) -> Result<serde_json::Value, StoreError> {
+        let text: String = self.get(column)?;
+        serde_json::from_str(&text).map_err(|error| self.corrupt(column, error))
+    }
+
+    fn optional_json(&self, column: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        self.get::<Option<String>>(column)?
+            .map(|text| serde_json::from_str(&text).map_err(|error| self.corrupt(column, error)))
+            .transpose()
+    }
+
+    fn parsed<T>(&self, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+        let text: String = self.get(column)?;
+        parse(&text).ok_or_else(|| self.corrupt(column, format!("unknown value {text:?}")))
+    }
+
+    /// Whether the record is absent (the nullable side of a LEFT JOIN).
+    pub(crate) fn is_null(&self) -> Result<bool, StoreError> {
+        Ok(self.get::<Option<String>>("id")?.is_none())
+    }
+
+    pub(crate) fn train(&self) -> Result<Train, StoreError> {
+        Ok(Train {
+            id: self.id("id")?,
+            kind: self.parsed("kind", TrainKind::parse)?,
+            version: self.get("version")?,
+            request: self.json("request")?,
+            status: self.parsed("status", TrainStatus::parse)?,
+            created_at: self.timestamp("created_ms")?,
+            updated_at: self.timestamp("updated_ms")?,
+        })
+    }
+
+    pub(crate) fn run(&self) -> Result<Run, StoreError> {
+        Ok(Run {
+            id: self.id("id")?,
+            train_id: self.optional_id("train_id")?,
+            repo: self.get("repo")?,
+            event: self.get("event")?,
+            version: self.get("version")?,
+            wave: self.get("wave")?,
+            status: self.parsed("status", RunStatus::parse)?,
+            blocked_by: self.get("blocked_by")?,
+            error: self.get("error")?,
+            created_at: self.timestamp("created_ms")?,
+            started_at: self.optional_timestamp("started_ms")?,
+            ended_at: self.optional_timestamp("ended_ms")?,
+        })
+    }
+
+    pub(crate) fn step(&self) -> Result<Step, StoreError> {
+        Ok(Step {
+            id: self.id("id")?,
+            run_id: self.id("run_id")?,
+            idx: self.get("idx")?,
+            kind: self.get("kind")?,
+            description: self.get("description")?,
+            status: self.parsed("status", StepStatus::parse)?,
+            attempt: self.get("attempt")?,
+            started_at: self.optional_timestamp("started_ms")?,
+            ended_at: self.optional_timestamp("ended_ms")?,
+            exit_code: self.get("exit_code")?,
+            log_path: self.get("log_path")?,
+            detail: self.optional_json("detail")?,
+        })
+    }
+
+    pub(crate) fn artifact(&self) -> Result<Artifact, StoreError> {
+        Ok(Artifact {
+            id: self.id("id")?,
+            run_id: self.id("run_id")?,
+            kind: self.parsed("kind", ArtifactKind::parse)?,
+            name: self.get("name")?,
+            version: self.get("version")?,
+            digest: self.get("digest")?,
+            target: self.get("target")?,
+            created_at: self.timestamp("created_ms")?,
+        })
+    }
+
+    pub(crate) fn event(&self) -> Result<Event, StoreError> {
+        Ok(Event {
+            id: self.id("id")?,
+            source: self.get("source")?,
+            delivery_id: self.get("delivery_id")?,
+            kind: self.get("kind")?,
+            payload: self.json("payload")?,
+            received_at: self.timestamp("received_ms")?,
+            processed_at: self.optional_timestamp("processed_ms")?,
+            status: self.parsed("status", EventStatus::parse)?,
+            error: self.get("error")?,
+        })
+    }
+
+    pub(crate) fn lease(&self) -> Result<Lease, StoreError> {
+        Ok(Lease {
+            repo: self.get("repo")?,
+            holder: self.get("holder")?,
+            acquired_at: self.timestamp("acquired_ms")?,
+            expires_at: self.timestamp("expires_ms")?,
+        })
+    }
+}

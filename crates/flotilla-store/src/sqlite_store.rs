@@ -1,0 +1,878 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::error::ErrorKind;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use crate::row_reader::RowReader;
+use crate::{
+    Artifact, ArtifactRecord, Event, EventReceipt, EventStatus, Id, Lease, NewArtifact, NewEvent,
+    NewRun, NewStep, NewTrain, Run, RunStatus, RunWithLastStep, Step, StepOutcome, StepStatus,
+    Store, StoreError, Train, TrainStatus, schema,
+};
+
+// Column lists as macros so that `concat!` can build `&'static str` queries from them.
+macro_rules! train_columns {
+    () => {
+        "id, kind, version, request, status, created_ms, updated_ms"
+    };
+}
+macro_rules! run_columns {
+    () => {
+        "id, train_id, repo, event, version, wave, status, blocked_by, error, created_ms, \
+         started_ms, ended_ms"
+    };
+}
+macro_rules! step_columns {
+    () => {
+        "id, run_id, idx, kind, description, status, attempt, started_ms, ended_ms, exit_code, \
+         log_path, detail"
+    };
+}
+macro_rules! artifact_columns {
+    () => {
+        "id, run_id, kind, name, version, digest, target, created_ms"
+    };
+}
+macro_rules! event_columns {
+    () => {
+        "id, source, delivery_id, kind, payload, received_ms, processed_ms, status, error"
+    };
+}
+
+/// Waiting this long for another connection's write lock covers any of our transactions (they
+/// are all short), so light contention between processes never surfaces as "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Readers do not block each other in WAL mode; writers queue on SQLite's lock.
+const MAX_CONNECTIONS: u32 = 4;
+
+/// How many candidates an ambiguous id prefix error lists.
+const PREFIX_CANDIDATES: u32 = 5;
+
+/// [`Store`] in a SQLite database file, `<state dir>/state.db`.
+///
+/// Several handles (in one process or several) may open the same file. Every multi-statement
+/// write runs in a `BEGIN IMMEDIATE` transaction: it takes the write lock up front (waiting
+/// through `busy_timeout`), so it never fails half-way on an upgrade from reader to writer.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// The conventional state directory, relative to the working directory.
+    pub const STATE_DIR: &str = ".flotilla";
+
+    /// The database file inside the state directory.
+    pub const DB_FILE: &str = "state.db";
+
+    /// Opens (creating the directory and the database if missing) `<state_dir>/state.db` and
+    /// brings its schema up to date.
+    ///
+    /// Connections use WAL (readers never wait for a writer), `synchronous = FULL` (a committed
+    /// `step_started` survives a power loss, which the crash-safety protocol relies on), foreign
+    /// keys, and a busy timeout.
+    pub async fn open(state_dir: &Path) -> Result<Self, StoreError> {
+        tokio::fs::create_dir_all(state_dir)
+            .await
+            .map_err(|source| StoreError::CreateDir {
+                path: state_dir.to_path_buf(),
+                source,
+            })?;
+        let path = state_dir.join(Self::DB_FILE);
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        schema::migrate(&pool, &path).await?;
+        Ok(Self { pool, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version this build of flotilla creates and reads.
+    pub fn schema_version() -> i64 {
+        schema::latest_version()
+    }
+
+    /// Waits for in-flight queries and closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn write_tx(
+        &self,
+        operation: &'static str,
+    ) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::query(operation))
+    }
+}
+
+async fn commit(tx: Transaction<'_, Sqlite>, operation: &'static str) -> Result<(), StoreError> {
+    tx.commit().await.map_err(StoreError::query(operation))
+}
+
+fn now_millis() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+fn not_found(entity: &'static str, id: &Id) -> StoreError {
+    StoreError::NotFound {
+        entity,
+        id: id.to_string(),
+    }
+}
+
+/// Reports an insert whose referenced parent row is missing as that parent not being found.
+fn missing_parent(
+    operation: &'static str,
+    entity: &'static str,
+    id: &Id,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| {
+        let is_foreign_key = source
+            .as_database_error()
+            .is_some_and(|error| error.kind() == ErrorKind::ForeignKeyViolation);
+        if is_foreign_key {
+            not_found(entity, id)
+        } else {
+            StoreError::Query { operation, source }
+        }
+    }
+}
+
+fn invalid(entity: &'static str, id: &Id, from: &'static str, to: &'static str) -> StoreError {
+    StoreError::InvalidTransition {
+        entity,
+        id: id.clone(),
+        from,
+        to,
+    }
+}
+
+/// The active train holding (kind, version), other than `except`.
+async fn active_train(
+    tx: &mut Transaction<'_, Sqlite>,
+    kind: &str,
+    version: &str,
+    except: Option<&Id>,
+    operation: &'static str,
+) -> Result<Option<Train>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        train_columns!(),
+        " FROM trains WHERE kind = $1 AND version = $2 AND status IN ('pending', 'running') \
+         AND ($3 IS NULL OR id <> $3)"
+    ))
+    .bind(kind)
+    .bind(version)
+    .bind(except.map(Id::as_str))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(StoreError::query(operation))?;
+    row.map(|row| RowReader::new(&row, "trains").train())
+        .transpose()
+}
+
+fn conflict(active: Train) -> StoreError {
+    StoreError::TrainConflict {
+        kind: active.kind,
+        version: active.version,
+        active: active.id,
+        status: active.status,
+    }
+}
+
+async fn run_status(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &Id,
+    operation: &'static str,
+) -> Result<RunStatus, StoreError> {
+    let row = sqlx::query("SELECT status FROM runs WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(StoreError::query(operation))?
+        .ok_or_else(|| not_found("run", id))?;
+    let text: String = sqlx::Row::try_get(&row, 0).map_err(StoreError::query(operation))?;
+    RunStatus::parse(&text).ok_or_else(|| StoreError::Corrupt {
+        table: "runs",
+        column: "status".to_owned(),
+        reason: format!("unknown value {text:?}"),
+    })
+}
+
+async fn step_status(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &Id,
+    operation: &'static str,
+) -> Result<StepStatus, StoreError> {
+    let row = sqlx::query("SELECT status FROM steps WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(StoreError::query(operation))?
+        .ok_or_else(|| not_found("step", id))?;
+    let text: String = sqlx::Row::try_get(&row, 0).map_err(StoreError::query(operation))?;
+    StepStatus::parse(&text).ok_or_else(|| StoreError::Corrupt {
+        table: "steps",
+        column: "status".to_owned(),
+        reason: format!("unknown value {text:?}"),
+    })
+}
+
+impl Store for SqliteStore {
+    async fn create_train(&self, train: &NewTrain) -> Result<Train, StoreError> {
+        const OP: &str = "creating a train";
+        let mut tx = self.write_tx(OP).await?;
+        if let Some(active) =
+            active_train(&mut tx, train.kind.as_str(), &train.version, None, OP).await?
+        {
+            return Err(conflict(active));
+        }
+        let now = now_millis();
+        let row = sqlx::query(concat!(
+            "INSERT INTO trains (id, kind, version, request, status, created_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING ",
+            train_columns!()
+        ))
+        .bind(Id::generate().as_str())
+        .bind(train.kind.as_str())
+        .bind(&train.version)
+        .bind(train.request.to_string())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let created = RowReader::new(&row, "trains").train()?;
+        commit(tx, OP).await?;
+        Ok(created)
+    }
+
+    async fn set_train_status(&self, id: &Id, status: TrainStatus) -> Result<Train, StoreError> {
+        const OP: &str = "changing a train's status";
+        let mut tx = self.write_tx(OP).await?;
+        let row = sqlx::query(concat!("SELECT ", train_columns!(), " FROM trains WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::query(OP))?
+            .ok_or_else(|| not_found("train", id))?;
+        let current = RowReader::new(&row, "trains").train()?;
+        if current.status == TrainStatus::Succeeded && status != TrainStatus::Succeeded {
+            return Err(invalid(
+                "train",
+                id,
+                current.status.as_str(),
+                status.as_str(),
+            ));
+        }
+        if status.is_active() {
+            let holder = active_train(
+                &mut tx,
+                current.kind.as_str(),
+                &current.version,
+                Some(id),
+                OP,
+            )
+            .await?;
+            if let Some(active) = holder {
+                return Err(conflict(active));
+            }
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE trains SET status = $1, updated_ms = $2 WHERE id = $3 RETURNING ",
+            train_columns!()
+        ))
+        .bind(status.as_str())
+        .bind(now_millis())
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let updated = RowReader::new(&row, "trains").train()?;
+        commit(tx, OP).await?;
+        Ok(updated)
+    }
+
+    async fn train(&self, id_or_prefix: &str) -> Result<Train, StoreError> {
+        const OP: &str = "looking up a train";
+        let prefix = id_or_prefix.trim().to_ascii_uppercase();
+        let not_found = || StoreError::NotFound {
+            entity: "train",
+            id: id_or_prefix.to_owned(),
+        };
+        // Ids are alphanumeric, so anything else matches nothing (and needs no LIKE escaping).
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(not_found());
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            train_columns!(),
+            " FROM trains WHERE id LIKE $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(format!("{prefix}%"))
+        .bind(PREFIX_CANDIDATES)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let mut trains = rows
+            .iter()
+            .map(|row| RowReader::new(row, "trains").train())
+            .collect::<Result<Vec<_>, _>>()?;
+        match trains.len() {
+            0 => Err(not_found()),
+            1 => Ok(trains.remove(0)),
+            _ => Err(StoreError::AmbiguousPrefix {
+                prefix: id_or_prefix.to_owned(),
+                candidates: trains.into_iter().map(|train| train.id).collect(),
+            }),
+        }
+    }
+
+    async fn latest_train(&self) -> Result<Option<Train>, StoreError> {
+        Ok(self.list_trains(1).await?.into_iter().next())
+    }
+
+    async fn list_trains(&self, limit: u32) -> Result<Vec<Train>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            train_columns!(),
+            " FROM trains ORDER BY created_ms DESC, id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing trains"))?;
+        rows.iter()
+            .map(|row| RowReader::new(row, "trains").train())
+            .collect()
+    }
+
+    async fn create_run(&self, run: &NewRun) -> Result<Run, StoreError> {
+        const OP: &str = "creating a run";
+        let train_id = run.train_id.as_ref();
+        let row = sqlx::query(concat!(
+            "INSERT INTO runs (id, train_id, repo, event, version, wave, status, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING ",
+            run_columns!()
+        ))
+        .bind(Id::generate().as_str())
+        .bind(train_id.map(Id::as_str))
+        .bind(&run.repo)
+        .bind(&run.event)
+        .bind(&run.version)
+        .bind(run.wave)
+        .bind(now_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|source| match train_id {
+            Some(train_id) => missing_parent(OP, "train", train_id)(source),
+            None => StoreError::Query {
+                operation: OP,
+                source,
+            },
+        })?;
+        RowReader::new(&row, "runs").run()
+    }
+
+    async fn run(&self, id: &Id) -> Result<Run, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", run_columns!(), " FROM runs WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query("looking up a run"))?
+            .ok_or_else(|| not_found("run", id))?;
+        RowReader::new(&row, "runs").run()
+    }
+
+    async fn run_started(&self, id: &Id) -> Result<Run, StoreError> {
+        const OP: &str = "starting a run";
+        let mut tx = self.write_tx(OP).await?;
+        let from = run_status(&mut tx, id, OP).await?;
+        if from.is_done() {
+            return Err(invalid("run", id, from.as_str(), RunStatus::Running.as_str()));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE runs SET status = 'running', started_ms = $1, ended_ms = NULL, error = NULL, \
+             blocked_by = NULL WHERE id = $2 RETURNING ",
+            run_columns!()
+        ))
+        .bind(now_millis())
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let run = RowReader::new(&row, "runs").run()?;
+        commit(tx, OP).await?;
+        Ok(run)
+    }
+
+    async fn run_finished(
+        &self,
+        id: &Id,
+        status: RunStatus,
+        error: Option<&str>,
+    ) -> Result<Run, StoreError> {
+        const OP: &str = "finishing a run";
+        let mut tx = self.write_tx(OP).await?;
+        let from = run_status(&mut tx, id, OP).await?;
+        let ending = matches!(
+            status,
+            RunStatus::Succeeded | RunStatus::Failed | RunStatus::Skipped | RunStatus::Cancelled
+        );
+        if from.is_done() || !ending {
+            return Err(invalid("run", id, from.as_str(), status.as_str()));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE runs SET status = $1, error = $2, ended_ms = $3 WHERE id = $4 RETURNING ",
+            run_columns!()
+        ))
+        .bind(status.as_str())
+        .bind(error)
+        .bind(now_millis())
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let run = RowReader::new(&row, "runs").run()?;
+        commit(tx, OP).await?;
+        Ok(run)
+    }
+
+    async fn run_blocked(&self, id: &Id, blocked_by: &str) -> Result<Run, StoreError> {
+        const OP: &str = "blocking a run";
+        let mut tx = self.write_tx(OP).await?;
+        let from = run_status(&mut tx, id, OP).await?;
+        if from.is_done() {
+            return Err(invalid("run", id, from.as_str(), RunStatus::Blocked.as_str()));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE runs SET status = 'blocked', blocked_by = $1, ended_ms = $2 WHERE id = $3 \
+             RETURNING ",
+            run_columns!()
+        ))
+        .bind(blocked_by)
+        .bind(now_millis())
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let run = RowReader::new(&row, "runs").run()?;
+        commit(tx, OP).await?;
+        Ok(run)
+    }
+
+    async fn runs_of_train(&self, train_id: &Id) -> Result<Vec<RunWithLastStep>, StoreError> {
+        // The last step is picked by a correlated subquery (portable, unlike DISTINCT ON).
+        let rows = sqlx::query(
+            "SELECT r.id, r.train_id, r.repo, r.event, r.version, r.wave, r.status, r.blocked_by, \
+                    r.error, r.created_ms, r.started_ms, r.ended_ms, \
+                    s.id AS s_id, s.run_id AS s_run_id, s.idx AS s_idx, s.kind AS s_kind, \
+                    s.description AS s_description, s.status AS s_status, \
+                    s.attempt AS s_attempt, s.started_ms AS s_started_ms, \
+                    s.ended_ms AS s_ended_ms, s.exit_code AS s_exit_code, \
+                    s.log_path AS s_log_path, s.detail AS s_detail \
+             FROM runs r \
+             LEFT JOIN steps s ON s.id = ( \
+                 SELECT last.id FROM steps last \
+                 WHERE last.run_id = r.id AND last.status <> 'pending' \
+                 ORDER BY last.idx DESC LIMIT 1) \
+             WHERE r.train_id = $1 \
+             ORDER BY r.wave, r.created_ms, r.id",
+        )
+        .bind(train_id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing the runs of a train"))?;
+        rows.iter()
+            .map(|row| {
+                let step = RowReader::prefixed(row, "steps", "s_");
+                Ok(RunWithLastStep {
+                    run: RowReader::new(row, "runs").run()?,
+                    last_step: if step.is_null()? {
+                        None
+                    } else {
+                        Some(step.step()?)
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn unfinished_runs(&self, train_id: &Id) -> Result<Vec<Run>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs WHERE train_id = $1 AND status NOT IN ('succeeded', 'skipped') \
+             ORDER BY wave, created_ms, id"
+        ))
+        .bind(train_id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing the unfinished runs of a train"))?;
+        rows.iter()
+            .map(|row| RowReader::new(row, "runs").run())
+            .collect()
+    }
+
+    async fn add_steps(&self, run_id: &Id, steps: &[NewStep]) -> Result<Vec<Step>, StoreError> {
+        const OP: &str = "recording the steps of a run";
+        let mut tx = self.write_tx(OP).await?;
+        let mut added = Vec::with_capacity(steps.len());
+        for step in steps {
+            let row = sqlx::query(concat!(
+                "INSERT INTO steps (id, run_id, idx, kind, description, status) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING ",
+                step_columns!()
+            ))
+            .bind(Id::generate().as_str())
+            .bind(run_id.as_str())
+            .bind(step.idx)
+            .bind(&step.kind)
+            .bind(&step.description)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|source| {
+                let duplicate = source
+                    .as_database_error()
+                    .is_some_and(|error| error.kind() == ErrorKind::UniqueViolation);
+                if duplicate {
+                    StoreError::DuplicateStep {
+                        run_id: run_id.clone(),
+                        idx: step.idx,
+                    }
+                } else {
+                    missing_parent(OP, "run", run_id)(source)
+                }
+            })?;
+            added.push(RowReader::new(&row, "steps").step()?);
+        }
+        commit(tx, OP).await?;
+        Ok(added)
+    }
+
+    async fn step_started(
+        &self,
+        id: &Id,
+        log_path: Option<&str>,
+        detail: Option<&serde_json::Value>,
+    ) -> Result<Step, StoreError> {
+        const OP: &str = "recording the start of a step";
+        let mut tx = self.write_tx(OP).await?;
+        let from = step_status(&mut tx, id, OP).await?;
+        if from.is_done() {
+            return Err(invalid(
+                "step",
+                id,
+                from.as_str(),
+                StepStatus::Running.as_str(),
+            ));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE steps SET status = 'running', attempt = attempt + 1, started_ms = $1, \
+             ended_ms = NULL, exit_code = NULL, log_path = COALESCE($2, log_path), \
+             detail = COALESCE($3, detail) WHERE id = $4 RETURNING ",
+            step_columns!()
+        ))
+        .bind(now_millis())
+        .bind(log_path)
+        .bind(detail.map(serde_json::Value::to_string))
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let step = RowReader::new(&row, "steps").step()?;
+        commit(tx, OP).await?;
+        Ok(step)
+    }
+
+    async fn step_finished(&self, id: &Id, outcome: &StepOutcome) -> Result<Step, StoreError> {
+        const OP: &str = "recording the end of a step";
+        let mut tx = self.write_tx(OP).await?;
+        let from = step_status(&mut tx, id, OP).await?;
+        let allowed = match (from, outcome.status) {
+            (StepStatus::Running, to) => to.is_done() || to == StepStatus::Failed,
+            (StepStatus::Pending, StepStatus::Skipped) => true,
+            _ => false,
+        };
+        if !allowed {
+            return Err(invalid("step", id, from.as_str(), outcome.status.as_str()));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE steps SET status = $1, ended_ms = $2, exit_code = $3, \
+             detail = COALESCE($4, detail) WHERE id = $5 RETURNING ",
+            step_columns!()
+        ))
+        .bind(outcome.status.as_str())
+        .bind(now_millis())
+        .bind(outcome.exit_code)
+        .bind(outcome.detail.as_ref().map(serde_json::Value::to_string))
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let step = RowReader::new(&row, "steps").step()?;
+        commit(tx, OP).await?;
+        Ok(step)
+    }
+
+    async fn steps_of_run(&self, run_id: &Id) -> Result<Vec<Step>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            step_columns!(),
+            " FROM steps WHERE run_id = $1 ORDER BY idx"
+        ))
+        .bind(run_id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing the steps of a run"))?;
+        rows.iter()
+            .map(|row| RowReader::new(row, "steps").step())
+            .collect()
+    }
+
+    async fn record_artifact(&self, artifact: &NewArtifact) -> Result<ArtifactRecord, StoreError> {
+        const OP: &str = "recording an artifact";
+        let inserted = sqlx::query(concat!(
+            "INSERT INTO artifacts (id, run_id, kind, name, version, digest, target, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (kind, name, version, target, digest) DO NOTHING RETURNING ",
+            artifact_columns!()
+        ))
+        .bind(Id::generate().as_str())
+        .bind(artifact.run_id.as_str())
+        .bind(artifact.kind.as_str())
+        .bind(&artifact.name)
+        .bind(&artifact.version)
+        .bind(&artifact.digest)
+        .bind(&artifact.target)
+        .bind(now_millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(missing_parent(OP, "run", &artifact.run_id))?;
+        if let Some(row) = inserted {
+            return Ok(ArtifactRecord::New(
+                RowReader::new(&row, "artifacts").artifact()?,
+            ));
+        }
+        // Artifacts are never deleted on their own, so the conflicting row is still there.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            artifact_columns!(),
+            " FROM artifacts WHERE kind = $1 AND name = $2 AND version = $3 AND target = $4 \
+             AND digest = $5"
+        ))
+        .bind(artifact.kind.as_str())
+        .bind(&artifact.name)
+        .bind(&artifact.version)
+        .bind(&artifact.target)
+        .bind(&artifact.digest)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query(OP))?;
+        Ok(ArtifactRecord::Existing(
+            RowReader::new(&row, "artifacts").artifact()?,
+        ))
+    }
+
+    async fn artifacts_of_run(&self, run_id: &Id) -> Result<Vec<Artifact>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            artifact_columns!(),
+            " FROM artifacts WHERE run_id = $1 ORDER BY created_ms, id"
+        ))
+        .bind(run_id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing the artifacts of a run"))?;
+        rows.iter()
+            .map(|row| RowReader::new(row, "artifacts").artifact())
+            .collect()
+    }
+
+    async fn artifacts_of_train(&self, train_id: &Id) -> Result<Vec<Artifact>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.run_id, a.kind, a.name, a.version, a.digest, a.target, a.created_ms \
+             FROM artifacts a JOIN runs r ON r.id = a.run_id \
+             WHERE r.train_id = $1 ORDER BY a.created_ms, a.id",
+        )
+        .bind(train_id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing the artifacts of a train"))?;
+        rows.iter()
+            .map(|row| RowReader::new(row, "artifacts").artifact())
+            .collect()
+    }
+
+    async fn record_event(&self, event: &NewEvent) -> Result<EventReceipt, StoreError> {
+        const OP: &str = "recording an event";
+        let inserted = sqlx::query(concat!(
+            "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'received') \
+             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING ",
+            event_columns!()
+        ))
+        .bind(Id::generate().as_str())
+        .bind(&event.source)
+        .bind(&event.delivery_id)
+        .bind(&event.kind)
+        .bind(event.payload.to_string())
+        .bind(now_millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query(OP))?;
+        if let Some(row) = inserted {
+            return Ok(EventReceipt::New(RowReader::new(&row, "events").event()?));
+        }
+        // Events are never deleted, so the first delivery is still there.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE source = $1 AND delivery_id = $2"
+        ))
+        .bind(&event.source)
+        .bind(&event.delivery_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query(OP))?;
+        Ok(EventReceipt::Replay(
+            RowReader::new(&row, "events").event()?,
+        ))
+    }
+
+    async fn event_handled(
+        &self,
+        id: &Id,
+        status: EventStatus,
+        error: Option<&str>,
+    ) -> Result<Event, StoreError> {
+        const OP: &str = "recording the handling of an event";
+        if status == EventStatus::Received {
+            let event = sqlx::query(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query(OP))?
+                .ok_or_else(|| not_found("event", id))?;
+            let from = RowReader::new(&event, "events").event()?.status;
+            return Err(invalid("event", id, from.as_str(), status.as_str()));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE events SET status = $1, error = $2, processed_ms = $3 WHERE id = $4 \
+             RETURNING ",
+            event_columns!()
+        ))
+        .bind(status.as_str())
+        .bind(error)
+        .bind(now_millis())
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query(OP))?
+        .ok_or_else(|| not_found("event", id))?;
+        RowReader::new(&row, "events").event()
+    }
+
+    async fn unhandled_events(&self) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE status = 'received' ORDER BY received_ms, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing unhandled events"))?;
+        rows.iter()
+            .map(|row| RowReader::new(row, "events").event())
+            .collect()
+    }
+
+    async fn acquire_repo_lease(
+        &self,
+        repo: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Lease, StoreError> {
+        const OP: &str = "acquiring a repository lease";
+        let now = now_millis();
+        let ttl = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        // Beyond the representable range the lease would be unreadable; cap it there.
+        let expires = now
+            .saturating_add(ttl)
+            .min(Timestamp::MAX.as_millisecond());
+        let mut tx = self.write_tx(OP).await?;
+        // One statement takes a free or expired lease, or renews our own (keeping its start);
+        // SET expressions see the old row.
+        let taken = sqlx::query(
+            "INSERT INTO repo_leases (repo, holder, acquired_ms, expires_ms) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (repo) DO UPDATE SET \
+                 acquired_ms = CASE WHEN repo_leases.holder = excluded.holder \
+                     THEN repo_leases.acquired_ms ELSE excluded.acquired_ms END, \
+                 holder = excluded.holder, \
+                 expires_ms = excluded.expires_ms \
+             WHERE repo_leases.holder = excluded.holder \
+                OR repo_leases.expires_ms <= excluded.acquired_ms \
+             RETURNING repo, holder, acquired_ms, expires_ms",
+        )
+        .bind(repo)
+        .bind(holder)
+        .bind(now)
+        .bind(expires)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        if let Some(row) = taken {
+            let lease = RowReader::new(&row, "repo_leases").lease()?;
+            commit(tx, OP).await?;
+            return Ok(lease);
+        }
+        // Same transaction: the live lease that refused us cannot have changed.
+        let row = sqlx::query(
+            "SELECT repo, holder, acquired_ms, expires_ms FROM repo_leases WHERE repo = $1",
+        )
+        .bind(repo)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let lease = RowReader::new(&row, "repo_leases").lease()?;
+        Err(StoreError::LeaseBusy {
+            repo: lease.repo,
+            holder: lease.holder,
+            expires_at: lease.expires_at,
+        })
+    }
+
+    async fn release_repo_lease(&self, repo: &str, holder: &str) -> Result<bool, StoreError> {
+        let result = sqlx::query("DELETE FROM repo_leases WHERE repo = $1 AND holder = $2")
+            .bind(repo)
+            .bind(holder)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("releasing a repository lease"))?;
+        Ok(result.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,57 @@
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::Id;
+use crate::text_enum::text_enum;
+
+text_enum! {
+    /// The fleet-wide operation a train performs.
+    pub enum TrainKind {
+        ReleaseStart => "release-start",
+        Tag => "tag",
+        Final => "final",
+        Hotfix => "hotfix",
+        Push => "push",
+    }
+}
+
+text_enum! {
+    /// Where a train is in its life.
+    pub enum TrainStatus {
+        Pending => "pending",
+        Running => "running",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Cancelled => "cancelled",
+        /// Finished with some runs succeeded and others not; `resume` can finish it.
+        Partial => "partial",
+    }
+}
+
+impl TrainStatus {
+    /// Active trains hold the (kind, version) slot: at most one exists per slot.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Pending | Self::Running)
+    }
+}
+
+/// A fleet-wide operation made of runs, in waves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Train {
+    pub id: Id,
+    pub kind: TrainKind,
+    pub version: String,
+    /// The request as the user made it (command-line arguments, options), for `resume`.
+    pub request: serde_json::Value,
+    pub status: TrainStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What [`Store::create_train`](crate::Store::create_train) records; the train starts `pending`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTrain {
+    pub kind: TrainKind,
+    pub version: String,
+    pub request: serde_json::Value,
+}

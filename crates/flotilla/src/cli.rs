@@ -1,0 +1,213 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use flotilla_core::plan::Request;
+use flotilla_core::{HotfixSemver, Version};
+
+/// flotilla: release orchestrator and CI/CD control plane for fleets of git repositories.
+///
+/// A fleet is described by a manifest (flotilla.yaml). flotilla plans and runs releases across
+/// it: release branches, tags, version files, images, Python and npm packages, charts and
+/// notifications, in dependency order.
+#[derive(Debug, Parser)]
+#[command(name = "flotilla", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The fleet manifest.
+    #[arg(
+        short = 'f',
+        long = "manifest",
+        global = true,
+        env = "FLOTILLA_MANIFEST",
+        default_value = "flotilla.yaml"
+    )]
+    pub manifest: PathBuf,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// More log output on stderr (-v info, -vv debug); FLOTILLA_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, render, compare and step versions of the scheme (x.y.zdevN, x.y.zrcN, x.y.z,
+    /// x.y.z.N).
+    #[command(subcommand)]
+    Version(VersionCommand),
+    /// Validate the manifest and report every error with its file:line:column.
+    Check,
+    /// Print the JSON Schema of the manifest, for editors.
+    Schema,
+    /// Write a commented starter manifest to ./flotilla.yaml.
+    Init(InitArgs),
+    /// Show what a request would do, wave by wave, without doing it.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VersionCommand {
+    /// Every rendering of a version: canonical, Docker tag, git tag, PEP 440, SemVer, branch.
+    Render(RenderArgs),
+    /// Compare two versions: prints <, = or >.
+    Compare { a: String, b: String },
+    /// The next version of a kind after V.
+    Next { kind: NextKind, version: String },
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    pub version: String,
+    /// Git tag and version-file template.
+    #[arg(long, default_value = "v{canonical}")]
+    pub tag_template: String,
+    /// Release branch template.
+    #[arg(long, default_value = "release-{x}.{y}.{z}")]
+    pub branch_template: String,
+    /// How a hotfix is spelled in SemVer (no default: SemVer has no order-preserving form).
+    #[arg(long, value_enum)]
+    pub hotfix_semver: Option<HotfixSemverArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HotfixSemverArg {
+    PatchBump,
+    BuildMetadata,
+}
+
+impl From<HotfixSemverArg> for HotfixSemver {
+    fn from(value: HotfixSemverArg) -> Self {
+        match value {
+            HotfixSemverArg::PatchBump => Self::PatchBump,
+            HotfixSemverArg::BuildMetadata => Self::BuildMetadata,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NextKind {
+    Rc,
+    Dev,
+    Final,
+    Hotfix,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write a full example instead of the small starter.
+    #[arg(long, value_enum)]
+    pub example: Option<Example>,
+    /// Overwrite an existing manifest.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Example {
+    /// Every repository of the SpaceONE platform, in its category.
+    Spaceone,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Plan without reading the repositories' remotes: assume no branches or tags exist yet.
+    #[arg(long)]
+    pub offline: bool,
+    /// Facts about the repositories as JSON (master_version, branches, tags per repository),
+    /// instead of reading the remotes.
+    #[arg(long, value_name = "FILE", conflicts_with = "offline")]
+    pub facts: Option<PathBuf>,
+    #[command(subcommand)]
+    pub request: RequestCommand,
+}
+
+/// A fleet operation.
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Release operations.
+    #[command(subcommand)]
+    Release(ReleaseRequest),
+    /// A push to a repository's default branch: build and publish its dev image.
+    Push {
+        /// Repository name.
+        repo: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReleaseRequest {
+    /// Cut release-X.Y.Z everywhere and tag X.Y.Zrc1.
+    Start {
+        /// The line, x.y.z.
+        line: String,
+        /// Only these repositories (repeatable).
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+    },
+    /// Tag a version: rcN, final, hotfix, or devN on core libraries.
+    Tag {
+        version: String,
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+        /// Publish the artifacts of an already tagged version again.
+        #[arg(long)]
+        republish: bool,
+    },
+    /// Tag the final X.Y.Z on every release branch of the line.
+    Final {
+        line: String,
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+    },
+    /// Tag the hotfix X.Y.Z.N on release-X.Y.Z of the named repositories.
+    Hotfix {
+        version: String,
+        #[arg(long = "repo", required = true)]
+        repos: Vec<String>,
+    },
+}
+
+impl RequestCommand {
+    /// The core's request, or the version parse error.
+    pub fn to_request(&self) -> Result<Request, flotilla_core::VersionError> {
+        Ok(match self {
+            Self::Push { repo } => Request::Push { repo: repo.clone() },
+            Self::Release(release) => release.to_request()?,
+        })
+    }
+}
+
+impl ReleaseRequest {
+    pub fn to_request(&self) -> Result<Request, flotilla_core::VersionError> {
+        Ok(match self {
+            Self::Start { line, repos } => Request::ReleaseStart {
+                line: Version::parse(line)?,
+                repos: repos.clone(),
+            },
+            Self::Tag {
+                version,
+                repos,
+                republish,
+            } => Request::ReleaseTag {
+                version: Version::parse(version)?,
+                repos: repos.clone(),
+                republish: *republish,
+            },
+            Self::Final { line, repos } => Request::ReleaseFinal {
+                line: Version::parse(line)?,
+                repos: repos.clone(),
+            },
+            Self::Hotfix { version, repos } => Request::ReleaseHotfix {
+                version: Version::parse(version)?,
+                repos: repos.clone(),
+            },
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! One module per command group.
+
+mod manifest;
+mod plan;
+mod version;
+
+use std::path::Path;
+
+use flotilla_core::fleet::Fleet;
+
+use crate::cli::{Cli, Command};
+use crate::failure::{Failure, Outcome};
+
+pub fn run(cli: Cli) -> Outcome {
+    match &cli.command {
+        Command::Version(command) => version::run(command, cli.json),
+        Command::Check => manifest::check(&cli.manifest, cli.json),
+        Command::Schema => manifest::schema(),
+        Command::Init(args) => manifest::init(args, &cli.manifest),
+        Command::Plan(args) => plan::run(args, &cli.manifest, cli.json),
+    }
+}
+
+/// Reads and validates the manifest; every error is reported with its position.
+pub fn load_fleet(path: &Path) -> Result<Fleet, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        Failure::input(format!(
+            "cannot read the manifest {}: {err}\n  help: create one with `flotilla init`, or \
+             point to it with -f FILE or FLOTILLA_MANIFEST",
+            path.display()
+        ))
+    })?;
+    flotilla_core::manifest::load(&path.display().to_string(), &text).map_err(Failure::input)
+}

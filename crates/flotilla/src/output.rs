@@ -1,0 +1,59 @@
+//! Printing: plain text, aligned tables and JSON. The only module that writes to stdout.
+
+#![allow(clippy::print_stdout)]
+
+use serde::Serialize;
+
+use crate::failure::{Failure, Outcome};
+
+pub fn line(text: impl std::fmt::Display) {
+    println!("{text}");
+}
+
+pub fn json(value: &impl Serialize) -> Outcome {
+    let text = serde_json::to_string_pretty(value).map_err(Failure::failed)?;
+    println!("{text}");
+    Ok(())
+}
+
+/// An aligned text table; the last column is not padded.
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(header: &[&str]) -> Self {
+        Self {
+            rows: vec![header.iter().map(|h| (*h).to_owned()).collect()],
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn print(&self) {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in &self.rows {
+            let mut text = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                if c + 1 == row.len() {
+                    text.push_str(cell);
+                } else {
+                    text.push_str(&format!("{cell:<width$}  ", width = widths[c]));
+                }
+            }
+            println!("{}", text.trim_end());
+        }
+    }
+}
