@@ -45,9 +45,7 @@ impl CommandError {
             FailureKind::AlreadyExists => {
                 "a ref with that name already exists: reuse it if it names the intended commit, or delete it first"
             }
-            FailureKind::Other => {
-                "run the same git command by hand in that directory to investigate"
-            }
+            FailureKind::Other => "run the same git command by hand to see more",
         }
     }
 }
@@ -58,7 +56,8 @@ impl FailureKind {
         let lower = stderr.to_ascii_lowercase();
         let any = |needles: &[&str]| needles.iter().any(|needle| lower.contains(needle));
         let repository_missing = lower.lines().any(|line| {
-            line.starts_with("fatal: repository '") && line.ends_with("' not found")
+            line.starts_with("fatal: repository '")
+                && (line.ends_with("' not found") || line.ends_with("' does not exist"))
         });
         if repository_missing
             || any(&[
@@ -114,9 +113,11 @@ impl fmt::Display for CommandError {
         } else {
             write!(formatter, ": {}", self.stderr)?;
         }
-        write!(formatter, "\nhint: {}", self.hint())
+        write!(formatter, "\nhelp: {}", self.hint())
     }
 }
+
+impl std::error::Error for CommandError {}
 
 #[cfg(test)]
 mod tests {
@@ -125,16 +126,32 @@ mod tests {
     #[test]
     fn classifies_git_messages() {
         let cases = [
-            ("fatal: couldn't find remote ref nope", FailureKind::RefNotFound),
+            (
+                "fatal: couldn't find remote ref nope",
+                FailureKind::RefNotFound,
+            ),
             ("fatal: invalid reference: nope", FailureKind::RefNotFound),
-            ("fatal: Remote branch nope not found in upstream origin", FailureKind::RefNotFound),
-            ("error: src refspec nope does not match any", FailureKind::RefNotFound),
+            (
+                "fatal: Remote branch nope not found in upstream origin",
+                FailureKind::RefNotFound,
+            ),
+            (
+                "error: src refspec nope does not match any",
+                FailureKind::RefNotFound,
+            ),
             ("fatal: tag 'v1' already exists", FailureKind::AlreadyExists),
             (
                 "fatal: '/x' does not appear to be a git repository\nfatal: Could not read from remote repository.",
                 FailureKind::RemoteUnreachable,
             ),
-            ("fatal: repository 'https://h/x/' not found", FailureKind::RemoteUnreachable),
+            (
+                "fatal: repository 'https://h/x/' not found",
+                FailureKind::RemoteUnreachable,
+            ),
+            (
+                "fatal: repository '/srv/x.git' does not exist",
+                FailureKind::RemoteUnreachable,
+            ),
             (
                 "fatal: could not read Username for 'https://h': terminal prompts disabled",
                 FailureKind::RemoteUnreachable,

@@ -125,13 +125,12 @@ impl Git {
         if let Some(identity) = &self.identity {
             return Ok(IdentitySetup::Explicit(identity.clone()));
         }
-        let configured = match self.configured.get() {
-            Some(configured) => *configured,
-            None => {
-                // Two threads may probe at once; both find the same answer.
-                let probed = self.probe_configured_identity()?;
-                *self.configured.get_or_init(|| probed)
-            }
+        let configured = if let Some(configured) = self.configured.get() {
+            *configured
+        } else {
+            // Two threads may probe at once; both find the same answer.
+            let probed = self.probe_configured_identity()?;
+            *self.configured.get_or_init(|| probed)
         };
         if configured.name && configured.email {
             return Ok(IdentitySetup::UserConfig);

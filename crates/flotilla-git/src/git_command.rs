@@ -1,5 +1,6 @@
 use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -140,7 +141,9 @@ impl<'a> GitCommand<'a> {
             .stderr(Stdio::piped());
         let output = command.output().map_err(|source| GitError::Spawn {
             program: self.git.program().to_owned(),
-            dir: self.repo.map_or_else(|| Path::new(".").to_owned(), |(path, _)| path.to_owned()),
+            dir: self
+                .repo
+                .map_or_else(|| Path::new(".").to_owned(), |(path, _)| path.to_owned()),
             source,
         })?;
         Ok(GitOutput {
@@ -195,8 +198,12 @@ impl<'a> GitCommand<'a> {
                 arg
             };
             line.push(' ');
-            if arg.is_empty() || arg.contains(|character: char| character.is_whitespace() || "'\"\\".contains(character)) {
-                line.push_str(&format!("{arg:?}"));
+            if arg.is_empty()
+                || arg.contains(|character: char| {
+                    character.is_whitespace() || "'\"\\".contains(character)
+                })
+            {
+                let _ = write!(line, "{arg:?}");
             } else {
                 line.push_str(&arg);
             }

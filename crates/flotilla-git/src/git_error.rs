@@ -19,7 +19,9 @@ pub enum GitError {
     },
     #[error(transparent)]
     Command(Box<CommandError>),
-    #[error("`{command}` printed something unexpected ({detail}); this git version may not be supported")]
+    #[error(
+        "`{command}` printed something unexpected ({detail}); this git version may not be supported"
+    )]
     UnexpectedOutput { command: String, detail: String },
     #[error(
         "{path:?} is not a usable path inside the work tree {root}: {reason}; use a relative path that stays inside the repository",
@@ -73,6 +75,7 @@ impl GitError {
     }
 
     fn is_kind(&self, kind: &FailureKind) -> bool {
-        self.command_error().is_some_and(|error| error.kind == *kind)
+        self.command_error()
+            .is_some_and(|error| error.kind == *kind)
     }
 }

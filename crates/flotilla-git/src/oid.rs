@@ -7,17 +7,15 @@ pub struct Oid(String);
 
 /// A string that is not a full git object id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{value:?} is not a git object id: expected 40 (SHA-1) or 64 (SHA-256) hexadecimal digits"
-)]
+#[error("{value:?} is not a git object id: expected 40 (SHA-1) or 64 (SHA-256) hexadecimal digits")]
 pub struct OidError {
     value: String,
 }
 
 impl Oid {
     pub fn parse(value: &str) -> Result<Self, OidError> {
-        let well_formed = matches!(value.len(), 40 | 64)
-            && value.bytes().all(|byte| byte.is_ascii_hexdigit());
+        let well_formed =
+            matches!(value.len(), 40 | 64) && value.bytes().all(|byte| byte.is_ascii_hexdigit());
         if well_formed {
             Ok(Self(value.to_ascii_lowercase()))
         } else {

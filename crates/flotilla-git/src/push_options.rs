@@ -23,7 +23,11 @@ impl PushOptions {
     /// only while the remote still holds `expected`; `None` requires that it does not exist.
     /// A failed expectation is reported as [`crate::RejectReason::Stale`].
     #[must_use]
-    pub fn force_with_lease(mut self, remote_ref: impl Into<String>, expected: Option<Oid>) -> Self {
+    pub fn force_with_lease(
+        mut self,
+        remote_ref: impl Into<String>,
+        expected: Option<Oid>,
+    ) -> Self {
         self.leases.push((remote_ref.into(), expected));
         self
     }

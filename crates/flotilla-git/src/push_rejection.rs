@@ -46,9 +46,12 @@ impl PushRejection {
     /// True when at least one ref failed because the remote moved on: fetching and redoing the
     /// change on top of the new remote state is the way forward.
     pub fn is_out_of_date(&self) -> bool {
-        self.refs
-            .iter()
-            .any(|rejected| matches!(rejected.reason, RejectReason::NonFastForward | RejectReason::Stale))
+        self.refs.iter().any(|rejected| {
+            matches!(
+                rejected.reason,
+                RejectReason::NonFastForward | RejectReason::Stale
+            )
+        })
     }
 
     pub(crate) fn hint(&self) -> &'static str {
@@ -122,6 +125,9 @@ mod tests {
 
     #[test]
     fn no_rejection_when_everything_was_accepted() {
-        assert_eq!(PushRejection::parse("To x\n=\tHEAD:refs/heads/m\t[up to date]\nDone\n"), None);
+        assert_eq!(
+            PushRejection::parse("To x\n=\tHEAD:refs/heads/m\t[up to date]\nDone\n"),
+            None
+        );
     }
 }

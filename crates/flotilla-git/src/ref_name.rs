@@ -59,6 +59,10 @@ impl RefNameError {
     }
 }
 
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "git itself compares `.lock` case-sensitively"
+)]
 fn check(name: &str) -> Result<(), RefNameProblem> {
     if name.is_empty() {
         return Err(RefNameProblem::Empty);
@@ -110,8 +114,9 @@ impl fmt::Display for RefNameProblem {
             ),
             Self::DoubleDot => formatter.write_str("it contains `..`"),
             Self::AtBrace => formatter.write_str("it contains `@{`"),
-            Self::EmptyComponent => formatter
-                .write_str("it starts or ends with `/` or contains `//`"),
+            Self::EmptyComponent => {
+                formatter.write_str("it starts or ends with `/` or contains `//`")
+            }
             Self::TrailingDot => formatter.write_str("it ends with `.`"),
             Self::ComponentStartsWithDot => {
                 formatter.write_str("a `/`-separated part starts with `.`")

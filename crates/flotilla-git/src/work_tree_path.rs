@@ -37,7 +37,11 @@ pub(crate) fn resolve(root: &Path, relative: &str) -> Result<PathBuf, GitError> 
 
 /// Refuses a path whose existing parts include a symbolic link: writing through one could land
 /// outside the work tree.
-pub(crate) fn refuse_symlinks(root: &Path, relative: &str, resolved: &Path) -> Result<(), GitError> {
+pub(crate) fn refuse_symlinks(
+    root: &Path,
+    relative: &str,
+    resolved: &Path,
+) -> Result<(), GitError> {
     let Ok(below_root) = resolved.strip_prefix(root) else {
         return Ok(());
     };
@@ -66,15 +70,30 @@ mod tests {
     #[test]
     fn accepts_relative_paths_inside_the_tree() {
         let root = Path::new("/repo");
-        assert_eq!(resolve(root, "a/b.txt").unwrap(), Path::new("/repo/a/b.txt"));
+        assert_eq!(
+            resolve(root, "a/b.txt").unwrap(),
+            Path::new("/repo/a/b.txt")
+        );
         assert_eq!(resolve(root, "./a").unwrap(), Path::new("/repo/a"));
-        assert_eq!(resolve(root, ".github/workflows/ci.yaml").unwrap(), Path::new("/repo/.github/workflows/ci.yaml"));
+        assert_eq!(
+            resolve(root, ".github/workflows/ci.yaml").unwrap(),
+            Path::new("/repo/.github/workflows/ci.yaml")
+        );
     }
 
     #[test]
     fn refuses_escapes_and_git_internals() {
         let root = Path::new("/repo");
-        for bad in ["", ".", "../x", "a/../../x", "a/..", "/etc/passwd", ".git/config", "a/.GIT/x"] {
+        for bad in [
+            "",
+            ".",
+            "../x",
+            "a/../../x",
+            "a/..",
+            "/etc/passwd",
+            ".git/config",
+            "a/.GIT/x",
+        ] {
             assert!(resolve(root, bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -57,7 +57,9 @@ pub enum StoreError {
         expires_at: Timestamp,
     },
 
-    #[error("no {entity} {id} in the state database; check the id (`flotilla status` lists trains)")]
+    #[error(
+        "no {entity} {id} in the state database; check the id (`flotilla status` lists trains)"
+    )]
     NotFound { entity: &'static str, id: String },
 
     #[error(

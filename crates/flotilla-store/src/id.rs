@@ -7,7 +7,7 @@ use serde::Serialize;
 /// Identifier of a stored record: a ULID (26 Crockford base32 characters, 48 bits of unix
 /// milliseconds then 80 random bits).
 ///
-/// ULIDs sort by creation time, need no central sequence (so PostgreSQL nodes can create them
+/// ULIDs sort by creation time, need no central sequence (so `PostgreSQL` nodes can create them
 /// too), and a user can type a unique prefix of one. Within a process they are strictly
 /// increasing, so records created in the same millisecond keep their order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -96,6 +96,9 @@ mod tests {
     fn encoding_puts_time_first() {
         assert_eq!(encode(0), "00000000000000000000000000");
         assert_eq!(encode(u128::MAX), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
-        assert_eq!(encode(1_u128 << RANDOM_BITS), "0000000001".to_owned() + &"0".repeat(16));
+        assert_eq!(
+            encode(1_u128 << RANDOM_BITS),
+            "0000000001".to_owned() + &"0".repeat(16)
+        );
     }
 }

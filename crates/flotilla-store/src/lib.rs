@@ -2,7 +2,7 @@
 //!
 //! The engine works against the [`Store`] trait; [`SqliteStore`] keeps the state in
 //! `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
-//! unique index, all of which PostgreSQL accepts too; the SQLite-only parts are
+//! unique index, all of which `PostgreSQL` accepts too; the `SQLite`-only parts are
 //! `BEGIN IMMEDIATE`, the pragmas set at connection and the row decoding.
 
 mod artifact;

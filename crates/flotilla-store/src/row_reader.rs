@@ -1,4 +1,4 @@
-//! Turns SQLite rows into the store's records, reporting unreadable values as
+//! Turns `SQLite` rows into the store's records, reporting unreadable values as
 //! [`StoreError::Corrupt`] instead of panicking.
 
 use jiff::Timestamp;
@@ -27,7 +27,7 @@ impl<'r> RowReader<'r> {
         Self { row, table, prefix }
     }
 
-    fn corrupt(&self, column: &str, reason: impl ToString) -> StoreError {
+    fn corrupt(&self, column: &str, reason: &dyn std::fmt::Display) -> StoreError {
         StoreError::Corrupt {
             table: self.table,
             column: column.to_owned(),
@@ -42,7 +42,7 @@ impl<'r> RowReader<'r> {
         let name = format!("{}{column}", self.prefix);
         self.row
             .try_get(name.as_str())
-            .map_err(|source| self.corrupt(column, source))
+            .map_err(|source| self.corrupt(column, &source))
     }
 
     fn id(&self, column: &str) -> Result<Id, StoreError> {
@@ -55,31 +55,31 @@ impl<'r> RowReader<'r> {
 
     fn timestamp(&self, column: &str) -> Result<Timestamp, StoreError> {
         let millis: i64 = self.get(column)?;
-        Timestamp::from_millisecond(millis).map_err(|error| self.corrupt(column, error))
+        Timestamp::from_millisecond(millis).map_err(|error| self.corrupt(column, &error))
     }
 
     fn optional_timestamp(&self, column: &str) -> Result<Option<Timestamp>, StoreError> {
         self.get::<Option<i64>>(column)?
             .map(|millis| {
-                Timestamp::from_millisecond(millis).map_err(|error| self.corrupt(column, error))
+                Timestamp::from_millisecond(millis).map_err(|error| self.corrupt(column, &error))
             })
             .transpose()
     }
 
     fn json(&self, column: &str) -> Result<serde_json::Value, StoreError> {
         let text: String = self.get(column)?;
-        serde_json::from_str(&text).map_err(|error| self.corrupt(column, error))
+        serde_json::from_str(&text).map_err(|error| self.corrupt(column, &error))
     }
 
     fn optional_json(&self, column: &str) -> Result<Option<serde_json::Value>, StoreError> {
         self.get::<Option<String>>(column)?
-            .map(|text| serde_json::from_str(&text).map_err(|error| self.corrupt(column, error)))
+            .map(|text| serde_json::from_str(&text).map_err(|error| self.corrupt(column, &error)))
             .transpose()
     }
 
     fn parsed<T>(&self, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
         let text: String = self.get(column)?;
-        parse(&text).ok_or_else(|| self.corrupt(column, format!("unknown value {text:?}")))
+        parse(&text).ok_or_else(|| self.corrupt(column, &format!("unknown value {text:?}")))
     }
 
     /// Whether the record is absent (the nullable side of a LEFT JOIN).

@@ -1,9 +1,9 @@
 //! Embedded migrations and their runner.
 //!
-//! sqlx's `Migrator` is not used: on SQLite its lock is a no-op, so two processes opening a
+//! sqlx's `Migrator` is not used: on `SQLite` its lock is a no-op, so two processes opening a
 //! fresh state directory at once would both apply the first migration and one would fail. Here
 //! all pending migrations run in one `BEGIN IMMEDIATE` transaction, which serializes openers
-//! through SQLite's write lock (and `busy_timeout`), and the `schema_version` table records what
+//! through `SQLite`'s write lock (and `busy_timeout`), and the `schema_version` table records what
 //! was applied. This also avoids the `macros` feature (a proc-macro build) for one `include_str!`.
 
 use std::path::Path;
@@ -36,7 +36,10 @@ pub(crate) async fn migrate(pool: &SqlitePool, path: &Path) -> Result<(), StoreE
         path: path.to_path_buf(),
         source,
     };
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(open_error)?;
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(open_error)?;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_version (
             version     INTEGER PRIMARY KEY,

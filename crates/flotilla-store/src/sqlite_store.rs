@@ -46,13 +46,13 @@ macro_rules! event_columns {
 /// are all short), so light contention between processes never surfaces as "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Readers do not block each other in WAL mode; writers queue on SQLite's lock.
+/// Readers do not block each other in WAL mode; writers queue on `SQLite`'s lock.
 const MAX_CONNECTIONS: u32 = 4;
 
 /// How many candidates an ambiguous id prefix error lists.
 const PREFIX_CANDIDATES: u32 = 5;
 
-/// [`Store`] in a SQLite database file, `<state dir>/state.db`.
+/// [`Store`] in a `SQLite` database file, `<state dir>/state.db`.
 ///
 /// Several handles (in one process or several) may open the same file. Every multi-statement
 /// write runs in a `BEGIN IMMEDIATE` transaction: it takes the write lock up front (waiting
@@ -273,12 +273,16 @@ impl Store for SqliteStore {
     async fn set_train_status(&self, id: &Id, status: TrainStatus) -> Result<Train, StoreError> {
         const OP: &str = "changing a train's status";
         let mut tx = self.write_tx(OP).await?;
-        let row = sqlx::query(concat!("SELECT ", train_columns!(), " FROM trains WHERE id = $1"))
-            .bind(id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::query(OP))?
-            .ok_or_else(|| not_found("train", id))?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            train_columns!(),
+            " FROM trains WHERE id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?
+        .ok_or_else(|| not_found("train", id))?;
         let current = RowReader::new(&row, "trains").train()?;
         if current.status == TrainStatus::Succeeded && status != TrainStatus::Succeeded {
             return Err(invalid(
@@ -398,12 +402,16 @@ impl Store for SqliteStore {
     }
 
     async fn run(&self, id: &Id) -> Result<Run, StoreError> {
-        let row = sqlx::query(concat!("SELECT ", run_columns!(), " FROM runs WHERE id = $1"))
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::query("looking up a run"))?
-            .ok_or_else(|| not_found("run", id))?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs WHERE id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query("looking up a run"))?
+        .ok_or_else(|| not_found("run", id))?;
         RowReader::new(&row, "runs").run()
     }
 
@@ -412,7 +420,12 @@ impl Store for SqliteStore {
         let mut tx = self.write_tx(OP).await?;
         let from = run_status(&mut tx, id, OP).await?;
         if from.is_done() {
-            return Err(invalid("run", id, from.as_str(), RunStatus::Running.as_str()));
+            return Err(invalid(
+                "run",
+                id,
+                from.as_str(),
+                RunStatus::Running.as_str(),
+            ));
         }
         let row = sqlx::query(concat!(
             "UPDATE runs SET status = 'running', started_ms = $1, ended_ms = NULL, error = NULL, \
@@ -466,7 +479,12 @@ impl Store for SqliteStore {
         let mut tx = self.write_tx(OP).await?;
         let from = run_status(&mut tx, id, OP).await?;
         if from.is_done() {
-            return Err(invalid("run", id, from.as_str(), RunStatus::Blocked.as_str()));
+            return Err(invalid(
+                "run",
+                id,
+                from.as_str(),
+                RunStatus::Blocked.as_str(),
+            ));
         }
         let row = sqlx::query(concat!(
             "UPDATE runs SET status = 'blocked', blocked_by = $1, ended_ms = $2 WHERE id = $3 \
@@ -771,12 +789,16 @@ impl Store for SqliteStore {
     ) -> Result<Event, StoreError> {
         const OP: &str = "recording the handling of an event";
         if status == EventStatus::Received {
-            let event = sqlx::query(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::query(OP))?
-                .ok_or_else(|| not_found("event", id))?;
+            let event = sqlx::query(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM events WHERE id = $1"
+            ))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query(OP))?
+            .ok_or_else(|| not_found("event", id))?;
             let from = RowReader::new(&event, "events").event()?.status;
             return Err(invalid("event", id, from.as_str(), status.as_str()));
         }
@@ -820,9 +842,7 @@ impl Store for SqliteStore {
         let now = now_millis();
         let ttl = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         // Beyond the representable range the lease would be unreadable; cap it there.
-        let expires = now
-            .saturating_add(ttl)
-            .min(Timestamp::MAX.as_millisecond());
+        let expires = now.saturating_add(ttl).min(Timestamp::MAX.as_millisecond());
         let mut tx = self.write_tx(OP).await?;
         // One statement takes a free or expired lease, or renews our own (keeping its start);
         // SET expressions see the old row.

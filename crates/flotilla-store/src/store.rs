@@ -2,13 +2,13 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::{
-    ArtifactRecord, Artifact, Event, EventReceipt, EventStatus, Id, Lease, NewArtifact, NewEvent,
+    Artifact, ArtifactRecord, Event, EventReceipt, EventStatus, Id, Lease, NewArtifact, NewEvent,
     NewRun, NewStep, NewTrain, Run, RunStatus, RunWithLastStep, Step, StepOutcome, StoreError,
     Train, TrainStatus,
 };
 
 /// flotilla's durable state. The engine is generic over it: [`SqliteStore`](crate::SqliteStore)
-/// for one node, PostgreSQL for several.
+/// for one node, `PostgreSQL` for several.
 ///
 /// Every method commits before it returns. Crash safety of effects (pushes, uploads) rests on
 /// that: the engine calls [`step_started`](Store::step_started) before an effect and
@@ -38,8 +38,10 @@ pub trait Store: Send + Sync {
     fn latest_train(&self) -> impl Future<Output = Result<Option<Train>, StoreError>> + Send;
 
     /// Up to `limit` trains, newest first.
-    fn list_trains(&self, limit: u32)
-    -> impl Future<Output = Result<Vec<Train>, StoreError>> + Send;
+    fn list_trains(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Train>, StoreError>> + Send;
 
     /// Records a `pending` run.
     fn create_run(&self, run: &NewRun) -> impl Future<Output = Result<Run, StoreError>> + Send;

@@ -1,5 +1,5 @@
 //! Status and kind enums are stored as lowercase text (readable in the database and portable to
-//! PostgreSQL); this macro keeps each variant's text in one place.
+//! `PostgreSQL`); this macro keeps each variant's text in one place.
 
 macro_rules! text_enum {
     (

@@ -1,1 +1,11 @@
+//! Integration tests of flotilla-store against real `SQLite` files in temporary directories.
 
+mod artifacts;
+mod concurrency;
+mod events;
+mod leases;
+mod migrations;
+mod runs;
+mod steps;
+mod support;
+mod trains;

@@ -1,0 +1,392 @@
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::git_command::GitCommand;
+use crate::{
+    CommitInfo, FailureKind, Git, GitError, Oid, PushOptions, PushRejection, RefName, RemoteRefs,
+    TagInfo, work_tree_path,
+};
+
+/// A repository on disk, bare or with a work tree, and the `Git` handle that drives it.
+///
+/// Every method runs at most the git processes its documentation names (usually one), so a
+/// caller can reason about the cost per repository.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    git: Git,
+    path: PathBuf,
+    bare: bool,
+}
+
+impl Repo {
+    /// Opens the repository at `path` (no git process). It is bare unless `path/.git` exists.
+    pub fn open(git: Git, path: impl AsRef<Path>) -> Result<Self, GitError> {
+        let path = path.as_ref();
+        // An absolute, resolved path makes the discovery ceiling (see GitCommand::in_repo) exact.
+        let path = fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .map_err(|source| GitError::Io {
+                action: "resolve the repository path",
+                path: path.to_owned(),
+                source,
+            })?;
+        let bare = !path.join(".git").exists();
+        Ok(Self { git, path, bare })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn git(&self) -> &Git {
+        &self.git
+    }
+
+    pub fn is_bare(&self) -> bool {
+        self.bare
+    }
+
+    fn command(&self) -> GitCommand<'_> {
+        GitCommand::new(&self.git).in_repo(&self.path, self.bare)
+    }
+
+    /// `git fetch --prune` from `remote` (a remote name or URL); no refspecs means the remote's
+    /// configured ones.
+    pub fn fetch(&self, remote: &str, refspecs: &[&str]) -> Result<(), GitError> {
+        self.command()
+            .args(["fetch", "--quiet", "--prune", "--", remote])
+            .args(refspecs)
+            .run()
+            .map(drop)
+    }
+
+    /// Branches and tags of `remote` (a remote name or URL).
+    pub fn ls_remote(&self, remote: &str) -> Result<RemoteRefs, GitError> {
+        RemoteRefs::list(self.command(), remote)
+    }
+
+    /// The bytes of `path` at `rev` (`git cat-file blob REV:PATH`, so no filters apply);
+    /// `None` when `rev` exists but has no such file. A missing `rev` is an error
+    /// ([`GitError::is_ref_not_found`]).
+    pub fn read_file(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let command = self
+            .command()
+            .args(["cat-file", "blob", "--end-of-options"])
+            .arg(format!("{rev}:{path}"));
+        let output = command.output()?;
+        if output.success() {
+            return Ok(Some(output.stdout));
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("does not exist in") || stderr.contains("exists on disk, but not in") {
+            return Ok(None);
+        }
+        Err(command.failure(&output, None))
+    }
+
+    /// The object `rev` names, or `None` when it names nothing. Append `^{commit}` to peel.
+    pub fn rev_parse(&self, rev: &str) -> Result<Option<Oid>, GitError> {
+        let command =
+            self.command()
+                .args(["rev-parse", "--verify", "--quiet", "--end-of-options", rev]);
+        let output = command.output()?;
+        match output.code {
+            Some(0) => Oid::parse(output.stdout_text().trim())
+                .map(Some)
+                .map_err(|error| command.unexpected(error.to_string())),
+            Some(1) => Ok(None),
+            _ => Err(command.failure(&output, None)),
+        }
+    }
+
+    /// The commit HEAD points at; `None` on an unborn branch (an empty repository).
+    pub fn head(&self) -> Result<Option<Oid>, GitError> {
+        self.rev_parse("HEAD")
+    }
+
+    /// The checked-out branch (short name); `None` when HEAD is detached.
+    pub fn current_branch(&self) -> Result<Option<RefName>, GitError> {
+        let command = self.command().args(["symbolic-ref", "--quiet", "HEAD"]);
+        let output = command.output()?;
+        match output.code {
+            Some(0) => {
+                let full = output.stdout_text();
+                let short = full.trim().strip_prefix("refs/heads/").ok_or_else(|| {
+                    command.unexpected(format!("HEAD points at {:?}, not a branch", full.trim()))
+                })?;
+                RefName::new(short)
+                    .map(Some)
+                    .map_err(|error| command.unexpected(error.to_string()))
+            }
+            Some(1) => Ok(None),
+            _ => Err(command.failure(&output, None)),
+        }
+    }
+
+    /// Creates branch `name` at `start_point` without switching to it or tracking anything.
+    /// An existing branch is an error ([`GitError::is_already_exists`]).
+    pub fn create_branch(&self, name: &RefName, start_point: &str) -> Result<(), GitError> {
+        self.command()
+            .args([
+                "branch",
+                "--no-track",
+                "--end-of-options",
+                name.as_str(),
+                start_point,
+            ])
+            .run()
+            .map(drop)
+    }
+
+    /// Switches the work tree to `branch`; a branch that exists only as `origin/<branch>` is
+    /// created from it, as `git switch` does.
+    pub fn switch(&self, branch: &RefName) -> Result<(), GitError> {
+        self.command()
+            .args(["switch", "--quiet", "--end-of-options", branch.as_str()])
+            .run()
+            .map(drop)
+    }
+
+    /// Creates `branch` at `start_point` and switches to it, in one process.
+    /// An existing branch is an error ([`GitError::is_already_exists`]).
+    pub fn switch_create(&self, branch: &RefName, start_point: &str) -> Result<(), GitError> {
+        self.command()
+            .args([
+                "switch",
+                "--quiet",
+                "--no-track",
+                "--create",
+                branch.as_str(),
+            ])
+            .args(["--end-of-options", start_point])
+            .run()
+            .map(drop)
+    }
+
+    /// Writes `contents` to `path` (relative, `/`-separated) in the work tree, creating parent
+    /// directories. No git process; stage it with [`Repo::add`].
+    pub fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), GitError> {
+        if self.bare {
+            return Err(GitError::BareRepository {
+                path: self.path.clone(),
+            });
+        }
+        let target = work_tree_path::resolve(&self.path, path)?;
+        work_tree_path::refuse_symlinks(&self.path, path, &target)?;
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(|source| GitError::Io {
+                action: "create the directory",
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        fs::write(&target, contents).map_err(|source| GitError::Io {
+            action: "write",
+            path: target.clone(),
+            source,
+        })
+    }
+
+    /// Removes files and directories from the work tree and the index
+    /// (`git rm -r --ignore-unmatch`); paths that do not exist are fine. No process when
+    /// `paths` is empty.
+    pub fn remove_paths(&self, paths: &[&str]) -> Result<(), GitError> {
+        self.pathspec_command(&["rm", "-r", "--quiet", "--ignore-unmatch", "--"], paths)
+    }
+
+    /// Stages additions, changes and deletions under `paths`. No process when `paths` is empty.
+    pub fn add(&self, paths: &[&str]) -> Result<(), GitError> {
+        self.pathspec_command(&["add", "--all", "--"], paths)
+    }
+
+    /// Stages every change in the work tree.
+    pub fn add_all(&self) -> Result<(), GitError> {
+        self.command().args(["add", "--all"]).run().map(drop)
+    }
+
+    /// Runs a command on literal paths (no glob or `:(magic)`), each checked to stay inside the
+    /// work tree.
+    fn pathspec_command(&self, args: &[&str], paths: &[&str]) -> Result<(), GitError> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        for path in paths {
+            work_tree_path::resolve(&self.path, path)?;
+        }
+        self.command()
+            .arg("--literal-pathspecs")
+            .args(args)
+            .args(paths)
+            .run()
+            .map(drop)
+    }
+
+    /// Commits what is staged, as the `Git` handle's identity, and returns the new commit;
+    /// `None` when nothing is staged. Two processes when something is committed.
+    pub fn commit(&self, message: &str) -> Result<Option<Oid>, GitError> {
+        let command = self.command().with_identity().args([
+            "commit",
+            "--quiet",
+            // Keeps lines starting with `#`, which the default cleanup would drop.
+            "--cleanup=whitespace",
+            "-m",
+            message,
+        ]);
+        let output = command.output()?;
+        if !output.success() {
+            let stdout = output.stdout_text();
+            let nothing_staged = output.code == Some(1)
+                && [
+                    "nothing to commit",
+                    "nothing added to commit",
+                    "no changes added to commit",
+                ]
+                .iter()
+                .any(|needle| stdout.contains(needle));
+            return if nothing_staged {
+                Ok(None)
+            } else {
+                Err(command.failure(&output, None))
+            };
+        }
+        let head = self.head()?;
+        match head {
+            Some(oid) => Ok(Some(oid)),
+            None => Err(command.unexpected("HEAD does not name a commit after committing")),
+        }
+    }
+
+    /// Creates annotated tag `name` on `target` with `message`, as the `Git` handle's identity.
+    /// An existing tag is an error ([`GitError::is_already_exists`]); look it up first with
+    /// [`Repo::find_tag`] to make tagging idempotent.
+    pub fn tag_annotated(
+        &self,
+        name: &RefName,
+        target: &str,
+        message: &str,
+    ) -> Result<(), GitError> {
+        self.command()
+            .with_identity()
+            .args(["tag", "--annotate", "--cleanup=whitespace", "-m", message])
+            .args(["--end-of-options", name.as_str(), target])
+            .run()
+            .map(drop)
+    }
+
+    /// The local tag `name` (short name, like `v1.2.3`) and the commit it names; `None` when it
+    /// does not exist.
+    pub fn find_tag(&self, name: &RefName) -> Result<Option<TagInfo>, GitError> {
+        let full = format!("refs/tags/{name}");
+        let command = self.command().args([
+            "for-each-ref",
+            "--format=%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)",
+            &full,
+        ]);
+        let output = command.run()?;
+        let listing = output.stdout_text();
+        // for-each-ref also lists refs *below* the pattern (refs/tags/v1/x for refs/tags/v1).
+        let Some(line) = listing
+            .lines()
+            .find(|line| line.split('\0').next() == Some(full.as_str()))
+        else {
+            return Ok(None);
+        };
+        let fields: Vec<&str> = line.split('\0').collect();
+        let [_, object, object_type, peeled, peeled_type] = fields.as_slice() else {
+            return Err(command.unexpected(format!("line {line:?} does not have five fields")));
+        };
+        let parse =
+            |oid: &str| Oid::parse(oid).map_err(|error| command.unexpected(error.to_string()));
+        let oid = parse(object)?;
+        let annotated = *object_type == "tag";
+        let commit = match (*object_type, *peeled_type) {
+            ("commit", _) => oid.clone(),
+            ("tag", "commit") => parse(peeled)?,
+            // A tag of a tag (or of a tree): let git peel it all the way.
+            _ => self
+                .rev_parse(&format!("{full}^{{commit}}"))?
+                .ok_or_else(|| {
+                    command.unexpected(format!("tag {name} does not point at a commit"))
+                })?,
+        };
+        Ok(Some(TagInfo {
+            oid,
+            commit,
+            annotated,
+        }))
+    }
+
+    /// Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor).
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, GitError> {
+        let command = self.command().args([
+            "merge-base",
+            "--is-ancestor",
+            "--end-of-options",
+            ancestor,
+            descendant,
+        ]);
+        let output = command.output()?;
+        match output.code {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(command.failure(&output, None)),
+        }
+    }
+
+    /// Pushes `refspecs` (like `HEAD:refs/heads/main`, `refs/tags/v1.2.3`) to `remote` (a
+    /// remote name or URL). Refused refs come back as [`FailureKind::PushRejected`]; see
+    /// [`GitError::push_rejection`].
+    pub fn push(
+        &self,
+        remote: &str,
+        refspecs: &[&str],
+        options: &PushOptions,
+    ) -> Result<(), GitError> {
+        let mut command = self.command().args(["push", "--porcelain"]);
+        if options.atomic {
+            command = command.arg("--atomic");
+        }
+        for (remote_ref, expected) in &options.leases {
+            let expected = expected.as_ref().map_or("", Oid::as_str);
+            command = command.arg(format!("--force-with-lease={remote_ref}:{expected}"));
+        }
+        let command = command.args(["--", remote]).args(refspecs);
+        let output = command.output()?;
+        if output.success() {
+            return Ok(());
+        }
+        let kind = PushRejection::parse(&output.stdout_text()).map(FailureKind::PushRejected);
+        Err(command.failure(&output, kind))
+    }
+
+    /// Deletes `remote_ref` (full name, like `refs/heads/tmp`) on `remote`.
+    pub fn delete_remote_ref(&self, remote: &str, remote_ref: &str) -> Result<(), GitError> {
+        self.push(remote, &[&format!(":{remote_ref}")], &PushOptions::new())
+    }
+
+    /// Author and subject of commit `rev`. A missing `rev` is an error
+    /// ([`GitError::is_ref_not_found`]).
+    pub fn commit_info(&self, rev: &str) -> Result<CommitInfo, GitError> {
+        let command = self.command().args([
+            "log",
+            "-1",
+            "--no-show-signature",
+            "--format=%H%x00%an%x00%ae%x00%s",
+            "--end-of-options",
+            rev,
+            "--",
+        ]);
+        let output = command.run()?;
+        let text = output.stdout_text();
+        let fields: Vec<&str> = text.trim_end_matches('\n').split('\0').collect();
+        let [oid, author_name, author_email, subject] = fields.as_slice() else {
+            return Err(command.unexpected(format!("{text:?} does not have four fields")));
+        };
+        Ok(CommitInfo {
+            oid: Oid::parse(oid).map_err(|error| command.unexpected(error.to_string()))?,
+            author_name: (*author_name).to_owned(),
+            author_email: (*author_email).to_owned(),
+            subject: (*subject).to_owned(),
+        })
+    }
+}

@@ -1,0 +1,138 @@
+//! Two handles on one file, as two processes would have: light contention must wait on
+//! `SQLite`'s lock (busy timeout, immediate transactions), never fail with "database is locked".
+
+use std::time::Duration;
+
+use flotilla_store::{
+    ArtifactKind, NewArtifact, NewEvent, NewStep, SqliteStore, StepOutcome, StepStatus, Store,
+    StoreError, TrainKind,
+};
+use serde_json::json;
+
+use crate::support::{StateDir, new_train, run};
+
+const TASKS_PER_HANDLE: usize = 8;
+
+async fn work(store: SqliteStore, worker: String) -> Result<(), StoreError> {
+    let own = run(&store, None, &worker, 0).await;
+    let steps: Vec<_> = (0..3)
+        .map(|idx| NewStep {
+            idx,
+            kind: "run".to_owned(),
+            description: format!("{worker} step {idx}"),
+        })
+        .collect();
+    for step in store.add_steps(&own.id, &steps).await? {
+        store
+            .step_started(&step.id, None, Some(&json!({ "worker": worker })))
+            .await?;
+        store
+            .step_finished(
+                &step.id,
+                &StepOutcome {
+                    status: StepStatus::Succeeded,
+                    exit_code: Some(0),
+                    detail: None,
+                },
+            )
+            .await?;
+    }
+    store
+        .record_event(&NewEvent {
+            source: "registry".to_owned(),
+            delivery_id: worker.clone(),
+            kind: "push".to_owned(),
+            payload: json!({}),
+        })
+        .await?;
+    // Every worker publishes the same artifact: one record in the end.
+    store
+        .record_artifact(&NewArtifact {
+            run_id: own.id.clone(),
+            kind: ArtifactKind::Image,
+            name: "shared".to_owned(),
+            version: "1.0.0".to_owned(),
+            digest: "sha256:00".to_owned(),
+            target: "registry".to_owned(),
+        })
+        .await?;
+    // All workers want the same repository: each waits its turn.
+    loop {
+        match store
+            .acquire_repo_lease("shared-repo", &worker, Duration::from_hours(1))
+            .await
+        {
+            Ok(_) => break,
+            Err(StoreError::LeaseBusy { .. }) => tokio::task::yield_now().await,
+            Err(other) => return Err(other),
+        }
+    }
+    assert!(store.release_repo_lease("shared-repo", &worker).await?);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_handles_on_one_file_share_the_work_without_lock_errors() {
+    let state = StateDir::new();
+    let handles = [state.open().await, state.open().await];
+
+    let mut tasks = Vec::new();
+    for (h, store) in handles.iter().enumerate() {
+        for t in 0..TASKS_PER_HANDLE {
+            tasks.push(tokio::spawn(work(store.clone(), format!("worker-{h}-{t}"))));
+        }
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+
+    let pool = crate::support::raw_pool(handles[0].path()).await;
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let workers = i64::try_from(2 * TASKS_PER_HANDLE).unwrap();
+    assert_eq!(
+        count("SELECT COUNT(*) FROM steps WHERE status = 'succeeded'").await,
+        3 * workers
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM events").await, workers);
+    assert_eq!(count("SELECT COUNT(*) FROM artifacts").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM repo_leases").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_trains_for_one_version_yield_exactly_one() {
+    let state = StateDir::new();
+    let handles = [state.open().await, state.open().await];
+
+    let mut tasks = Vec::new();
+    for store in &handles {
+        for _ in 0..TASKS_PER_HANDLE {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .create_train(&new_train(TrainKind::Final, "1.12.0"))
+                    .await
+            }));
+        }
+    }
+    let mut created = Vec::new();
+    let mut conflicts = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(train) => created.push(train),
+            Err(StoreError::TrainConflict { active, .. }) => conflicts.push(active),
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+
+    assert_eq!(created.len(), 1);
+    assert_eq!(conflicts.len(), 2 * TASKS_PER_HANDLE - 1);
+    assert!(conflicts.iter().all(|active| *active == created[0].id));
+}

@@ -1,0 +1,86 @@
+use flotilla_store::{EventReceipt, EventStatus, NewEvent, Store, StoreError};
+use serde_json::json;
+
+use crate::support::StateDir;
+
+fn push(source: &str, delivery_id: &str, tag: &str) -> NewEvent {
+    NewEvent {
+        source: source.to_owned(),
+        delivery_id: delivery_id.to_owned(),
+        kind: "push".to_owned(),
+        payload: json!({ "target": { "repository": "spaceone/identity", "tag": tag } }),
+    }
+}
+
+#[tokio::test]
+async fn a_replayed_delivery_is_reported_and_not_recorded_twice() {
+    let state = StateDir::new();
+    let store = state.open().await;
+
+    let first = store
+        .record_event(&push("registry", "d-1", "1.12.0"))
+        .await
+        .unwrap();
+    let replay = store
+        .record_event(&push("registry", "d-1", "1.12.1"))
+        .await
+        .unwrap();
+    let elsewhere = store
+        .record_event(&push("git", "d-1", "1.12.0"))
+        .await
+        .unwrap();
+
+    let EventReceipt::New(original) = &first else {
+        panic!("first delivery should be new: {first:?}")
+    };
+    assert_eq!(replay, EventReceipt::Replay(original.clone()));
+    assert_eq!(
+        replay.event().payload["target"]["tag"],
+        "1.12.0",
+        "the first delivery wins"
+    );
+    assert!(
+        matches!(elsewhere, EventReceipt::New(_)),
+        "delivery ids are per source"
+    );
+    assert_eq!(store.unhandled_events().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn handled_events_leave_the_unhandled_list() {
+    let state = StateDir::new();
+    let store = state.open().await;
+    let first = store
+        .record_event(&push("registry", "d-1", "1.12.0"))
+        .await
+        .unwrap();
+    let second = store
+        .record_event(&push("registry", "d-2", "1.12.0"))
+        .await
+        .unwrap();
+
+    let failed = store
+        .event_handled(&first.event().id, EventStatus::Failed, Some("no policy"))
+        .await
+        .unwrap();
+
+    assert_eq!(failed.status, EventStatus::Failed);
+    assert_eq!(failed.error.as_deref(), Some("no policy"));
+    assert!(failed.processed_at.is_some());
+    let unhandled = store.unhandled_events().await.unwrap();
+    assert_eq!(unhandled, [second.event().clone()]);
+    let error = store
+        .event_handled(&second.event().id, EventStatus::Received, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::InvalidTransition {
+                entity: "event",
+                ..
+            }
+        ),
+        "{error}"
+    );
+}

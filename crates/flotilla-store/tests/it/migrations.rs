@@ -1,0 +1,87 @@
+use flotilla_store::{SqliteStore, Store, StoreError};
+
+use crate::support::{StateDir, raw_pool, train};
+
+#[tokio::test]
+async fn open_creates_the_state_directory_and_database() {
+    let state = StateDir::new();
+    assert!(!state.path.exists());
+
+    let store = state.open().await;
+
+    assert_eq!(store.path(), state.path.join("state.db"));
+    assert!(store.path().is_file());
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&raw_pool(store.path()).await)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn reopening_keeps_data_and_applies_each_migration_once() {
+    let state = StateDir::new();
+    let store = state.open().await;
+    let created = train(&store, "1.12.0").await;
+    store.close().await;
+
+    for _ in 0..2 {
+        let store = state.open().await;
+        assert_eq!(store.train(created.id.as_str()).await.unwrap(), created);
+        store.close().await;
+    }
+
+    let pool = raw_pool(&state.path.join(SqliteStore::DB_FILE)).await;
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_version ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let expected: Vec<i64> = (1..=SqliteStore::schema_version()).collect();
+    assert_eq!(versions, expected);
+}
+
+#[tokio::test]
+async fn two_processes_opening_a_fresh_directory_both_succeed() {
+    let state = StateDir::new();
+
+    let (first, second) = tokio::join!(
+        SqliteStore::open(&state.path),
+        SqliteStore::open(&state.path)
+    );
+
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let created = train(&first, "1.12.0").await;
+    assert_eq!(second.train(created.id.as_str()).await.unwrap(), created);
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_flotilla_is_refused() {
+    let state = StateDir::new();
+    let store = state.open().await;
+    let pool = raw_pool(store.path()).await;
+    sqlx::query("INSERT INTO schema_version VALUES (999, 'from the future', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    store.close().await;
+
+    let error = SqliteStore::open(&state.path).await.unwrap_err();
+
+    assert!(
+        matches!(error, StoreError::SchemaTooNew { found: 999, known, .. } if known == SqliteStore::schema_version()),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_unusable_state_directory_is_reported() {
+    let temp = tempfile::tempdir().unwrap();
+    let file = temp.path().join("not-a-directory");
+    std::fs::write(&file, "x").unwrap();
+
+    let error = SqliteStore::open(&file.join(".flotilla"))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, StoreError::CreateDir { .. }), "{error}");
+}
