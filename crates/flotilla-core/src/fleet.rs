@@ -41,7 +41,9 @@ pub struct Settings {
 }
 
 /// What a registry holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistryKind {
     Image,
@@ -66,7 +68,19 @@ pub struct Registry {
 }
 
 /// A trigger of the seed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Event {
     /// A push to the default branch.
@@ -109,6 +123,7 @@ pub struct Category {
 }
 
 /// Which artifact kinds a category publishes.
+#[allow(clippy::struct_excessive_bools)] // Four independent switches, as the manifest spells them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Publishes {
     pub image: bool,
@@ -251,7 +266,9 @@ pub struct Notification {
     pub on: Vec<NotifyOn>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum NotificationKind {
     Slack,
@@ -259,7 +276,9 @@ pub enum NotificationKind {
 }
 
 /// Which outcomes notify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum NotifyOn {
     Success,

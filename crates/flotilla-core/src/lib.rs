@@ -5,6 +5,7 @@
 //! *how*.
 
 pub mod fleet;
+pub mod manifest;
 pub mod plan;
 pub mod template;
 pub mod version;

@@ -55,6 +55,8 @@ pub struct RepoRun {
     pub depends_on: Vec<String>,
     /// The tag exists already; the tag steps only verify it.
     pub already_tagged: bool,
+    /// What the run's work tree starts from: a branch name, or `refs/tags/…`.
+    pub source: String,
     pub steps: Vec<Step>,
 }
 
@@ -219,7 +221,9 @@ impl<'a> Planner<'a> {
             Request::ReleaseStart { .. } => Event::ReleaseBranch,
             _ => Event::Tag,
         };
-        let dev = request.version().is_some_and(|v| v.channel() == Channel::Dev);
+        let dev = request
+            .version()
+            .is_some_and(|v| v.channel() == Channel::Dev);
         let mut selected = Vec::new();
         for repo in &self.fleet.repos {
             let explicit = named.contains(&repo.name);
@@ -255,7 +259,11 @@ impl<'a> Planner<'a> {
     }
 
     fn facts(&self, repo: &Repo) -> RepoFacts {
-        self.facts.repos.get(&repo.name).cloned().unwrap_or_default()
+        self.facts
+            .repos
+            .get(&repo.name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn run_for(&mut self, repo: &Repo, request: &Request) -> Option<RepoRun> {
@@ -312,6 +320,7 @@ impl<'a> Planner<'a> {
             channel: Channel::Dev,
             depends_on: Vec::new(),
             already_tagged: false,
+            source: repo.default_branch.clone(),
             steps,
         })
     }
@@ -336,9 +345,7 @@ impl<'a> Planner<'a> {
             .collect();
         let refusals_before = self.refusals.len();
 
-        if version.channel() != Channel::Dev
-            && !create_branch
-            && !facts.branches.contains(&branch)
+        if version.channel() != Channel::Dev && !create_branch && !facts.branches.contains(&branch)
         {
             self.refuse(
                 Some(&repo.name),
@@ -364,8 +371,11 @@ impl<'a> Planner<'a> {
                 );
             }
         }
-        if !already_tagged && matches!(version.stage, Stage::Dev(_) | Stage::Rc(_)) {
-            if let Some(done) = line_tags.iter().find(|v| v.stage >= Stage::Final) {
+        if !already_tagged
+            && matches!(version.stage, Stage::Dev(_) | Stage::Rc(_))
+            && let Some(done) = line_tags.iter().find(|v| v.stage >= Stage::Final)
+        {
+            {
                 self.refuse(
                     Some(&repo.name),
                     format!("{version} comes before {done}, which is already released"),
@@ -373,11 +383,12 @@ impl<'a> Planner<'a> {
                 );
             }
         }
-        if !already_tagged {
-            if let Some(newer) = line_tags
+        if !already_tagged
+            && let Some(newer) = line_tags
                 .iter()
                 .filter(|v| v.channel() == version.channel() && **v > version)
                 .max()
+        {
             {
                 self.refuse(
                     Some(&repo.name),
@@ -463,6 +474,13 @@ impl<'a> Planner<'a> {
             channel: version.channel(),
             depends_on: Vec::new(),
             already_tagged,
+            source: if dev || create_branch {
+                repo.default_branch.clone()
+            } else if already_tagged {
+                format!("refs/tags/{tag}")
+            } else {
+                branch
+            },
             steps,
         })
     }
@@ -581,7 +599,12 @@ fn order(included: &[&Repo], mut runs: Vec<RepoRun>) -> (Vec<Wave>, Vec<RepoRun>
         waves.push(Wave {
             index,
             repos: names,
-            max_parallel: group.iter().map(|r| r.max_parallel).min().unwrap_or(1).max(1),
+            max_parallel: group
+                .iter()
+                .map(|r| r.max_parallel)
+                .min()
+                .unwrap_or(1)
+                .max(1),
             gate,
         });
     }

@@ -33,7 +33,9 @@ pub enum Stage {
 }
 
 /// The release channel of a version: what environments follow and registries tag by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     Dev,
@@ -62,15 +64,21 @@ impl fmt::Display for Channel {
 /// Why a next-version operation has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NextError {
-    #[error("{version} is {stage}; a release candidate comes before the final, start a new line instead (for example {next_line}rc1)")]
+    #[error(
+        "{version} is {stage}; a release candidate comes before the final, start a new line instead (for example {next_line}rc1)"
+    )]
     RcAfterFinal {
         version: Version,
         stage: &'static str,
         next_line: String,
     },
-    #[error("{version} is past development; a development version comes before the first release candidate of a line")]
+    #[error(
+        "{version} is past development; a development version comes before the first release candidate of a line"
+    )]
     DevAfterRc { version: Version },
-    #[error("{version} has no final release yet; a hotfix applies to a final (release {final_version} first)")]
+    #[error(
+        "{version} has no final release yet; a hotfix applies to a final (release {final_version} first)"
+    )]
     HotfixBeforeFinal {
         version: Version,
         final_version: Version,
@@ -102,6 +110,7 @@ impl Version {
     }
 
     /// The final release of this version's `x.y.z` line.
+    #[must_use]
     pub const fn final_of_line(&self) -> Self {
         Self::new(self.major, self.minor, self.patch, Stage::Final)
     }
@@ -123,7 +132,12 @@ impl Version {
                 } else {
                     "a hotfix"
                 },
-                next_line: format!("{}.{}.{}", self.major, self.minor, self.patch.saturating_add(1)),
+                next_line: format!(
+                    "{}.{}.{}",
+                    self.major,
+                    self.minor,
+                    self.patch.saturating_add(1)
+                ),
             }),
         }
     }
@@ -204,8 +218,20 @@ mod tests {
     #[test]
     fn orders_stages_inside_a_line_numerically() {
         let ordered = [
-            "1.2.3dev0", "1.2.3dev1", "1.2.3dev10", "1.2.3rc0", "1.2.3rc1", "1.2.3rc9", "1.2.3rc10",
-            "1.2.3", "1.2.3.1", "1.2.3.2", "1.2.3.10", "1.2.4dev1", "1.10.0rc1", "2.0.0",
+            "1.2.3dev0",
+            "1.2.3dev1",
+            "1.2.3dev10",
+            "1.2.3rc0",
+            "1.2.3rc1",
+            "1.2.3rc9",
+            "1.2.3rc10",
+            "1.2.3",
+            "1.2.3.1",
+            "1.2.3.2",
+            "1.2.3.10",
+            "1.2.4dev1",
+            "1.10.0rc1",
+            "2.0.0",
         ];
         for pair in ordered.windows(2) {
             assert!(v(pair[0]) < v(pair[1]), "{} < {}", pair[0], pair[1]);
@@ -220,8 +246,14 @@ mod tests {
         assert_eq!(v("1.2.3").next_hotfix().unwrap(), v("1.2.3.1"));
         assert_eq!(v("1.2.3.9").next_hotfix().unwrap(), v("1.2.3.10"));
         assert_eq!(v("1.2.3rc2").final_of_line(), v("1.2.3"));
-        assert!(matches!(v("1.2.3").next_rc(), Err(NextError::RcAfterFinal { .. })));
-        assert!(matches!(v("1.2.3rc1").next_dev(), Err(NextError::DevAfterRc { .. })));
+        assert!(matches!(
+            v("1.2.3").next_rc(),
+            Err(NextError::RcAfterFinal { .. })
+        ));
+        assert!(matches!(
+            v("1.2.3rc1").next_dev(),
+            Err(NextError::DevAfterRc { .. })
+        ));
         let err = v("1.2.3rc1").next_hotfix().unwrap_err();
         assert!(err.to_string().contains("release 1.2.3 first"), "{err}");
     }

@@ -1,1 +1,23 @@
-//! flotilla-engine
+//! flotilla's engine: executes plans against git, registries and notification targets, with
+//! durable state for resume.
+
+pub mod demo;
+mod engine;
+mod engine_error;
+pub mod facts;
+mod fleet_status;
+pub mod notifier;
+pub mod progress;
+pub mod publisher;
+pub mod redactor;
+mod run_context;
+mod step_log;
+mod workspace;
+
+pub use engine::{Engine, RunSummary, TrainSummary, build_stamp};
+pub use engine_error::EngineError;
+pub use fleet_status::{ArtifactLine, RepoStatus, fleet_status};
+pub use flotilla_store::{SqliteStore, Store, Train};
+pub use progress::{Progress, ProgressSink};
+pub use run_context::{RunContext, StepFailure, StepOutput};
+pub use workspace::Workspace;

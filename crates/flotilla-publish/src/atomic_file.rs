@@ -1,9 +1,10 @@
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::{PublishError, Result};
+use crate::hashing_writer::HashingWriter;
+use crate::{Digest, PublishError, Result};
 
 /// Distinguishes temporary files of concurrent writers in one process; the pid distinguishes
 /// processes.
@@ -69,6 +70,12 @@ impl Write for AtomicFile {
     }
 }
 
+impl Seek for AtomicFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
 impl Drop for AtomicFile {
     fn drop(&mut self) {
         if !self.committed {
@@ -83,6 +90,24 @@ pub(crate) fn write_atomic(dest: &Path, contents: &[u8]) -> Result<()> {
     let mut file = AtomicFile::new_in(dir)?;
     file.write_all(contents)
         .map_err(|e| PublishError::io("write", file.temp_path().to_path_buf(), e))?;
+    file.commit(dest)
+}
+
+/// Copies `src` to `dest` atomically, checking on the way that it still has the digest it was
+/// hashed with earlier: a file changed in between is refused rather than published.
+pub(crate) fn copy_verified(src: &Path, dest: &Path, expected: Digest) -> Result<()> {
+    let dir = dest.parent().unwrap_or_else(|| Path::new("."));
+    let mut input = File::open(src).map_err(|e| PublishError::io("read", src, e))?;
+    let mut output = HashingWriter::new(AtomicFile::new_in(dir)?);
+    io::copy(&mut input, &mut output).map_err(|e| PublishError::io("copy", src, e))?;
+    let (file, actual, _) = output.finish();
+    if actual != expected {
+        return Err(PublishError::ChangedSinceBuild {
+            path: src.to_path_buf(),
+            expected,
+            actual,
+        });
+    }
     file.commit(dest)
 }
 
@@ -110,5 +135,18 @@ mod tests {
         drop(file);
         assert_eq!(fs::read(&dest).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_copy_with_an_unexpected_digest_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::write(&src, b"changed").unwrap();
+        let dest = dir.path().join("dest");
+        let err = copy_verified(&src, &dest, Digest::of_bytes(b"original")).unwrap_err();
+        assert!(matches!(err, PublishError::ChangedSinceBuild { .. }));
+        assert!(!dest.exists());
+        copy_verified(&src, &dest, Digest::of_bytes(b"changed")).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"changed");
     }
 }

@@ -35,6 +35,13 @@ impl Digest {
         Ok((Self(hasher.finalize().into()), len))
     }
 
+    /// The digest and length of a file, read in chunks.
+    pub(crate) fn of_file(path: &std::path::Path) -> crate::Result<(Self, u64)> {
+        std::fs::File::open(path)
+            .and_then(Self::of_reader)
+            .map_err(|e| PublishError::io("read", path, e))
+    }
+
     pub(crate) fn from_sha256(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }

@@ -25,7 +25,9 @@ pub enum PublishError {
         expected: &'static str,
     },
 
-    #[error("invalid {scheme} version `{version}`: {cause}; pass the version rendered for this ecosystem")]
+    #[error(
+        "invalid {scheme} version `{version}`: {cause}; pass the version rendered for this ecosystem"
+    )]
     InvalidVersion {
         scheme: &'static str,
         version: String,
@@ -56,14 +58,14 @@ pub enum PublishError {
     NoTags { image: String },
 
     #[error(
-        "tag `{tag}` of image `{image}` in `{location}` already points to {existing}, not \
-         {new}: release tags never move; publish a new version, or mark the tag mutable if it \
-         is a moving tag such as `latest`"
+        "tag `{tag}` of image `{image}` already points to {existing}, not {new}: release tags \
+         never move; publish a new version, or mark the tag mutable if it is a moving tag such \
+         as `latest`"
     )]
     TagConflict {
+        /// Where the image lives: `oci:<layout dir>` or a registry repository.
         image: String,
         tag: String,
-        location: PathBuf,
         existing: Digest,
         new: Digest,
     },
@@ -75,7 +77,7 @@ pub enum PublishError {
     )]
     FileConflict {
         filename: String,
-        location: PathBuf,
+        location: String,
         existing: Digest,
         new: Digest,
     },
@@ -88,7 +90,7 @@ pub enum PublishError {
     NpmVersionConflict {
         name: String,
         version: String,
-        location: PathBuf,
+        location: String,
         existing: String,
         new: String,
     },
@@ -112,6 +114,9 @@ pub enum PublishError {
     #[error("`{path}` is damaged: {problem}; restore it from a backup or remove it to start over")]
     CorruptTarget { path: PathBuf, problem: String },
 
+    #[error("could not serialise the {what}: {cause}; this is a bug in flotilla, please report it")]
+    Serialize { what: &'static str, cause: String },
+
     #[error("could not write archive `{path}`: {cause}; check the free space and build again")]
     Archive { path: PathBuf, cause: String },
 }
@@ -122,6 +127,13 @@ impl PublishError {
             action,
             path: path.into(),
             cause,
+        }
+    }
+
+    pub(crate) fn serialize(what: &'static str, cause: &serde_json::Error) -> Self {
+        Self::Serialize {
+            what,
+            cause: cause.to_string(),
         }
     }
 

@@ -21,10 +21,6 @@ impl<W: Write> HashingWriter<W> {
         }
     }
 
-    pub(crate) fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
     /// The writer, the digest of everything written and its length.
     pub(crate) fn finish(self) -> (W, Digest, u64) {
         (

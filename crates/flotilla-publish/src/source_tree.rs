@@ -11,6 +11,7 @@ pub(crate) struct SourceTree {
     entries: Vec<SourceEntry>,
 }
 
+#[derive(Clone)]
 pub(crate) struct SourceEntry {
     /// Path relative to the root, `/`-separated.
     pub(crate) rel: String,
@@ -18,6 +19,7 @@ pub(crate) struct SourceEntry {
     pub(crate) kind: EntryKind,
 }
 
+#[derive(Clone)]
 pub(crate) enum EntryKind {
     Dir,
     File { executable: bool, size: u64 },
@@ -91,15 +93,17 @@ fn walk(
                 },
             });
         } else if file_type.is_symlink() {
-            let target = fs::read_link(&path).map_err(|e| PublishError::io("read link", &path, e))?;
-            let target = target
-                .into_os_string()
-                .into_string()
-                .map_err(|_| PublishError::InvalidSource {
-                    path: path.clone(),
-                    problem: "its link target is not valid UTF-8".to_owned(),
-                    hint: "point the link at a UTF-8 path",
-                })?;
+            let target =
+                fs::read_link(&path).map_err(|e| PublishError::io("read link", &path, e))?;
+            let target =
+                target
+                    .into_os_string()
+                    .into_string()
+                    .map_err(|_| PublishError::InvalidSource {
+                        path: path.clone(),
+                        problem: "its link target is not valid UTF-8".to_owned(),
+                        hint: "point the link at a UTF-8 path",
+                    })?;
             out.push(SourceEntry {
                 rel,
                 path,

@@ -10,7 +10,7 @@ pub(crate) fn rfc3339(epoch: u64) -> Result<String> {
 
 /// The date and time of the epoch in UTC, for formats that store civil time (ZIP).
 pub(crate) fn civil_utc(epoch: u64) -> Result<jiff::civil::DateTime> {
-    Ok(timestamp(epoch)?.to_zoned(TimeZone::UTC).datetime())
+    Ok(TimeZone::UTC.to_datetime(timestamp(epoch)?))
 }
 
 fn timestamp(epoch: u64) -> Result<Timestamp> {

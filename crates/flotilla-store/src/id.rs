@@ -47,6 +47,16 @@ impl Id {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An id typed by a user: 26 characters of Crockford base32, in any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        let upper = text.to_ascii_uppercase();
+        (upper.len() == 26
+            && upper
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b))))
+        .then_some(Self(upper))
+    }
 }
 
 impl fmt::Display for Id {

@@ -12,7 +12,12 @@ use flotilla_core::{HotfixSemver, Version};
 /// it: release branches, tags, version files, images, Python and npm packages, charts and
 /// notifications, in dependency order.
 #[derive(Debug, Parser)]
-#[command(name = "flotilla", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "flotilla",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The fleet manifest.
     #[arg(
@@ -50,6 +55,57 @@ pub enum Command {
     Init(InitArgs),
     /// Show what a request would do, wave by wave, without doing it.
     Plan(PlanArgs),
+    /// Run release trains across the fleet, and inspect, resume or retry them.
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+    /// Run the master-push flow of one repository: build and publish its dev image.
+    Push {
+        /// Repository name.
+        repo: String,
+    },
+    /// Per repository: master version, newest tag and published artifacts.
+    Status,
+    /// Show the captured output of a run's steps (secrets redacted).
+    Logs {
+        /// Run id (or a unique prefix), as shown by `flotilla release status`.
+        run: String,
+        /// Only this step (its number or kind, e.g. 3 or run).
+        step: Option<String>,
+    },
+    /// Build a sample fleet of local repositories and run the main job end to end: master
+    /// pushes, a release train with rc1, an rc2, the final, a hotfix.
+    Demo {
+        /// Where to create the sample fleet.
+        #[arg(default_value = "flotilla-demo")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    #[command(flatten)]
+    Request(ReleaseRequest),
+    /// Per repository of a train: state, last step and error.
+    Status {
+        /// Train id or unique prefix; the latest train when omitted.
+        train: Option<String>,
+    },
+    /// Finish an unfinished train, doing nothing twice.
+    Resume {
+        /// Train id or unique prefix; the latest train when omitted.
+        train: Option<String>,
+    },
+    /// Run one repository of a train again.
+    Retry {
+        train: String,
+        #[arg(long)]
+        repo: String,
+    },
+    /// The recent trains.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

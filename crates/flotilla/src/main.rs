@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod failure;
 mod output;
+mod progress_bars;
 
 use std::process::ExitCode;
 

@@ -10,6 +10,12 @@ pub fn line(text: impl std::fmt::Display) {
     println!("{text}");
 }
 
+/// A progress line, on stderr so that stdout stays parseable.
+#[allow(clippy::print_stderr)]
+pub fn progress(text: &str) {
+    eprintln!("{text}");
+}
+
 pub fn json(value: &impl Serialize) -> Outcome {
     let text = serde_json::to_string_pretty(value).map_err(Failure::failed)?;
     println!("{text}");

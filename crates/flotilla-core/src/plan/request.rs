@@ -20,7 +20,10 @@ pub enum Request {
     /// Tag the final `x.y.z` on every release branch of the line.
     ReleaseFinal { line: Version, repos: Vec<String> },
     /// Tag `x.y.z.N` on `release-x.y.z` of the named repositories.
-    ReleaseHotfix { version: Version, repos: Vec<String> },
+    ReleaseHotfix {
+        version: Version,
+        repos: Vec<String>,
+    },
     /// A push to one repository's default branch: build and publish a dev image.
     Push { repo: String },
 }

@@ -22,7 +22,10 @@ pub(crate) fn waves<'a>(repos: &[&'a Repo]) -> Vec<Vec<&'a Repo>> {
     }
     let mut grouped: BTreeMap<(u32, u32), Vec<&Repo>> = BTreeMap::new();
     for repo in repos {
-        grouped.entry(keys[repo.name.as_str()]).or_default().push(repo);
+        grouped
+            .entry(keys[repo.name.as_str()])
+            .or_default()
+            .push(repo);
     }
     grouped.into_values().collect()
 }

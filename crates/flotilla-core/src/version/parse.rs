@@ -25,9 +25,13 @@ pub(super) fn parse(input: &str) -> Result<Version, VersionError> {
     let body = input.strip_prefix('v').unwrap_or(input);
     let mut cursor = Cursor { rest: body };
     let major = cursor.number().map_err(fail)?;
-    cursor.expect('.').map_err(|()| fail("expected three dot-separated numbers"))?;
+    cursor
+        .expect('.')
+        .map_err(|()| fail("expected three dot-separated numbers"))?;
     let minor = cursor.number().map_err(fail)?;
-    cursor.expect('.').map_err(|()| fail("expected three dot-separated numbers"))?;
+    cursor
+        .expect('.')
+        .map_err(|()| fail("expected three dot-separated numbers"))?;
     let patch = cursor.number().map_err(fail)?;
     let stage = stage(cursor.rest).map_err(fail)?;
     Ok(Version::new(major, minor, patch, stage))
@@ -61,9 +65,9 @@ fn stage(rest: &str) -> Result<Stage, &'static str> {
 
 fn whole_number(text: &str, missing: &'static str) -> Result<u64, &'static str> {
     let mut cursor = Cursor { rest: text };
-    let n = cursor.number().map_err(|reason| {
-        if text.is_empty() { missing } else { reason }
-    })?;
+    let n = cursor
+        .number()
+        .map_err(|reason| if text.is_empty() { missing } else { reason })?;
     if cursor.rest.is_empty() {
         Ok(n)
     } else {
@@ -77,11 +81,7 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     fn number(&mut self) -> Result<u64, &'static str> {
-        let digits = self
-            .rest
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count();
+        let digits = self.rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return Err("expected a number");
         }
@@ -151,7 +151,10 @@ mod tests {
             let err = parse(input).unwrap_err();
             let message = err.to_string();
             assert!(message.contains(reason), "{input:?}: {message}");
-            assert!(message.contains(&format!("{input:?}")), "quotes the input: {message}");
+            assert!(
+                message.contains(&format!("{input:?}")),
+                "quotes the input: {message}"
+            );
             assert!(message.contains("x.y.zrcN"), "lists the forms: {message}");
         }
     }

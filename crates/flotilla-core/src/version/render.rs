@@ -13,7 +13,17 @@ pub const BRANCH_PLACEHOLDERS: &[&str] = &["x", "y", "z"];
 /// How a repository spells a hotfix in SemVer (npm packages, Helm charts). SemVer has no
 /// fourth number, and the original's `1.2.3-4` sorted *below* `1.2.3`, so there is no default:
 /// a repository that publishes SemVer artifacts for hotfixes chooses one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum HotfixSemver {
     /// `x.y.z.N` → `x.y.(z+N)`: sorts after `x.y.z` and after earlier hotfixes, and collides
@@ -133,7 +143,10 @@ mod tests {
         let hotfix = v("1.2.3.2");
         let err = hotfix.semver(None).unwrap_err();
         assert!(err.to_string().contains("hotfix_semver"), "{err}");
-        assert_eq!(hotfix.semver(Some(HotfixSemver::PatchBump)).unwrap(), "1.2.5");
+        assert_eq!(
+            hotfix.semver(Some(HotfixSemver::PatchBump)).unwrap(),
+            "1.2.5"
+        );
         assert_eq!(
             hotfix.semver(Some(HotfixSemver::BuildMetadata)).unwrap(),
             "1.2.3+hotfix.2"
@@ -148,7 +161,10 @@ mod tests {
         for input in ["1.10.0rc1", "1.10.0", "1.10.0.1"] {
             assert_eq!(v(input).render_branch(&branch), "release-1.10.0");
             assert_eq!(v(input).render_branch(&plugin), "release-1.10");
-            assert_eq!(Version::from_tag(&tag, &v(input).render_tag(&tag)), Some(v(input)));
+            assert_eq!(
+                Version::from_tag(&tag, &v(input).render_tag(&tag)),
+                Some(v(input))
+            );
         }
         assert_eq!(v("1.10.0.1").render_tag(&tag), "v1.10.0.1");
         assert_eq!(Version::from_tag(&tag, "latest"), None);

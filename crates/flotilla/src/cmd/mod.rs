@@ -1,8 +1,12 @@
 //! One module per command group.
 
+mod demo;
 mod manifest;
 mod plan;
+mod release;
 mod version;
+
+pub use release::progress_line;
 
 use std::path::Path;
 
@@ -18,7 +22,31 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Schema => manifest::schema(),
         Command::Init(args) => manifest::init(args, &cli.manifest),
         Command::Plan(args) => plan::run(args, &cli.manifest, cli.json),
+        Command::Release(command) => {
+            runtime()?.block_on(release::run(command, &cli.manifest, cli.json))
+        }
+        Command::Push { repo } => runtime()?.block_on(async {
+            let engine = release::engine(&cli.manifest, cli.json).await?;
+            release::start(
+                &engine,
+                &flotilla_core::plan::Request::Push { repo: repo.clone() },
+                cli.json,
+            )
+            .await
+        }),
+        Command::Status => runtime()?.block_on(demo::fleet_table(&cli.manifest, cli.json)),
+        Command::Logs { run, step } => {
+            runtime()?.block_on(demo::logs(&cli.manifest, run, step.as_deref()))
+        }
+        Command::Demo { dir } => runtime()?.block_on(demo::run(dir, cli.json)),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::failed(format!("cannot start the async runtime: {err}")))
 }
 
 /// Reads and validates the manifest; every error is reported with its position.

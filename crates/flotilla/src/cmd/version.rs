@@ -61,9 +61,12 @@ fn parse(text: &str) -> Result<Version, Failure> {
 
 fn render(args: &RenderArgs, json: bool) -> Outcome {
     let version = parse(&args.version)?;
-    let tag_template =
-        Template::parse_requiring(&args.tag_template, TAG_PLACEHOLDERS, &["canonical", "pep440"])
-            .map_err(Failure::input)?;
+    let tag_template = Template::parse_requiring(
+        &args.tag_template,
+        TAG_PLACEHOLDERS,
+        &["canonical", "pep440"],
+    )
+    .map_err(Failure::input)?;
     let branch_template =
         Template::parse_requiring(&args.branch_template, BRANCH_PLACEHOLDERS, &["x"])
             .map_err(Failure::input)?;

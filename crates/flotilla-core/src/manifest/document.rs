@@ -1,0 +1,305 @@
+//! The YAML shape of `flotilla.yaml`, as written: every key optional where a default exists, no
+//! defaults applied yet (that is [`super::resolver`]'s job). Doc comments become the
+//! descriptions of `flotilla schema`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::node_deserializer::Deferred;
+use crate::fleet::{Event, NotificationKind, NotifyOn, RegistryKind};
+use crate::version::{Channel, HotfixSemver};
+
+/// The fleet manifest, `flotilla.yaml`. Keys starting with `x-` are ignored wherever the keys
+/// are fixed (not among registry or category names): define YAML anchors there and merge them
+/// in with `<<: *anchor`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "manifest", deny_unknown_fields)]
+pub(crate) struct Document {
+    /// Fleet-wide settings.
+    #[serde(default)]
+    pub settings: Option<Deferred<SettingsDoc>>,
+    /// Registries by name. When none are declared, four local ones exist: `local-images`,
+    /// `local-pypi`, `local-npm` and `local-charts`, directories under `.flotilla/artifacts`.
+    #[serde(default)]
+    pub registries: BTreeMap<String, Deferred<RegistryDoc>>,
+    /// Overrides of the built-in categories (`frontend`, `backend`, `backend-core`,
+    /// `frontend-core`, `plugin`, `tool`) or new categories, by name. Only the keys written
+    /// change; the rest keep the built-in defaults.
+    #[serde(default)]
+    pub categories: BTreeMap<String, Deferred<CategoryDoc>>,
+    /// The repositories of the fleet.
+    pub repositories: Vec<Deferred<RepositoryDoc>>,
+    /// Deployment environments, in promotion order.
+    #[serde(default)]
+    pub environments: Vec<Deferred<EnvironmentDoc>>,
+    /// Where run and train outcomes are announced.
+    #[serde(default)]
+    pub notifications: Vec<Deferred<NotificationDoc>>,
+}
+
+/// Fleet-wide settings.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(rename = "settings", deny_unknown_fields)]
+pub(crate) struct SettingsDoc {
+    /// IANA time zone of master-push build stamps (`x.y.z.YYYYMMDD.HHMMSS`). Default `UTC`.
+    pub timezone: Option<String>,
+    /// Author name of flotilla's commits. Default `flotilla`.
+    pub git_user_name: Option<String>,
+    /// Author e-mail of flotilla's commits. Default `flotilla@localhost`.
+    pub git_user_email: Option<String>,
+    /// Seconds a wave waits for the previous wave's artifacts to appear. Default 600.
+    pub gate_timeout_secs: Option<u64>,
+    /// Default image namespace: release images are `<namespace>/<repository>`, master-push
+    /// builds `<namespace>-dev/<repository>`. Default `fleet`.
+    pub image_namespace: Option<String>,
+}
+
+/// A registry artifacts are published to.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "registry", deny_unknown_fields)]
+pub(crate) struct RegistryDoc {
+    /// What it holds.
+    pub kind: RegistryKind,
+    /// `https://` (or `http://` with `insecure: true`) for a server, or a directory relative to
+    /// the manifest for the embedded local formats.
+    pub url: String,
+    /// Allow plain HTTP. Default false.
+    #[serde(default)]
+    pub insecure: bool,
+    /// Environment variable holding the user name (with `password_env`).
+    pub username_env: Option<String>,
+    /// Environment variable holding the password (with `username_env`).
+    pub password_env: Option<String>,
+    /// Environment variable holding a token.
+    pub token_env: Option<String>,
+}
+
+/// A category: defaults shared by its repositories. Every key is optional.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(rename = "category", deny_unknown_fields)]
+pub(crate) struct CategoryDoc {
+    /// Events its repositories handle.
+    pub events: Option<Vec<Event>>,
+    /// Artifacts its repositories publish.
+    pub publishes: Option<PublishesDoc>,
+    /// Release branch name; placeholders `{x}`, `{y}`, `{z}`; must use `{x}` and `{y}`.
+    pub branch_template: Option<String>,
+    /// Tag name; placeholders `{canonical}`, `{pep440}`, `{x}`, `{y}`, `{z}`; must use
+    /// `{canonical}` or `{pep440}`.
+    pub tag_template: Option<String>,
+    /// Paths removed on release branches.
+    pub strip_paths: Option<Vec<String>>,
+    /// Whether development versions (`x.y.zdevN`) may be released.
+    pub dev_versions: Option<bool>,
+    /// Position in a release train: lower runs earlier.
+    pub wave_order: Option<u32>,
+    /// How many of its repositories a train runs at once (at least 1).
+    pub max_parallel: Option<usize>,
+}
+
+/// Which artifacts are published. Unset keys keep the category's choice.
+#[derive(Default, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename = "publishes", deny_unknown_fields)]
+pub(crate) struct PublishesDoc {
+    /// A container image.
+    pub image: Option<bool>,
+    /// A Python distribution.
+    pub python: Option<bool>,
+    /// An npm package.
+    pub npm: Option<bool>,
+    /// A Helm chart.
+    pub chart: Option<bool>,
+}
+
+/// A repository of the fleet. Keys left out come from its category.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "repository", deny_unknown_fields)]
+pub(crate) struct RepositoryDoc {
+    /// Unique name; also the service name in deployments.
+    pub name: String,
+    /// Git remote: a path, `file://`, `git://`, ssh or https URL (without credentials).
+    pub remote: String,
+    /// A built-in or declared category.
+    pub category: String,
+    /// Default `master`.
+    pub default_branch: Option<String>,
+    /// Path of the version file in the repository. Default `VERSION`.
+    pub version_file: Option<String>,
+    /// Content of the version file; placeholders as for tags. Default: the tag template.
+    pub version_file_template: Option<String>,
+    /// Overrides the category's tag template.
+    pub tag_template: Option<String>,
+    /// Overrides the category's branch template.
+    pub branch_template: Option<String>,
+    /// Overrides the category's events.
+    pub events: Option<Vec<Event>>,
+    /// Overrides the category's paths removed on release branches.
+    pub strip_paths: Option<Vec<String>>,
+    /// Repositories released before this one.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// How hotfixes `x.y.z.N` are spelled in `SemVer` (npm, charts).
+    pub hotfix_semver: Option<HotfixSemver>,
+    /// Switches artifacts on or off against the category (`publishes: {image: false}`).
+    pub publishes: Option<PublishesDoc>,
+    /// Container image settings; writing this section also switches the image on.
+    pub image: Option<ImageDoc>,
+    /// Python distribution settings; writing this section also switches it on.
+    pub python: Option<PythonDoc>,
+    /// npm package settings; writing this section also switches it on.
+    pub npm: Option<NpmDoc>,
+    /// Helm chart settings; writing this section also switches it on.
+    pub chart: Option<ChartDoc>,
+    /// The repository's own commands, run in order.
+    #[serde(default)]
+    pub commands: Vec<CommandDoc>,
+}
+
+/// A container image.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(rename = "image", deny_unknown_fields)]
+pub(crate) struct ImageDoc {
+    /// Release repository path. Default `<image_namespace>/<repository>` (without a leading
+    /// `plugin-` for plugins).
+    pub name: Option<String>,
+    /// Master-push repository path. Default: the name with `-dev` after its first component.
+    pub dev_name: Option<String>,
+    /// Registry name; may be left out when only one image registry exists.
+    pub registry: Option<String>,
+    /// Further image registries receiving the same release tags.
+    #[serde(default)]
+    pub mirrors: Vec<String>,
+    /// Directory of the image's files. Default `.`.
+    pub context: Option<String>,
+    /// An external builder's argv for Dockerfiles; placeholders `{context}`, `{image}`, `{tag}`.
+    pub builder: Option<Vec<String>>,
+}
+
+/// A Python distribution.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(rename = "python", deny_unknown_fields)]
+pub(crate) struct PythonDoc {
+    /// Distribution name. Default: the repository name.
+    pub name: Option<String>,
+    /// Registry name; may be left out when only one pypi registry exists.
+    pub registry: Option<String>,
+    /// Directory of the import packages. Default `src`.
+    pub source: Option<String>,
+}
+
+/// An npm package.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(rename = "npm", deny_unknown_fields)]
+pub(crate) struct NpmDoc {
+    /// Package name. Default: the repository name.
+    pub name: Option<String>,
+    /// Registry name; may be left out when only one npm registry exists.
+    pub registry: Option<String>,
+    /// Directory holding `package.json`. Default `.`.
+    pub directory: Option<String>,
+}
+
+/// A Helm chart.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(rename = "chart", deny_unknown_fields)]
+pub(crate) struct ChartDoc {
+    /// Chart directory. Default `deploy/helm`.
+    pub path: Option<String>,
+    /// Registry name; may be left out when only one chart registry exists.
+    pub registry: Option<String>,
+}
+
+/// A command of the repository, spawned without a shell.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "command", deny_unknown_fields)]
+pub(crate) struct CommandDoc {
+    /// Unique within the repository.
+    pub name: String,
+    /// Program and arguments.
+    pub argv: Vec<String>,
+    /// Events it runs on. Default: every event the repository handles.
+    pub on: Option<Vec<Event>>,
+    /// Default 600.
+    pub timeout_secs: Option<u64>,
+}
+
+/// A deployment environment.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "environment", deny_unknown_fields)]
+pub(crate) struct EnvironmentDoc {
+    pub name: String,
+    /// Release channels it follows: `dev`, `rc`, `final`, `hotfix`.
+    #[serde(default)]
+    #[schemars(schema_with = "channels_schema")]
+    pub channels: Vec<Channel>,
+    /// Whether master-push builds deploy here. Default false.
+    #[serde(default)]
+    pub dev_builds: bool,
+    /// Whether a deployment waits for approval. Default false.
+    #[serde(default)]
+    pub approval: bool,
+    pub deploy: DeployDoc,
+}
+
+/// `Channel` is the version model's type and carries no schema of its own.
+fn channels_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "items": { "enum": ["dev", "rc", "final", "hotfix"] }
+    })
+}
+
+/// How an environment is deployed. Which keys apply depends on `kind`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "deploy", deny_unknown_fields)]
+pub(crate) struct DeployDoc {
+    pub kind: DeployKind,
+    /// gitops: the deploy repository's remote.
+    pub remote: Option<String>,
+    /// gitops: branch to commit to. Default `master`.
+    pub branch: Option<String>,
+    /// gitops: values file; `{service}` is the repository name.
+    pub file: Option<String>,
+    /// gitops: dotted key of the version. Default `{service}.image.version`.
+    pub key: Option<String>,
+    /// helm: release name. Default `{service}`.
+    pub release: Option<String>,
+    /// helm: chart reference.
+    pub chart: Option<String>,
+    /// helm: namespace. Default `default`.
+    pub namespace: Option<String>,
+    /// helm: kubeconfig context.
+    pub kube_context: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum DeployKind {
+    /// Write the image version into a values file of a deploy repository.
+    Gitops,
+    /// Run `helm upgrade --install`.
+    Helm,
+}
+
+impl DeployKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gitops => "gitops",
+            Self::Helm => "helm",
+        }
+    }
+}
+
+/// A notification target.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "notification", deny_unknown_fields)]
+pub(crate) struct NotificationDoc {
+    pub name: String,
+    pub kind: NotificationKind,
+    /// Environment variable holding the webhook URL (the URL is a secret).
+    pub url_env: String,
+    /// Outcomes that notify. Default `[success, failure]`.
+    pub on: Option<Vec<NotifyOn>>,
+}

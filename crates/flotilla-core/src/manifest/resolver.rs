@@ -1,0 +1,1402 @@
+//! From the YAML structs to the [`Fleet`]: defaults applied, categories merged into
+//! repositories, every name and reference checked. Each check records a [`Finding`] and goes
+//! on, so that one run lists every problem; the fleet exists only when there are none.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Display;
+
+use super::builtin::{self, BuiltinCategory};
+use super::checks::{self, Refusal, suggest};
+use super::dependency_graph;
+use super::diagnostic::Finding;
+use super::document::{
+    CategoryDoc, ChartDoc, CommandDoc, DeployDoc, DeployKind, Document, EnvironmentDoc, ImageDoc,
+    NotificationDoc, NpmDoc, PublishesDoc, PythonDoc, RegistryDoc, RepositoryDoc, SettingsDoc,
+};
+use super::node_deserializer::{Deferred, quoted_list, read};
+use super::tree::{Cursor, Node, NodeId, Pos, ScalarKind, Tree, Value};
+use crate::fleet::{
+    Category, ChartArtifact, Command, Deploy, Environment, Event, Fleet, ImageArtifact,
+    Notification, NotifyOn, NpmArtifact, Publishes, PythonArtifact, Registry, RegistryKind, Repo,
+    Settings,
+};
+use crate::template::{Template, TemplateError};
+use crate::version::{BRANCH_PLACEHOLDERS, Stage, TAG_PLACEHOLDERS, Version};
+
+/// Resolves a parsed manifest.
+pub(crate) fn resolve(tree: &Tree) -> Result<Fleet, Vec<Finding>> {
+    let root = tree.root();
+    if matches!(&root.value, Value::Scalar(s) if s.kind == ScalarKind::Null) {
+        return Err(vec![Finding::new(
+            Pos::START,
+            "the manifest is empty: it needs at least a `repositories` list",
+        )]);
+    }
+    let mut findings = Vec::new();
+    let Some(document) = read::<Document>(root, &mut findings) else {
+        return Err(findings);
+    };
+    let mut resolver = Resolver {
+        index: tree.index(),
+        root,
+        findings,
+        missing_registries: BTreeMap::new(),
+    };
+    let (settings, image_namespace, namespace_ok) = resolver.settings(document.settings);
+    let registries = resolver.registries(&document.registries);
+    let categories = resolver.categories(&document.categories);
+    let repos = resolver.repositories(
+        &document.repositories,
+        &Context {
+            categories: &categories,
+            registries: &registries,
+            image_namespace: &image_namespace,
+            namespace_ok,
+        },
+    );
+    let environments = resolver.environments(&document.environments);
+    let notifications = resolver.notifications(&document.notifications);
+    if !resolver.findings.is_empty() {
+        return Err(resolver.findings);
+    }
+    Ok(Fleet {
+        settings,
+        registries: registries
+            .all
+            .into_iter()
+            .filter_map(|(n, r)| Some((n, r?)))
+            .collect(),
+        categories: categories
+            .into_iter()
+            .filter_map(|(n, c)| Some((n, c?.category)))
+            .collect(),
+        repos,
+        environments,
+        notifications,
+    })
+}
+
+struct Resolver<'a> {
+    index: Vec<&'a Node>,
+    root: &'a Node,
+    findings: Vec<Finding>,
+    /// Repositories that need a registry of a kind none of the declared ones has: reported
+    /// once per kind rather than once per repository.
+    missing_registries: BTreeMap<&'static str, Vec<String>>,
+}
+
+/// Registries by name; `None` for one that could not be read (already reported), so that
+/// references to it are not reported again.
+struct Registries {
+    all: BTreeMap<String, Option<Registry>>,
+}
+
+/// A category with what only the built-ins know.
+struct ResolvedCategory {
+    category: Category,
+    image_prefix: Option<&'static str>,
+}
+
+/// What resolving a repository needs from the rest of the manifest.
+struct Context<'c> {
+    categories: &'c BTreeMap<String, Option<ResolvedCategory>>,
+    registries: &'c Registries,
+    image_namespace: &'c str,
+    /// Whether the namespace is valid, so that names derived from it are worth checking.
+    namespace_ok: bool,
+}
+
+/// An example version for checking that templates render valid git refs.
+const SAMPLE: Version = Version::new(1, 2, 3, Stage::Rc(1));
+
+impl<'a> Resolver<'a> {
+    fn at(&self, id: NodeId) -> Cursor<'a> {
+        Cursor::new(self.index[id])
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(&mut self, deferred: &Deferred<T>) -> Option<T> {
+        read(self.index[deferred.id], &mut self.findings)
+    }
+
+    fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    fn refuse(&mut self, pos: Pos, subject: impl Display, refusal: Refusal) {
+        self.report(
+            Finding::new(pos, format!("{subject} {}", refusal.reason)).maybe_help(refusal.help),
+        );
+    }
+
+    fn check(&mut self, pos: Pos, subject: impl Display, result: Result<(), Refusal>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(refusal) => {
+                self.refuse(pos, subject, refusal);
+                false
+            }
+        }
+    }
+
+    /// Reports a repeated name with both positions; `true` when `name` is new.
+    fn unique(
+        &mut self,
+        seen: &mut HashMap<String, Pos>,
+        name: &str,
+        pos: Pos,
+        what: &str,
+    ) -> bool {
+        if let Some(first) = seen.get(name) {
+            let message = format!("duplicate {what} `{name}` (first at {first})");
+            self.report(Finding::new(pos, message));
+            false
+        } else {
+            seen.insert(name.to_owned(), pos);
+            true
+        }
+    }
+
+    fn nonzero<T: PartialEq + Default>(&mut self, value: T, pos: Pos, message: &str) -> T {
+        if value == T::default() {
+            self.report(Finding::new(pos, message));
+        }
+        value
+    }
+
+    fn settings(&mut self, deferred: Option<Deferred<SettingsDoc>>) -> (Settings, String, bool) {
+        let (doc, node) = match deferred {
+            Some(d) => (self.read(&d).unwrap_or_default(), self.at(d.id)),
+            None => (SettingsDoc::default(), Cursor::new(self.root)),
+        };
+        let timezone = doc
+            .timezone
+            .unwrap_or_else(|| builtin::DEFAULT_TIMEZONE.to_owned());
+        let valid_timezone = !timezone.is_empty()
+            && !timezone.starts_with('/')
+            && !timezone.contains("..")
+            && timezone
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-'));
+        if !valid_timezone {
+            self.report(
+                Finding::new(
+                    node.key("timezone").pos(),
+                    format!("timezone {timezone:?} is not an IANA time zone name"),
+                )
+                .help("use a name such as `UTC` or `Asia/Seoul`"),
+            );
+        }
+        let git_user_name = doc
+            .git_user_name
+            .unwrap_or_else(|| builtin::DEFAULT_GIT_USER_NAME.to_owned());
+        if git_user_name.trim().is_empty()
+            || git_user_name.contains(['<', '>'])
+            || git_user_name.contains(char::is_control)
+        {
+            self.report(Finding::new(
+                node.key("git_user_name").pos(),
+                "`git_user_name` must be a non-empty name without `<`, `>` or control characters",
+            ));
+        }
+        let git_user_email = doc
+            .git_user_email
+            .unwrap_or_else(|| builtin::DEFAULT_GIT_USER_EMAIL.to_owned());
+        if !git_user_email.contains('@')
+            || git_user_email.contains(|c: char| c.is_whitespace() || c == '<' || c == '>')
+        {
+            self.report(Finding::new(
+                node.key("git_user_email").pos(),
+                format!("`git_user_email` {git_user_email:?} is not an e-mail address"),
+            ));
+        }
+        let gate_timeout_secs = self.nonzero(
+            doc.gate_timeout_secs
+                .unwrap_or(builtin::DEFAULT_GATE_TIMEOUT_SECS),
+            node.key("gate_timeout_secs").pos(),
+            "`gate_timeout_secs` must be at least 1",
+        );
+        let namespace = doc
+            .image_namespace
+            .unwrap_or_else(|| builtin::DEFAULT_IMAGE_NAMESPACE.to_owned());
+        let namespace_ok = self.check(
+            node.key("image_namespace").pos(),
+            format_args!("image namespace `{namespace}`"),
+            checks::image_name(&namespace),
+        );
+        let settings = Settings {
+            timezone,
+            git_user_name,
+            git_user_email,
+            gate_timeout_secs,
+        };
+        (settings, namespace, namespace_ok)
+    }
+
+    fn registries(&mut self, docs: &BTreeMap<String, Deferred<RegistryDoc>>) -> Registries {
+        if docs.is_empty() {
+            let all = builtin::REGISTRIES
+                .iter()
+                .map(|&(name, kind, url)| {
+                    let registry = Registry {
+                        name: name.to_owned(),
+                        kind,
+                        url: url.to_owned(),
+                        insecure: false,
+                        username_env: None,
+                        password_env: None,
+                        token_env: None,
+                    };
+                    (name.to_owned(), Some(registry))
+                })
+                .collect();
+            return Registries { all };
+        }
+        let section = Cursor::new(self.root).key("registries");
+        let mut all = BTreeMap::new();
+        for (name, deferred) in docs {
+            self.check(
+                section.key_pos(name),
+                format_args!("registry name `{name}`"),
+                checks::name(name),
+            );
+            let registry = self
+                .read(deferred)
+                .map(|doc| self.registry(name, doc, self.at(deferred.id)));
+            all.insert(name.clone(), registry);
+        }
+        Registries { all }
+    }
+
+    fn registry(&mut self, name: &str, doc: RegistryDoc, node: Cursor<'a>) -> Registry {
+        let url_pos = node.key("url").pos();
+        if doc.url.trim().is_empty() {
+            self.report(Finding::new(
+                url_pos,
+                format!("registry `{name}` has an empty `url`"),
+            ));
+        } else if self.check(
+            url_pos,
+            format_args!("the url of registry `{name}`"),
+            checks::no_inline_credentials(&doc.url),
+        ) && doc.url.starts_with("http://")
+            && !doc.insecure
+        {
+            self.report(
+                Finding::new(url_pos, format!("registry `{name}` uses plain HTTP"))
+                    .help("use https://, or set `insecure: true` for a local test registry"),
+            );
+        }
+        for (key, value) in [
+            ("username_env", &doc.username_env),
+            ("password_env", &doc.password_env),
+            ("token_env", &doc.token_env),
+        ] {
+            if let Some(value) = value {
+                self.check(
+                    node.key(key).pos(),
+                    format_args!("`{key}` of registry `{name}`"),
+                    checks::env_name(value),
+                );
+            }
+        }
+        if doc.username_env.is_some() != doc.password_env.is_some() {
+            let message = format!(
+                "registry `{name}` sets only one of `username_env` and `password_env`; set both \
+                 or neither"
+            );
+            self.report(Finding::new(node.pos(), message));
+        }
+        Registry {
+            name: name.to_owned(),
+            kind: doc.kind,
+            url: doc.url,
+            insecure: doc.insecure,
+            username_env: doc.username_env,
+            password_env: doc.password_env,
+            token_env: doc.token_env,
+        }
+    }
+
+    fn categories(
+        &mut self,
+        docs: &BTreeMap<String, Deferred<CategoryDoc>>,
+    ) -> BTreeMap<String, Option<ResolvedCategory>> {
+        let mut all = BTreeMap::new();
+        for base in &builtin::CATEGORIES {
+            if !docs.contains_key(base.name) {
+                let resolved = self.category(
+                    base.name,
+                    base,
+                    &CategoryDoc::default(),
+                    Cursor::new(self.root),
+                );
+                all.insert(base.name.to_owned(), resolved);
+            }
+        }
+        let section = Cursor::new(self.root).key("categories");
+        for (name, deferred) in docs {
+            self.check(
+                section.key_pos(name),
+                format_args!("category name `{name}`"),
+                checks::name(name),
+            );
+            let base = builtin::category(name).unwrap_or(&builtin::NEW_CATEGORY);
+            let resolved = self
+                .read(deferred)
+                .and_then(|doc| self.category(name, base, &doc, self.at(deferred.id)));
+            all.insert(name.clone(), resolved);
+        }
+        all
+    }
+
+    fn category(
+        &mut self,
+        name: &str,
+        base: &BuiltinCategory,
+        doc: &CategoryDoc,
+        node: Cursor<'a>,
+    ) -> Option<ResolvedCategory> {
+        let subject = format!("category `{name}`");
+        let events = match &doc.events {
+            Some(events) => self.events(events, node.key("events"), &subject),
+            None => base.events.to_vec(),
+        };
+        let branch_template = self.branch_template(
+            doc.branch_template
+                .as_deref()
+                .unwrap_or(base.branch_template),
+            node.key("branch_template").pos(),
+        );
+        let tag_template = self.tag_template(
+            doc.tag_template.as_deref().unwrap_or(base.tag_template),
+            node.key("tag_template").pos(),
+            "tag template",
+        );
+        let strip_paths = match &doc.strip_paths {
+            Some(paths) => self.paths(paths, node.key("strip_paths"), "strip path"),
+            None => base.strip_paths.iter().map(|&p| p.to_owned()).collect(),
+        };
+        let max_parallel = self.nonzero(
+            doc.max_parallel.unwrap_or(base.max_parallel),
+            node.key("max_parallel").pos(),
+            "`max_parallel` must be at least 1: a train has to run something",
+        );
+        Some(ResolvedCategory {
+            category: Category {
+                name: name.to_owned(),
+                events,
+                publishes: overlay(base.publishes, doc.publishes.unwrap_or_default()),
+                branch_template: branch_template?,
+                tag_template: tag_template?,
+                strip_paths,
+                dev_versions: doc.dev_versions.unwrap_or(base.dev_versions),
+                wave_order: doc.wave_order.unwrap_or(base.wave_order),
+                max_parallel,
+            },
+            image_prefix: base.image_prefix,
+        })
+    }
+
+    fn events(&mut self, events: &[Event], node: Cursor<'a>, subject: &str) -> Vec<Event> {
+        if events.is_empty() {
+            self.report(Finding::new(
+                node.pos(),
+                format!("{subject} handles no events: it would never run"),
+            ));
+        }
+        let mut seen = HashMap::new();
+        for (i, event) in events.iter().enumerate() {
+            self.unique(&mut seen, event.as_str(), node.index(i).pos(), "event");
+        }
+        events.to_vec()
+    }
+
+    fn paths(&mut self, paths: &[String], node: Cursor<'a>, what: &str) -> Vec<String> {
+        for (i, path) in paths.iter().enumerate() {
+            self.check(
+                node.index(i).pos(),
+                format_args!("{what} {path:?}"),
+                checks::relative_path(path),
+            );
+        }
+        paths.to_vec()
+    }
+
+    fn template_error(&mut self, pos: Pos, what: &str, err: &TemplateError) {
+        let help = match err {
+            TemplateError::UnknownPlaceholder { name, .. } => {
+                let allowed = if what == "branch template" {
+                    BRANCH_PLACEHOLDERS
+                } else {
+                    TAG_PLACEHOLDERS
+                };
+                suggest(name, allowed.iter().copied())
+                    .map(|near| format!("did you mean {{{near}}}?"))
+            }
+            TemplateError::MissingPlaceholder { .. } => Some(
+                "a template that renders the same text for every version cannot tell releases \
+                 apart"
+                    .to_owned(),
+            ),
+            TemplateError::Unbalanced { .. } => None,
+        };
+        self.report(Finding::new(pos, format!("invalid {what}: {err}")).maybe_help(help));
+    }
+
+    fn branch_template(&mut self, source: &str, pos: Pos) -> Option<Template> {
+        let template = match Template::parse_requiring(source, BRANCH_PLACEHOLDERS, &["x"]) {
+            Ok(t) => t,
+            Err(err) => {
+                self.template_error(pos, "branch template", &err);
+                return None;
+            }
+        };
+        if !template.placeholders().any(|p| p == "x") || !template.placeholders().any(|p| p == "y")
+        {
+            self.report(
+                Finding::new(
+                    pos,
+                    format!("invalid branch template: {source:?} must use both {{x}} and {{y}}"),
+                )
+                .help("each release line needs its own branch, as in `release-{x}.{y}.{z}`"),
+            );
+            return None;
+        }
+        let rendered = SAMPLE.render_branch(&template);
+        self.check(
+            pos,
+            format_args!("branch template {source:?} renders `{rendered}`, which"),
+            checks::ref_name(&rendered),
+        )
+        .then_some(template)
+    }
+
+    fn tag_template(&mut self, source: &str, pos: Pos, what: &str) -> Option<Template> {
+        match Template::parse_requiring(source, TAG_PLACEHOLDERS, &["canonical", "pep440"]) {
+            Ok(template) => {
+                if what == "tag template" {
+                    let rendered = SAMPLE.render_tag(&template);
+                    if !self.check(
+                        pos,
+                        format_args!("tag template {source:?} renders `{rendered}`, which"),
+                        checks::ref_name(&rendered),
+                    ) {
+                        return None;
+                    }
+                }
+                Some(template)
+            }
+            Err(err) => {
+                self.template_error(pos, what, &err);
+                None
+            }
+        }
+    }
+
+    fn repositories(
+        &mut self,
+        docs: &[Deferred<RepositoryDoc>],
+        context: &Context<'_>,
+    ) -> Vec<Repo> {
+        let parsed: Vec<(NodeId, Option<RepositoryDoc>)> =
+            docs.iter().map(|d| (d.id, self.read(d))).collect();
+        // Names of repositories that could not be read still count, so that references to them
+        // are not reported as unknown.
+        let names: Vec<Option<String>> = parsed
+            .iter()
+            .map(|(id, doc)| match doc {
+                Some(doc) => Some(doc.name.clone()),
+                None => self.index[*id]
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
+            })
+            .collect();
+        let mut seen = HashMap::new();
+        let mut remotes = HashMap::new();
+        let mut valid_names = HashSet::new();
+        for ((id, doc), name) in parsed.iter().zip(&names) {
+            let node = self.at(*id);
+            if let Some(name) = name
+                && self.check(
+                    node.key("name").pos(),
+                    format_args!("repository name `{name}`"),
+                    checks::name(name),
+                )
+            {
+                valid_names.insert(name.as_str());
+                self.unique(&mut seen, name, node.key("name").pos(), "repository name");
+            }
+            if let Some(doc) = doc {
+                self.unique(
+                    &mut remotes,
+                    &doc.remote,
+                    node.key("remote").pos(),
+                    "remote",
+                );
+            }
+        }
+        self.dependencies(&parsed, &names);
+        let mut repos = Vec::new();
+        for (id, doc) in parsed {
+            let Some(doc) = doc else { continue };
+            let node = self.at(id);
+            let category = match context.categories.get(&doc.category) {
+                Some(Some(category)) => category,
+                Some(None) => continue,
+                None => {
+                    let known = context.categories.keys().map(String::as_str);
+                    let help = match suggest(&doc.category, known.clone()) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => format!("known categories: {}", quoted_list(known)),
+                    };
+                    let message = format!(
+                        "unknown category `{}` for repository `{}`",
+                        doc.category, doc.name
+                    );
+                    self.report(Finding::new(node.key("category").pos(), message).help(help));
+                    continue;
+                }
+            };
+            // Names derived from an invalid repository name would only repeat its error.
+            let derived_ok = context.namespace_ok && valid_names.contains(doc.name.as_str());
+            if let Some(repo) = self.repository(doc, node, category, context, derived_ok) {
+                repos.push(repo);
+            }
+        }
+        let registries_pos = Cursor::new(self.root).key_pos("registries");
+        for (kind, repos) in std::mem::take(&mut self.missing_registries) {
+            let message = format!(
+                "no {kind} registry is declared, but repositories publish to one: {}",
+                quoted_list(repos.iter().map(String::as_str))
+            );
+            let help = format!(
+                "declare a registry with `kind: {kind}` under `registries`, or switch these \
+                 artifacts off with `publishes`"
+            );
+            self.report(Finding::new(registries_pos, message).help(help));
+        }
+        repos
+    }
+
+    /// Unknown, self and repeated dependencies, then cycles among the rest.
+    fn dependencies(
+        &mut self,
+        parsed: &[(NodeId, Option<RepositoryDoc>)],
+        names: &[Option<String>],
+    ) {
+        let by_name: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((n.as_deref()?, i)))
+            .rev()
+            .collect();
+        let mut edges = vec![Vec::new(); parsed.len()];
+        // Where repository i names repository j, for pointing at a cycle.
+        let mut edge_pos: HashMap<(usize, usize), Pos> = HashMap::new();
+        for (i, (id, doc)) in parsed.iter().enumerate() {
+            let Some(doc) = doc else { continue };
+            let list = self.at(*id).key("depends_on");
+            let mut seen = HashMap::new();
+            for (k, dependency) in doc.depends_on.iter().enumerate() {
+                let pos = list.index(k).pos();
+                if !self.unique(&mut seen, dependency, pos, "dependency") {
+                    continue;
+                }
+                match by_name.get(dependency.as_str()) {
+                    None => {
+                        let near = suggest(dependency, names.iter().flatten().map(String::as_str));
+                        let message = format!(
+                            "repository `{}` depends on unknown repository `{dependency}`",
+                            doc.name
+                        );
+                        self.report(
+                            Finding::new(pos, message)
+                                .maybe_help(near.map(|n| format!("did you mean `{n}`?"))),
+                        );
+                    }
+                    Some(_) if *dependency == doc.name => {
+                        self.report(Finding::new(
+                            pos,
+                            format!("repository `{}` depends on itself", doc.name),
+                        ));
+                    }
+                    Some(&j) => {
+                        edges[i].push(j);
+                        edge_pos.insert((i, j), pos);
+                    }
+                }
+            }
+        }
+        for cycle in dependency_graph::cycles(&edges) {
+            let mut path: Vec<&str> = cycle.iter().filter_map(|&i| names[i].as_deref()).collect();
+            path.push(path[0]);
+            let pos = edge_pos[&(cycle[0], cycle[1 % cycle.len()])];
+            let help = "a repository can only be released after the ones it depends on; remove \
+                        one of these `depends_on` entries";
+            let message = format!("dependency cycle: {}", path.join(" -> "));
+            self.report(Finding::new(pos, message).help(help));
+        }
+    }
+
+    fn repository(
+        &mut self,
+        doc: RepositoryDoc,
+        node: Cursor<'a>,
+        category: &ResolvedCategory,
+        context: &Context<'_>,
+        derived_ok: bool,
+    ) -> Option<Repo> {
+        let name = doc.name.as_str();
+        let base = &category.category;
+        let remote_pos = node.key("remote").pos();
+        if doc.remote.trim().is_empty() {
+            self.report(Finding::new(
+                remote_pos,
+                format!("repository `{name}` has an empty `remote`"),
+            ));
+        } else {
+            self.check(
+                remote_pos,
+                format_args!("the remote of repository `{name}`"),
+                checks::no_inline_credentials(&doc.remote),
+            );
+        }
+        let default_branch = doc
+            .default_branch
+            .unwrap_or_else(|| builtin::DEFAULT_BRANCH.to_owned());
+        self.check(
+            node.key("default_branch").pos(),
+            format_args!("default branch `{default_branch}`"),
+            checks::ref_name(&default_branch),
+        );
+        let version_file = doc
+            .version_file
+            .unwrap_or_else(|| builtin::DEFAULT_VERSION_FILE.to_owned());
+        self.check(
+            node.key("version_file").pos(),
+            format_args!("version file {version_file:?}"),
+            checks::relative_path(&version_file),
+        );
+        let tag_template = match &doc.tag_template {
+            Some(source) => {
+                self.tag_template(source, node.key("tag_template").pos(), "tag template")
+            }
+            None => Some(base.tag_template.clone()),
+        };
+        let branch_template = match &doc.branch_template {
+            Some(source) => self.branch_template(source, node.key("branch_template").pos()),
+            None => Some(base.branch_template.clone()),
+        };
+        let version_file_template = match &doc.version_file_template {
+            Some(source) => self.tag_template(
+                source,
+                node.key("version_file_template").pos(),
+                "version file template",
+            ),
+            None => tag_template.clone(),
+        };
+        let subject = format!("repository `{name}`");
+        let events = match &doc.events {
+            Some(events) => self.events(events, node.key("events"), &subject),
+            None => base.events.clone(),
+        };
+        let strip_paths = match &doc.strip_paths {
+            Some(paths) => self.paths(paths, node.key("strip_paths"), "strip path"),
+            None => base.strip_paths.clone(),
+        };
+        let switches = doc.publishes.unwrap_or_default();
+        let publishes = overlay(base.publishes, switches);
+        let enabled = |on: bool, section: bool| on || section;
+        for (key, switched_off, written) in [
+            ("image", switches.image == Some(false), doc.image.is_some()),
+            (
+                "python",
+                switches.python == Some(false),
+                doc.python.is_some(),
+            ),
+            ("npm", switches.npm == Some(false), doc.npm.is_some()),
+            ("chart", switches.chart == Some(false), doc.chart.is_some()),
+        ] {
+            if switched_off && written {
+                let message = format!(
+                    "repository `{name}` configures `{key}` but sets `publishes.{key}: false`"
+                );
+                let help = format!("remove the `{key}` section or the `publishes.{key}` switch");
+                self.report(Finding::new(node.key_pos(key), message).help(help));
+            }
+        }
+        let image = enabled(publishes.image, doc.image.is_some()).then(|| {
+            self.image(
+                doc.image.unwrap_or_default(),
+                name,
+                node,
+                category.image_prefix,
+                context,
+                derived_ok,
+            )
+        });
+        let python = enabled(publishes.python, doc.python.is_some()).then(|| {
+            self.python(
+                doc.python.unwrap_or_default(),
+                name,
+                node,
+                context,
+                derived_ok,
+            )
+        });
+        let npm = enabled(publishes.npm, doc.npm.is_some())
+            .then(|| self.npm(doc.npm.unwrap_or_default(), name, node, context, derived_ok));
+        let chart = enabled(publishes.chart, doc.chart.is_some())
+            .then(|| self.chart(doc.chart.unwrap_or_default(), name, node, context));
+        let commands = self.commands(&doc.commands, node.key("commands"), name, &events);
+        Some(Repo {
+            name: doc.name.clone(),
+            remote: doc.remote,
+            category: base.name.clone(),
+            default_branch,
+            version_file,
+            version_file_template: version_file_template?,
+            tag_template: tag_template?,
+            branch_template: branch_template?,
+            events,
+            strip_paths,
+            dev_versions: base.dev_versions,
+            wave_order: base.wave_order,
+            max_parallel: base.max_parallel,
+            depends_on: doc.depends_on,
+            hotfix_semver: doc.hotfix_semver,
+            image: image.flatten(),
+            python: python.flatten(),
+            npm: npm.flatten(),
+            chart: chart.flatten(),
+            commands,
+        })
+    }
+
+    /// The registry an artifact goes to: the one it names, or the only one of its kind.
+    fn registry_for(
+        &mut self,
+        kind: RegistryKind,
+        named: Option<&str>,
+        section: Cursor<'a>,
+        (repo, owner): (&str, &str),
+        context: &Context<'_>,
+    ) -> Option<String> {
+        let all = &context.registries.all;
+        let kind_name = kind_name(kind);
+        if let Some(named) = named {
+            let pos = section.key("registry").pos();
+            return self.registry_reference(named, kind, pos, owner, all);
+        }
+        if all.values().any(Option::is_none) {
+            return None;
+        }
+        let of_kind: Vec<&str> = all
+            .values()
+            .flatten()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.name.as_str())
+            .collect();
+        match of_kind.as_slice() {
+            [only] => Some((*only).to_owned()),
+            [] => {
+                let repos = self.missing_registries.entry(kind_name).or_default();
+                if !repos.iter().any(|r| r == repo) {
+                    repos.push(repo.to_owned());
+                }
+                None
+            }
+            several => {
+                self.report(
+                    Finding::new(
+                        section.pos(),
+                        format!(
+                            "{owner} could go to several {kind_name} registries: {}",
+                            quoted_list(several.iter().copied())
+                        ),
+                    )
+                    .help("name one with `registry:`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn registry_reference(
+        &mut self,
+        named: &str,
+        kind: RegistryKind,
+        pos: Pos,
+        owner: &str,
+        all: &BTreeMap<String, Option<Registry>>,
+    ) -> Option<String> {
+        match all.get(named) {
+            Some(Some(registry)) if registry.kind == kind => Some(named.to_owned()),
+            Some(Some(registry)) => {
+                let message = format!(
+                    "{owner} names registry `{named}`, which holds {} artifacts, not {}",
+                    kind_name(registry.kind),
+                    kind_name(kind)
+                );
+                self.report(Finding::new(pos, message));
+                None
+            }
+            Some(None) => None,
+            None => {
+                let known = all.keys().map(String::as_str);
+                let help = match suggest(named, known.clone()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("declared registries: {}", quoted_list(known)),
+                };
+                self.report(
+                    Finding::new(pos, format!("{owner} names unknown registry `{named}`"))
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn image(
+        &mut self,
+        doc: ImageDoc,
+        repo: &str,
+        node: Cursor<'a>,
+        prefix: Option<&str>,
+        context: &Context<'_>,
+        derived_ok: bool,
+    ) -> Option<ImageArtifact> {
+        let section = node.key("image");
+        let owner = format!("the image of repository `{repo}`");
+        let registry = self.registry_for(
+            RegistryKind::Image,
+            doc.registry.as_deref(),
+            section,
+            (repo, &owner),
+            context,
+        );
+        let base_name = prefix
+            .and_then(|p| repo.strip_prefix(p))
+            .filter(|s| !s.is_empty())
+            .unwrap_or(repo);
+        let name = doc
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}/{base_name}", context.image_namespace));
+        let name_ok = (doc.name.is_some() || derived_ok)
+            && self.check(
+                section.key("name").pos(),
+                format_args!("image name `{name}`"),
+                checks::image_name(&name),
+            );
+        let dev_name = doc
+            .dev_name
+            .clone()
+            .unwrap_or_else(|| dev_image_name(&name));
+        if doc.dev_name.is_some() || name_ok {
+            self.check(
+                section.key("dev_name").pos(),
+                format_args!("image dev name `{dev_name}`"),
+                checks::image_name(&dev_name),
+            );
+        }
+        if dev_name == name {
+            let message = format!("{owner} uses `{name}` for both releases and master-push builds");
+            let help = "give `dev_name` its own repository path so that builds never overwrite \
+                        releases";
+            self.report(Finding::new(section.key("dev_name").pos(), message).help(help));
+        }
+        let mirrors_node = section.key("mirrors");
+        let mut seen = HashMap::new();
+        for (i, mirror) in doc.mirrors.iter().enumerate() {
+            let pos = mirrors_node.index(i).pos();
+            if !self.unique(&mut seen, mirror, pos, "mirror") {
+                continue;
+            }
+            if registry.as_deref() == Some(mirror) {
+                self.report(Finding::new(
+                    pos,
+                    format!("mirror `{mirror}` is the image's own registry"),
+                ));
+            } else {
+                self.registry_reference(
+                    mirror,
+                    RegistryKind::Image,
+                    pos,
+                    &owner,
+                    &context.registries.all,
+                );
+            }
+        }
+        let context_dir = doc
+            .context
+            .unwrap_or_else(|| builtin::DEFAULT_IMAGE_CONTEXT.to_owned());
+        self.check(
+            section.key("context").pos(),
+            format_args!("image context {context_dir:?}"),
+            checks::relative_path(&context_dir),
+        );
+        if let Some(builder) = &doc.builder {
+            let builder_node = section.key("builder");
+            if builder.first().is_none_or(String::is_empty) {
+                self.report(Finding::new(
+                    builder_node.pos(),
+                    format!("{owner} has an empty `builder`: give the program and its arguments"),
+                ));
+            }
+            for (i, arg) in builder.iter().enumerate() {
+                if let Err(err) = Template::parse(arg, &["context", "image", "tag"]) {
+                    self.report(Finding::new(
+                        builder_node.index(i).pos(),
+                        format!("invalid builder argument: {err}"),
+                    ));
+                }
+            }
+        }
+        Some(ImageArtifact {
+            registry: registry?,
+            name,
+            dev_name,
+            mirrors: doc.mirrors,
+            context: context_dir,
+            builder: doc.builder,
+        })
+    }
+
+    fn python(
+        &mut self,
+        doc: PythonDoc,
+        repo: &str,
+        node: Cursor<'a>,
+        context: &Context<'_>,
+        derived_ok: bool,
+    ) -> Option<PythonArtifact> {
+        let section = node.key("python");
+        let owner = format!("the Python distribution of repository `{repo}`");
+        let registry = self.registry_for(
+            RegistryKind::Pypi,
+            doc.registry.as_deref(),
+            section,
+            (repo, &owner),
+            context,
+        );
+        if doc.name.is_some() || derived_ok {
+            let name = doc.name.as_deref().unwrap_or(repo);
+            self.check(
+                section.key("name").pos(),
+                format_args!("Python name `{name}`"),
+                checks::python_name(name),
+            );
+        }
+        let name = doc.name.unwrap_or_else(|| repo.to_owned());
+        let source = doc
+            .source
+            .unwrap_or_else(|| builtin::DEFAULT_PYTHON_SOURCE.to_owned());
+        self.check(
+            section.key("source").pos(),
+            format_args!("Python source {source:?}"),
+            checks::relative_path(&source),
+        );
+        Some(PythonArtifact {
+            registry: registry?,
+            name,
+            source,
+        })
+    }
+
+    fn npm(
+        &mut self,
+        doc: NpmDoc,
+        repo: &str,
+        node: Cursor<'a>,
+        context: &Context<'_>,
+        derived_ok: bool,
+    ) -> Option<NpmArtifact> {
+        let section = node.key("npm");
+        let owner = format!("the npm package of repository `{repo}`");
+        let registry = self.registry_for(
+            RegistryKind::Npm,
+            doc.registry.as_deref(),
+            section,
+            (repo, &owner),
+            context,
+        );
+        if doc.name.is_some() || derived_ok {
+            let name = doc.name.as_deref().unwrap_or(repo);
+            self.check(
+                section.key("name").pos(),
+                format_args!("npm name `{name}`"),
+                checks::npm_name(name),
+            );
+        }
+        let name = doc.name.unwrap_or_else(|| repo.to_owned());
+        let directory = doc
+            .directory
+            .unwrap_or_else(|| builtin::DEFAULT_NPM_DIRECTORY.to_owned());
+        self.check(
+            section.key("directory").pos(),
+            format_args!("npm directory {directory:?}"),
+            checks::relative_path(&directory),
+        );
+        Some(NpmArtifact {
+            registry: registry?,
+            name,
+            directory,
+        })
+    }
+
+    fn chart(
+        &mut self,
+        doc: ChartDoc,
+        repo: &str,
+        node: Cursor<'a>,
+        context: &Context<'_>,
+    ) -> Option<ChartArtifact> {
+        let section = node.key("chart");
+        let owner = format!("the chart of repository `{repo}`");
+        let registry = self.registry_for(
+            RegistryKind::Chart,
+            doc.registry.as_deref(),
+            section,
+            (repo, &owner),
+            context,
+        );
+        let path = doc
+            .path
+            .unwrap_or_else(|| builtin::DEFAULT_CHART_PATH.to_owned());
+        self.check(
+            section.key("path").pos(),
+            format_args!("chart path {path:?}"),
+            checks::relative_path(&path),
+        );
+        Some(ChartArtifact {
+            registry: registry?,
+            path,
+        })
+    }
+
+    fn commands(
+        &mut self,
+        docs: &[CommandDoc],
+        list: Cursor<'a>,
+        repo: &str,
+        events: &[Event],
+    ) -> Vec<Command> {
+        let mut seen = HashMap::new();
+        let mut commands = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.iter().enumerate() {
+            let node = list.index(i);
+            let name_pos = node.key("name").pos();
+            if self.check(
+                name_pos,
+                format_args!("command name `{}`", doc.name),
+                checks::name(&doc.name),
+            ) {
+                self.unique(&mut seen, &doc.name, name_pos, "command name");
+            }
+            if doc.argv.first().is_none_or(String::is_empty) {
+                self.report(
+                    Finding::new(
+                        node.key("argv").pos(),
+                        format!(
+                            "command `{}` of repository `{repo}` has an empty `argv`",
+                            doc.name
+                        ),
+                    )
+                    .help("give the program and its arguments, as in `argv: [make, test]`"),
+                );
+            }
+            let timeout_secs = self.nonzero(
+                doc.timeout_secs
+                    .unwrap_or(builtin::DEFAULT_COMMAND_TIMEOUT_SECS),
+                node.key("timeout_secs").pos(),
+                "`timeout_secs` must be at least 1",
+            );
+            let on = match &doc.on {
+                Some(on) => {
+                    let on_node = node.key("on");
+                    for (k, event) in on.iter().enumerate() {
+                        if !events.contains(event) {
+                            let handled: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+                            let message = format!(
+                                "command `{}` runs on `{}`, which repository `{repo}` does not \
+                                 handle",
+                                doc.name,
+                                event.as_str()
+                            );
+                            let help = format!("the repository handles {}", quoted_list(handled));
+                            self.report(Finding::new(on_node.index(k).pos(), message).help(help));
+                        }
+                    }
+                    self.events(on, on_node, &format!("command `{}`", doc.name))
+                }
+                None => events.to_vec(),
+            };
+            commands.push(Command {
+                name: doc.name.clone(),
+                argv: doc.argv.clone(),
+                on,
+                timeout_secs,
+            });
+        }
+        commands
+    }
+
+    fn environments(&mut self, docs: &[Deferred<EnvironmentDoc>]) -> Vec<Environment> {
+        let mut seen = HashMap::new();
+        let mut environments = Vec::new();
+        let names: Vec<Option<String>> = docs
+            .iter()
+            .map(|d| {
+                self.index[d.id]
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned)
+            })
+            .collect();
+        for (deferred, name) in docs.iter().zip(&names) {
+            let node = self.at(deferred.id);
+            if let Some(name) = name
+                && self.check(
+                    node.key("name").pos(),
+                    format_args!("environment name `{name}`"),
+                    checks::name(name),
+                )
+            {
+                self.unique(&mut seen, name, node.key("name").pos(), "environment name");
+            }
+            if let Some(doc) = self.read(deferred)
+                && let Some(environment) = self.environment(doc, node)
+            {
+                environments.push(environment);
+            }
+        }
+        environments
+    }
+
+    fn environment(&mut self, doc: EnvironmentDoc, node: Cursor<'a>) -> Option<Environment> {
+        let name = doc.name;
+        if doc.channels.is_empty() && !doc.dev_builds {
+            let message = format!(
+                "environment `{name}` follows no channel and takes no dev builds: nothing would \
+                 deploy there"
+            );
+            let help = "add `channels: [final]` (or `rc`, `hotfix`), or `dev_builds: true`";
+            self.report(Finding::new(node.pos(), message).help(help));
+        }
+        let mut seen = HashMap::new();
+        for (i, channel) in doc.channels.iter().enumerate() {
+            self.unique(
+                &mut seen,
+                channel.as_str(),
+                node.key("channels").index(i).pos(),
+                "channel",
+            );
+        }
+        let deploy = self.deploy(doc.deploy, node.key("deploy"), &name)?;
+        Some(Environment {
+            name,
+            channels: doc.channels,
+            dev_builds: doc.dev_builds,
+            approval: doc.approval,
+            deploy,
+        })
+    }
+
+    fn deploy(&mut self, doc: DeployDoc, node: Cursor<'a>, environment: &str) -> Option<Deploy> {
+        let kind = doc.kind.as_str();
+        let (gitops_only, helm_only) = (
+            [
+                ("remote", doc.remote.is_some()),
+                ("branch", doc.branch.is_some()),
+                ("file", doc.file.is_some()),
+                ("key", doc.key.is_some()),
+            ],
+            [
+                ("release", doc.release.is_some()),
+                ("chart", doc.chart.is_some()),
+                ("namespace", doc.namespace.is_some()),
+                ("kube_context", doc.kube_context.is_some()),
+            ],
+        );
+        let (foreign, other) = match doc.kind {
+            DeployKind::Gitops => (helm_only, "helm"),
+            DeployKind::Helm => (gitops_only, "gitops"),
+        };
+        for (key, _) in foreign.iter().filter(|(_, set)| *set) {
+            self.report(Finding::new(
+                node.key_pos(key),
+                format!("`{key}` applies to {other} deploys, not {kind}"),
+            ));
+        }
+        let mut required = |value: Option<String>, key: &str| {
+            if value.is_none() {
+                self.report(Finding::new(
+                    node.pos(),
+                    format!("the {kind} deploy of environment `{environment}` needs `{key}`"),
+                ));
+            }
+            value
+        };
+        let deploy = match doc.kind {
+            DeployKind::Gitops => {
+                let remote = required(doc.remote, "remote");
+                let file = required(doc.file, "file");
+                let branch = doc
+                    .branch
+                    .unwrap_or_else(|| builtin::DEFAULT_DEPLOY_BRANCH.to_owned());
+                let key = doc
+                    .key
+                    .unwrap_or_else(|| builtin::DEFAULT_DEPLOY_KEY.to_owned());
+                if let Some(remote) = &remote {
+                    self.check(
+                        node.key("remote").pos(),
+                        "the deploy remote",
+                        checks::no_inline_credentials(remote),
+                    );
+                }
+                self.check(
+                    node.key("branch").pos(),
+                    format_args!("deploy branch `{branch}`"),
+                    checks::ref_name(&branch),
+                );
+                if let Some(file) = &file
+                    && self.service_template(file, node.key("file").pos(), "file")
+                {
+                    self.check(
+                        node.key("file").pos(),
+                        format_args!("deploy file {file:?}"),
+                        checks::relative_path(file),
+                    );
+                }
+                self.service_template(&key, node.key("key").pos(), "key");
+                Deploy::Gitops {
+                    remote: remote?,
+                    branch,
+                    file: file?,
+                    key,
+                }
+            }
+            DeployKind::Helm => {
+                let chart = required(doc.chart, "chart");
+                let release = doc
+                    .release
+                    .unwrap_or_else(|| builtin::DEFAULT_HELM_RELEASE.to_owned());
+                self.service_template(&release, node.key("release").pos(), "release");
+                let namespace = doc
+                    .namespace
+                    .unwrap_or_else(|| builtin::DEFAULT_HELM_NAMESPACE.to_owned());
+                Deploy::Helm {
+                    release,
+                    chart: chart?,
+                    namespace,
+                    kube_context: doc.kube_context,
+                }
+            }
+        };
+        Some(deploy)
+    }
+
+    /// Deploy strings may name the repository being deployed as `{service}`, and nothing else.
+    fn service_template(&mut self, source: &str, pos: Pos, key: &str) -> bool {
+        match Template::parse(source, &["service"]) {
+            Ok(_) => true,
+            Err(err) => {
+                self.report(Finding::new(pos, format!("invalid deploy `{key}`: {err}")));
+                false
+            }
+        }
+    }
+
+    fn notifications(&mut self, docs: &[Deferred<NotificationDoc>]) -> Vec<Notification> {
+        let mut seen = HashMap::new();
+        let mut notifications = Vec::new();
+        for deferred in docs {
+            let node = self.at(deferred.id);
+            let Some(doc) = self.read(deferred) else {
+                continue;
+            };
+            let name_pos = node.key("name").pos();
+            if self.check(
+                name_pos,
+                format_args!("notification name `{}`", doc.name),
+                checks::name(&doc.name),
+            ) {
+                self.unique(&mut seen, &doc.name, name_pos, "notification name");
+            }
+            self.check(
+                node.key("url_env").pos(),
+                format_args!("`url_env` of notification `{}`", doc.name),
+                checks::env_name(&doc.url_env),
+            );
+            let on = doc
+                .on
+                .unwrap_or_else(|| vec![NotifyOn::Success, NotifyOn::Failure]);
+            if on.is_empty() {
+                self.report(Finding::new(
+                    node.key("on").pos(),
+                    format!("notification `{}` is sent on nothing", doc.name),
+                ));
+            }
+            notifications.push(Notification {
+                name: doc.name,
+                kind: doc.kind,
+                url_env: doc.url_env,
+                on,
+            });
+        }
+        notifications
+    }
+}
+
+/// `spaceone/identity` → `spaceone-dev/identity`: master-push builds live beside releases.
+fn dev_image_name(name: &str) -> String {
+    match name.split_once('/') {
+        Some((first, rest)) => format!("{first}-dev/{rest}"),
+        None => format!("{name}-dev"),
+    }
+}
+
+fn overlay(base: Publishes, switches: PublishesDoc) -> Publishes {
+    Publishes {
+        image: switches.image.unwrap_or(base.image),
+        python: switches.python.unwrap_or(base.python),
+        npm: switches.npm.unwrap_or(base.npm),
+        chart: switches.chart.unwrap_or(base.chart),
+    }
+}
+
+fn kind_name(kind: RegistryKind) -> &'static str {
+    match kind {
+        RegistryKind::Image => "image",
+        RegistryKind::Pypi => "pypi",
+        RegistryKind::Npm => "npm",
+        RegistryKind::Chart => "chart",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_names_sit_beside_release_names() {
+        assert_eq!(dev_image_name("spaceone/identity"), "spaceone-dev/identity");
+        assert_eq!(dev_image_name("a/b/c"), "a-dev/b/c");
+        assert_eq!(dev_image_name("solo"), "solo-dev");
+    }
+
+    #[test]
+    fn builtin_templates_are_valid_and_new_categories_come_last() {
+        let tree = Tree::parse("repositories: []\n").unwrap();
+        let fleet = resolve(&tree).unwrap();
+        assert_eq!(fleet.categories.len(), builtin::CATEGORIES.len());
+        let last = builtin::CATEGORIES
+            .iter()
+            .map(|c| c.wave_order)
+            .max()
+            .unwrap();
+        assert!(builtin::NEW_CATEGORY.wave_order > last);
+    }
+}

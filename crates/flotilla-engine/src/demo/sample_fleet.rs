@@ -1,0 +1,234 @@
+//! The demo's sample fleet: repositories shaped like the seed's table, each with a tiny real
+//! build, and the manifest that describes them.
+
+use std::fmt::Write as _;
+
+/// One repository of the sample fleet.
+#[derive(Debug, Clone)]
+pub struct SampleRepo {
+    pub name: &'static str,
+    pub category: &'static str,
+    pub depends_on: &'static [&'static str],
+}
+
+/// The seed's categories, one or more repositories each (issue: at least these).
+pub const SAMPLE_REPOS: &[SampleRepo] = &[
+    SampleRepo {
+        name: "api",
+        category: "backend-core",
+        depends_on: &[],
+    },
+    SampleRepo {
+        name: "python-core",
+        category: "backend-core",
+        depends_on: &[],
+    },
+    SampleRepo {
+        name: "spaceone-design-system",
+        category: "frontend-core",
+        depends_on: &[],
+    },
+    SampleRepo {
+        name: "console",
+        category: "frontend",
+        depends_on: &["spaceone-design-system"],
+    },
+    SampleRepo {
+        name: "console-api",
+        category: "frontend",
+        depends_on: &["api"],
+    },
+    SampleRepo {
+        name: "identity",
+        category: "backend",
+        depends_on: &["python-core", "api"],
+    },
+    SampleRepo {
+        name: "inventory",
+        category: "backend",
+        depends_on: &["python-core", "api"],
+    },
+    SampleRepo {
+        name: "config",
+        category: "backend",
+        depends_on: &["python-core", "api"],
+    },
+    SampleRepo {
+        name: "monitoring",
+        category: "backend",
+        depends_on: &["python-core", "api"],
+    },
+    SampleRepo {
+        name: "plugin-aws-ec2-inven-collector",
+        category: "plugin",
+        depends_on: &["python-core"],
+    },
+    SampleRepo {
+        name: "plugin-slack-notification-protocol",
+        category: "plugin",
+        depends_on: &["python-core"],
+    },
+    SampleRepo {
+        name: "spacectl",
+        category: "tool",
+        depends_on: &["api"],
+    },
+];
+
+/// The version every sample repository's master starts with.
+pub const INITIAL_VERSION: &str = "v0.9.0";
+
+impl SampleRepo {
+    fn publishes_python(&self) -> bool {
+        matches!(self.category, "backend-core" | "backend" | "tool")
+    }
+
+    fn publishes_npm(&self) -> bool {
+        self.category == "frontend-core"
+    }
+
+    fn publishes_image(&self) -> bool {
+        matches!(self.category, "frontend" | "backend" | "plugin" | "tool")
+    }
+
+    fn has_chart(&self) -> bool {
+        matches!(self.category, "frontend" | "backend")
+    }
+
+    /// The Python import package, e.g. `spaceone_python_core`.
+    pub fn python_package(&self) -> String {
+        format!("spaceone_{}", self.name.replace('-', "_"))
+    }
+
+    /// The Python distribution name, e.g. `spaceone-python-core`.
+    pub fn python_name(&self) -> String {
+        format!("spaceone-{}", self.name)
+    }
+
+    /// The files of the repository's first commit.
+    pub fn files(&self) -> Vec<(String, String)> {
+        let mut files = vec![
+            ("VERSION".to_owned(), format!("{INITIAL_VERSION}\n")),
+            (
+                "README.md".to_owned(),
+                format!(
+                    "# {}\n\nA sample {} repository of the flotilla demo.\n",
+                    self.name, self.category
+                ),
+            ),
+            (
+                ".github/workflows/ci.yaml".to_owned(),
+                "# Rendered by flotilla; removed on release branches.\nname: ci\non: [push]\n"
+                    .to_owned(),
+            ),
+            ("scripts/build.sh".to_owned(), BUILD_SCRIPT.to_owned()),
+        ];
+        if self.publishes_python() {
+            let package = self.python_package();
+            files.push((
+                format!("src/{package}/__init__.py"),
+                format!(
+                    "\"\"\"{name}: a sample package of the flotilla demo.\"\"\"\n\nNAME = \"{name}\"\n\n\ndef hello():\n    return f\"hello from {{NAME}}\"\n",
+                    name = self.name
+                ),
+            ));
+        }
+        if self.publishes_npm() {
+            files.push((
+                "package.json".to_owned(),
+                format!(
+                    "{{\n  \"name\": \"{}\",\n  \"version\": \"0.0.0\",\n  \"main\": \"index.js\",\n  \"license\": \"Apache-2.0\"\n}}\n",
+                    self.name
+                ),
+            ));
+            files.push((
+                "index.js".to_owned(),
+                format!("module.exports = {{ name: \"{}\" }};\n", self.name),
+            ));
+        }
+        if self.publishes_image() {
+            files.push((
+                "image/app/service.txt".to_owned(),
+                format!("service={}\n", self.name),
+            ));
+        }
+        if self.has_chart() {
+            files.push((
+                "deploy/helm/Chart.yaml".to_owned(),
+                format!(
+                    "apiVersion: v2\nname: {}\ndescription: A Helm chart for {}\ntype: application\nversion: 0.0.0\nappVersion: \"0.0.0\"\n",
+                    self.name, self.name
+                ),
+            ));
+            files.push((
+                "deploy/helm/values.yaml".to_owned(),
+                format!(
+                    "image:\n  name: spaceone/{}\n  version: latest\n",
+                    self.name
+                ),
+            ));
+            files.push((
+                "deploy/helm/templates/deployment.yaml".to_owned(),
+                format!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: \"{{{{ .Values.image.name }}}}:{{{{ .Values.image.version }}}}\"\n",
+                    name = self.name
+                ),
+            ));
+        }
+        files
+    }
+
+    /// The repository's entry in the demo manifest.
+    fn manifest_entry(&self, remote: &str) -> String {
+        let mut entry = format!(
+            "  - name: {}\n    remote: {remote}\n    category: {}\n",
+            self.name, self.category
+        );
+        if !self.depends_on.is_empty() {
+            let _ = writeln!(entry, "    depends_on: [{}]", self.depends_on.join(", "));
+        }
+        if self.publishes_python() {
+            let _ = writeln!(
+                entry,
+                "    python:\n      name: {}\n      source: src",
+                self.python_name()
+            );
+        }
+        if self.publishes_image() {
+            entry.push_str("    image:\n      context: image\n");
+        }
+        if self.publishes_npm() {
+            entry.push_str("    hotfix_semver: patch-bump\n");
+        }
+        if self.has_chart() {
+            entry.push_str("    hotfix_semver: build-metadata\n");
+        }
+        entry.push_str(
+            "    commands:\n      - name: build\n        argv: [sh, scripts/build.sh]\n        on: [push, tag]\n        timeout_secs: 60\n",
+        );
+        entry
+    }
+}
+
+/// A tiny real build: it records what it built into the image context, using the variables
+/// flotilla passes to every command.
+const BUILD_SCRIPT: &str = r#"#!/bin/sh
+set -eu
+mkdir -p image/app
+printf 'repo=%s\nversion=%s\npep440=%s\nevent=%s\n' \
+  "$FLOTILLA_REPO" "$FLOTILLA_VERSION" "$FLOTILLA_PEP440" "$FLOTILLA_EVENT" > image/app/build-info.txt
+echo "built $FLOTILLA_REPO $FLOTILLA_VERSION"
+"#;
+
+/// The demo manifest; `remote_of` gives each repository's remote.
+pub fn manifest(remote_of: impl Fn(&str) -> String) -> String {
+    let mut text = String::from(
+        "# The flotilla demo fleet: local bare repositories and the embedded local registries.\n\
+         settings:\n  image_namespace: spaceone\n  timezone: Asia/Seoul\n  gate_timeout_secs: 30\n\
+         repositories:\n",
+    );
+    for repo in SAMPLE_REPOS {
+        text.push_str(&repo.manifest_entry(&remote_of(repo.name)));
+    }
+    text
+}

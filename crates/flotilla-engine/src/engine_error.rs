@@ -1,0 +1,48 @@
+//! Errors of the engine, each saying what failed, where, and what to do.
+
+use flotilla_core::plan::PlanError;
+use flotilla_git::GitError;
+use flotilla_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Git(#[from] GitError),
+    #[error("{repo}: {message}")]
+    Repo { repo: String, message: String },
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the train's stored plan cannot be read ({0}); it was written by another flotilla version"
+    )]
+    StoredPlan(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl EngineError {
+    /// Whether the user can fix this by changing the request (a refused plan, a train that is
+    /// already running) rather than the world.
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Plan(_)
+                | Self::Store(StoreError::TrainConflict { .. } | StoreError::NotFound { .. })
+        )
+    }
+
+    pub fn repo(repo: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Repo {
+            repo: repo.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! What the fleet looks like now: per repository the master version, the newest version tag
+//! and the artifacts published for it, read from the remotes and the store.
+
+use std::collections::BTreeMap;
+
+use flotilla_core::Version;
+use flotilla_store::Store;
+use serde::Serialize;
+
+use crate::engine_error::EngineError;
+use crate::facts::parallel_map;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoStatus {
+    pub repo: String,
+    pub category: String,
+    pub master_version: Option<String>,
+    pub last_tag: Option<String>,
+    pub artifacts: Vec<ArtifactLine>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ArtifactLine {
+    pub kind: String,
+    pub name: String,
+    pub version: String,
+    pub digest: String,
+    pub target: String,
+}
+
+/// Reads every repository's remote (through the mirror cache) and the recorded artifacts.
+pub async fn fleet_status(workspace: &Workspace) -> Result<Vec<RepoStatus>, EngineError> {
+    let mut artifacts: BTreeMap<String, Vec<ArtifactLine>> = BTreeMap::new();
+    for train in workspace.store.list_trains(10_000).await? {
+        let runs = workspace.store.runs_of_train(&train.id).await?;
+        let repo_of: BTreeMap<String, String> = runs
+            .iter()
+            .map(|r| (r.run.id.to_string(), r.run.repo.clone()))
+            .collect();
+        for artifact in workspace.store.artifacts_of_train(&train.id).await? {
+            if let Some(repo) = repo_of.get(artifact.run_id.as_str()) {
+                let line = ArtifactLine {
+                    kind: artifact.kind.to_string(),
+                    name: artifact.name,
+                    version: artifact.version,
+                    digest: artifact.digest,
+                    target: artifact.target,
+                };
+                let lines = artifacts.entry(repo.clone()).or_default();
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
+            }
+        }
+    }
+    let ws = workspace.clone();
+    let remote_state = tokio::task::spawn_blocking(move || {
+        let repos: Vec<_> = ws.fleet.repos.iter().collect();
+        parallel_map(
+            &repos,
+            8,
+            |repo| -> Result<(Option<String>, Option<String>), EngineError> {
+                let mirror = ws.cache.refresh(&repo.name, &ws.remote_url(repo))?;
+                let master = mirror
+                    .read_file(
+                        &format!("refs/heads/{}", repo.default_branch),
+                        &repo.version_file,
+                    )?
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .map(|t| t.trim().to_owned());
+                let refs = ws.git.ls_remote(&mirror.path().display().to_string())?;
+                let last_tag = refs
+                    .tags()
+                    .keys()
+                    .filter_map(|t| {
+                        Version::from_tag(&repo.tag_template, t).map(|v| (v, t.clone()))
+                    })
+                    .max()
+                    .map(|(_, t)| t);
+                Ok((master, last_tag))
+            },
+        )
+    })
+    .await
+    .map_err(|e| EngineError::Other(e.to_string()))?;
+    workspace
+        .fleet
+        .repos
+        .iter()
+        .zip(remote_state)
+        .map(|(repo, state)| {
+            let (master_version, last_tag) = state?;
+            let mut lines = artifacts.remove(&repo.name).unwrap_or_default();
+            lines.sort();
+            Ok(RepoStatus {
+                repo: repo.name.clone(),
+                category: repo.category.clone(),
+                master_version,
+                last_tag,
+                artifacts: lines,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,259 @@
+//! Slack and generic JSON webhooks. A notification that cannot be delivered is logged and
+//! dropped: it never fails a release.
+
+use std::time::Duration;
+
+use flotilla_core::fleet::{Notification, NotificationKind, NotifyOn};
+use serde::Serialize;
+
+use crate::redactor::redact_url_credentials;
+
+/// One run's outcome, with the fields of the original's Slack card.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub repo: String,
+    pub message: String,
+    pub commit: String,
+    pub author: String,
+    pub action: String,
+    pub event: String,
+    pub git_ref: String,
+    pub workflow: String,
+    pub job: String,
+    pub took_secs: f64,
+    pub status: String,
+    pub version: String,
+}
+
+/// A train's summary: one notification for the whole fan-out.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainReport {
+    pub train: String,
+    pub kind: String,
+    pub version: String,
+    pub status: String,
+    pub took_secs: f64,
+    /// (repository, status) in wave order.
+    pub repos: Vec<(String, String)>,
+}
+
+/// What is sent.
+#[derive(Debug, Clone)]
+pub enum Message {
+    Run(RunReport),
+    Train(TrainReport),
+}
+
+impl Message {
+    fn wanted_by(&self, on: &[NotifyOn]) -> bool {
+        match self {
+            Self::Run(run) if run.status == "success" => on.contains(&NotifyOn::Success),
+            Self::Run(_) => on.contains(&NotifyOn::Failure),
+            Self::Train(_) => on.contains(&NotifyOn::Train),
+        }
+    }
+
+    /// Slack incoming-webhook payload (Block Kit, with a plain `text` fallback).
+    pub fn slack_payload(&self) -> serde_json::Value {
+        match self {
+            Self::Run(run) => {
+                let icon = if run.status == "success" {
+                    "✅"
+                } else {
+                    "❌"
+                };
+                let fields = [
+                    ("repo", &run.repo),
+                    ("message", &run.message),
+                    ("commit", &run.commit),
+                    ("author", &run.author),
+                    ("action", &run.action),
+                    ("eventName", &run.event),
+                    ("ref", &run.git_ref),
+                    ("workflow", &run.workflow),
+                    ("job", &run.job),
+                    ("version", &run.version),
+                ]
+                .iter()
+                .map(|(k, v)| serde_json::json!({"type": "mrkdwn", "text": format!("*{k}*\n{v}")}))
+                .chain(std::iter::once(serde_json::json!({
+                    "type": "mrkdwn", "text": format!("*took*\n{:.1}s", run.took_secs)
+                })))
+                .collect::<Vec<_>>();
+                let title = format!(
+                    "{icon} {} {} {}: {}",
+                    run.repo, run.action, run.version, run.status
+                );
+                serde_json::json!({
+                    "text": title,
+                    "blocks": [
+                        {"type": "section", "text": {"type": "mrkdwn", "text": title}},
+                        // Slack allows at most 10 fields per section.
+                        {"type": "section", "fields": fields[..10]},
+                        {"type": "context", "elements": [fields[10].clone()]}
+                    ]
+                })
+            }
+            Self::Train(train) => {
+                let lines: Vec<String> = train
+                    .repos
+                    .iter()
+                    .map(|(repo, status)| format!("{} {repo}", status_icon(status)))
+                    .collect();
+                let title = format!(
+                    "{} train {} {} {}: {} ({:.1}s)",
+                    status_icon(&train.status),
+                    train.train,
+                    train.kind,
+                    train.version,
+                    train.status,
+                    train.took_secs
+                );
+                serde_json::json!({
+                    "text": title,
+                    "blocks": [
+                        {"type": "section", "text": {"type": "mrkdwn", "text": title}},
+                        {"type": "section", "text": {"type": "mrkdwn", "text": lines.join("\n")}}
+                    ]
+                })
+            }
+        }
+    }
+
+    /// Generic webhook payload: the report itself.
+    pub fn webhook_payload(&self) -> serde_json::Value {
+        match self {
+            Self::Run(run) => serde_json::json!({"type": "run", "run": run}),
+            Self::Train(train) => serde_json::json!({"type": "train", "train": train}),
+        }
+    }
+}
+
+fn status_icon(status: &str) -> &'static str {
+    match status {
+        "success" | "succeeded" => "✅",
+        "blocked" | "skipped" => "⏸",
+        _ => "❌",
+    }
+}
+
+/// Delivers messages to the manifest's notification targets.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    targets: Vec<Notification>,
+    attempts: u32,
+    backoff: Duration,
+}
+
+/// What happened to one delivery, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent { target: String },
+    Skipped { target: String, reason: String },
+    Failed { target: String, reason: String },
+}
+
+impl Notifier {
+    pub fn new(targets: Vec<Notification>) -> Self {
+        Self {
+            targets,
+            attempts: 4,
+            backoff: Duration::from_millis(500),
+        }
+    }
+
+    /// Shorter retries, for tests.
+    #[must_use]
+    pub fn with_retries(mut self, attempts: u32, backoff: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.backoff = backoff;
+        self
+    }
+
+    /// Sends `message` to every target that wants it. Never fails: outcomes are returned and
+    /// logged.
+    pub fn send(&self, message: &Message) -> Vec<Delivery> {
+        self.targets
+            .iter()
+            .filter(|t| message.wanted_by(&t.on))
+            .map(|target| {
+                let delivery = self.deliver(target, message);
+                match &delivery {
+                    Delivery::Sent { target } => tracing::info!(%target, "notification sent"),
+                    Delivery::Skipped { target, reason } => {
+                        tracing::warn!(%target, %reason, "notification skipped");
+                    }
+                    Delivery::Failed { target, reason } => {
+                        tracing::warn!(%target, %reason, "notification failed; the release goes on");
+                    }
+                }
+                delivery
+            })
+            .collect()
+    }
+
+    fn deliver(&self, target: &Notification, message: &Message) -> Delivery {
+        let name = target.name.clone();
+        let Ok(url) = std::env::var(&target.url_env) else {
+            return Delivery::Skipped {
+                target: name,
+                reason: format!("environment variable {} is not set", target.url_env),
+            };
+        };
+        let payload = match target.kind {
+            NotificationKind::Slack => message.slack_payload(),
+            NotificationKind::Webhook => message.webhook_payload(),
+        };
+        let client = match reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+        {
+            Ok(client) => client,
+            Err(err) => {
+                return Delivery::Failed {
+                    target: name,
+                    reason: err.to_string(),
+                };
+            }
+        };
+        let mut last_error = String::new();
+        for attempt in 0..self.attempts {
+            if attempt > 0 {
+                std::thread::sleep(backoff(self.backoff, attempt));
+            }
+            match client.post(&url).json(&payload).send() {
+                Ok(response) if response.status().is_success() => {
+                    return Delivery::Sent { target: name };
+                }
+                Ok(response) if response.status().is_client_error() => {
+                    // The URL or payload is wrong; retrying will not help.
+                    return Delivery::Failed {
+                        target: name,
+                        reason: format!("the webhook answered {}", response.status()),
+                    };
+                }
+                Ok(response) => last_error = format!("the webhook answered {}", response.status()),
+                // reqwest errors can include the URL, which for Slack is the secret itself.
+                Err(err) => {
+                    last_error =
+                        redact_url_credentials(&err.without_url().to_string()).into_owned();
+                }
+            }
+        }
+        Delivery::Failed {
+            target: name,
+            reason: format!("{last_error} after {} attempts", self.attempts),
+        }
+    }
+}
+
+/// Exponential backoff with up to 25% jitter derived from the clock, so retries from parallel
+/// runs do not march in step.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let jitter = exp.mul_f64(f64::from(nanos % 250) / 1000.0);
+    exp + jitter
+}

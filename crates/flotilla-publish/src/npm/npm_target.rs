@@ -1,0 +1,49 @@
+use std::collections::BTreeMap;
+
+use crate::npm::NpmPackage;
+use crate::{PublishError, Published, Result};
+
+/// Somewhere npm packages are published to: a directory of tarballs and packuments here, an
+/// npm registry elsewhere.
+///
+/// Publishing a version again with the same tarball is success ([`crate::Outcome::Unchanged`]);
+/// with a different tarball it is an error and nothing changes.
+pub trait NpmTarget {
+    /// Publishes `pkg` and points `dist_tag` at it, unless the tag already names a higher
+    /// version: an older line's hotfix never takes `latest` from a newer release. The caller
+    /// chooses the tag: `latest` for finals and hotfixes, a name such as `rc` or `dev` for
+    /// pre-releases (a pre-release never takes `latest`).
+    fn publish(&self, pkg: &NpmPackage, dist_tag: &str) -> Result<Published>;
+
+    /// The published versions of `name`, in `SemVer` order; empty when it was never published.
+    fn versions(&self, name: &str) -> Result<Vec<String>>;
+
+    /// The dist-tags of `name` and the versions they name.
+    fn dist_tags(&self, name: &str) -> Result<BTreeMap<String, String>>;
+}
+
+/// Checks a dist-tag as npm does (a tag that parses as a version range would be ambiguous on
+/// the command line), and that a pre-release does not ask for `latest`.
+pub(crate) fn check_dist_tag(pkg: &NpmPackage, dist_tag: &str) -> Result<()> {
+    let valid = !dist_tag.is_empty()
+        && dist_tag.len() <= 64
+        && dist_tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && semver::VersionReq::parse(dist_tag).is_err();
+    if !valid {
+        return Err(PublishError::InvalidName {
+            kind: "npm dist-tag",
+            value: dist_tag.to_owned(),
+            expected: "letters, digits, `-`, `.` or `_` that do not read as a version range \
+                       (for example `latest`, `rc`, `dev`)",
+        });
+    }
+    if dist_tag == "latest" && !pkg.version.pre.is_empty() {
+        return Err(PublishError::PrereleaseAsLatest {
+            name: pkg.name.to_string(),
+            version: pkg.version.to_string(),
+        });
+    }
+    Ok(())
+}

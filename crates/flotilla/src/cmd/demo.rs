@@ -1,0 +1,164 @@
+//! `flotilla demo`, `status` and `logs`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use flotilla_engine::{RepoStatus, Store, demo};
+use flotilla_git::{Git, Identity};
+
+use crate::failure::{Failure, Outcome};
+use crate::output;
+
+pub async fn run(dir: &Path, json: bool) -> Outcome {
+    let started = Instant::now();
+    let git = Git::new().with_fallback_identity(Identity::default());
+    let manifest = demo::prepare(dir, &git).map_err(Failure::failed)?;
+    let engine = super::release::engine(&manifest, json).await?;
+    let mut trains = Vec::new();
+    for act in demo::story(&engine) {
+        if !json {
+            output::line(format!("\n== {}", act.title));
+        }
+        let summary = demo::play(&engine, &act).await.map_err(Failure::failed)?;
+        if !json {
+            super::release::print_summary(&summary, false)?;
+        }
+        trains.push(summary);
+    }
+    let status = flotilla_engine::fleet_status(engine.workspace())
+        .await
+        .map_err(Failure::failed)?;
+    let failed: Vec<&str> = trains
+        .iter()
+        .filter(|t| t.status != "succeeded")
+        .map(|t| t.train.as_str())
+        .collect();
+    if json {
+        output::json(&serde_json::json!({
+            "manifest": manifest,
+            "trains": trains,
+            "fleet": status,
+            "seconds": started.elapsed().as_secs_f64(),
+        }))?;
+    } else {
+        output::line("\n== the fleet now");
+        print_fleet(&status);
+        let root = engine.workspace().root.display().to_string();
+        output::line(format!(
+            "\ndemo finished in {:.1} s. Look at it with independent tools:\n  \
+             git -C {root}/remotes/identity.git log --oneline --decorate --all\n  \
+             pip install --index-url file://{root}/.flotilla/artifacts/pypi/simple/ spaceone-identity==1.0.0.1\n  \
+             npm install {root}/.flotilla/artifacts/npm/spaceone-design-system-1.0.0.tgz\n  \
+             skopeo inspect oci:{root}/.flotilla/artifacts/oci/spaceone/identity:1.0.0.1\n  \
+             flotilla -f {root}/flotilla.yaml release list",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::failed(format!(
+            "demo trains did not all succeed: {}",
+            failed.join(", ")
+        )))
+    }
+}
+
+pub async fn fleet_table(manifest: &Path, json: bool) -> Outcome {
+    let engine = super::release::engine(manifest, json).await?;
+    let status = flotilla_engine::fleet_status(engine.workspace())
+        .await
+        .map_err(Failure::failed)?;
+    if json {
+        return output::json(&status);
+    }
+    print_fleet(&status);
+    Ok(())
+}
+
+fn print_fleet(status: &[RepoStatus]) {
+    let mut table =
+        output::Table::new(&["repository", "category", "master", "last tag", "artifacts"]);
+    for repo in status {
+        let mut first = true;
+        let artifacts: Vec<String> = repo
+            .artifacts
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}:{} {}",
+                    a.kind,
+                    a.name,
+                    a.version,
+                    short_digest(&a.digest)
+                )
+            })
+            .collect();
+        let lines = if artifacts.is_empty() {
+            vec![String::new()]
+        } else {
+            artifacts
+        };
+        for artifact in lines {
+            if first {
+                table.row(vec![
+                    repo.repo.clone(),
+                    repo.category.clone(),
+                    repo.master_version.clone().unwrap_or_default(),
+                    repo.last_tag.clone().unwrap_or_default(),
+                    artifact,
+                ]);
+                first = false;
+            } else {
+                table.row(vec![
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    artifact,
+                ]);
+            }
+        }
+    }
+    table.print();
+}
+
+fn short_digest(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
+}
+
+pub async fn logs(manifest: &Path, run: &str, step: Option<&str>) -> Outcome {
+    let engine = super::release::engine(manifest, false).await?;
+    let store = &engine.workspace().store;
+    let id = flotilla_store::Id::parse(run).ok_or_else(|| {
+        Failure::input(format!(
+            "{run:?} is not a run id; `flotilla release status` lists them"
+        ))
+    })?;
+    let steps = store.steps_of_run(&id).await.map_err(Failure::input)?;
+    let mut shown = 0;
+    for stored in steps {
+        let wanted = step.is_none_or(|s| s == stored.idx.to_string() || s == stored.kind);
+        if !wanted {
+            continue;
+        }
+        shown += 1;
+        output::line(format!(
+            "== step {} {} ({}): {}",
+            stored.idx, stored.kind, stored.status, stored.description
+        ));
+        if let Some(path) = &stored.log_path {
+            match std::fs::read_to_string(path) {
+                Ok(text) => output::line(text.trim_end()),
+                Err(err) => output::line(format!("(log {path} unreadable: {err})")),
+            }
+        }
+    }
+    if shown == 0 {
+        return Err(Failure::input(format!(
+            "run {run} has no step {}",
+            step.unwrap_or("at all")
+        )));
+    }
+    Ok(())
+}

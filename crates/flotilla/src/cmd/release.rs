@@ -1,0 +1,213 @@
+//! `flotilla release`, `push`, `status` and `logs`: trains and what they left.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use flotilla_core::plan::Request;
+use flotilla_engine::{Engine, Progress, ProgressSink, Store, TrainSummary, Workspace};
+
+use crate::cli::ReleaseCommand;
+use crate::failure::{Failure, Outcome};
+use crate::output;
+
+/// Opens the workspace of the manifest and an engine whose Ctrl-C stops running steps.
+pub async fn engine(manifest: &Path, json: bool) -> Result<Engine, Failure> {
+    let fleet = super::load_fleet(manifest)?;
+    let workspace = Workspace::open(fleet, manifest)
+        .await
+        .map_err(Failure::failed)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let on_signal = Arc::clone(&cancel);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::warn!(
+                "interrupted: stopping running steps; `flotilla release resume` continues"
+            );
+            on_signal.store(true, Ordering::SeqCst);
+        }
+    });
+    Ok(Engine::new(workspace, progress_sink(json), cancel))
+}
+
+pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outcome {
+    let engine = engine(manifest, json).await?;
+    match command {
+        ReleaseCommand::Request(request) => {
+            let request = request.to_request().map_err(Failure::input)?;
+            start(&engine, &request, json).await
+        }
+        ReleaseCommand::Status { train } => {
+            let train = find_train(&engine, train.as_deref()).await?;
+            let summary = engine.summary(&train).await.map_err(Failure::failed)?;
+            print_summary(&summary, json)
+        }
+        ReleaseCommand::Resume { train } => {
+            let train = find_train(&engine, train.as_deref()).await?;
+            let summary = engine
+                .resume(train.id.as_str())
+                .await
+                .map_err(Failure::failed)?;
+            finish(&summary, json)
+        }
+        ReleaseCommand::Retry { train, repo } => {
+            let summary = engine.retry(train, repo).await.map_err(Failure::failed)?;
+            finish(&summary, json)
+        }
+        ReleaseCommand::List { limit } => {
+            let trains = engine
+                .workspace()
+                .store
+                .list_trains(*limit)
+                .await
+                .map_err(Failure::failed)?;
+            if json {
+                return output::json(&trains);
+            }
+            let mut table = output::Table::new(&["train", "kind", "version", "status", "created"]);
+            for train in trains {
+                table.row(vec![
+                    train.id.to_string(),
+                    train.kind.to_string(),
+                    train.version,
+                    train.status.to_string(),
+                    train.created_at.to_string(),
+                ]);
+            }
+            table.print();
+            Ok(())
+        }
+    }
+}
+
+pub async fn start(engine: &Engine, request: &Request, json: bool) -> Outcome {
+    let summary = engine.start(request).await.map_err(|err| {
+        if err.is_user_error() {
+            Failure::input(err)
+        } else {
+            Failure::failed(err)
+        }
+    })?;
+    finish(&summary, json)
+}
+
+async fn find_train(
+    engine: &Engine,
+    train: Option<&str>,
+) -> Result<flotilla_engine::Train, Failure> {
+    let store = &engine.workspace().store;
+    match train {
+        Some(id) => store.train(id).await.map_err(Failure::input),
+        None => store
+            .latest_train()
+            .await
+            .map_err(Failure::failed)?
+            .ok_or_else(|| {
+                Failure::input(
+                    "no train has run here yet; start one with `flotilla release start X.Y.Z`",
+                )
+            }),
+    }
+}
+
+/// Prints the summary; a train that did not succeed is a failed command.
+fn finish(summary: &TrainSummary, json: bool) -> Outcome {
+    print_summary(summary, json)?;
+    if summary.status == "succeeded" {
+        Ok(())
+    } else {
+        Err(Failure::failed(format!(
+            "train {} {}; fix the cause, then `flotilla release resume {}`",
+            summary.train, summary.status, summary.train
+        )))
+    }
+}
+
+pub fn print_summary(summary: &TrainSummary, json: bool) -> Outcome {
+    if json {
+        return output::json(summary);
+    }
+    output::line(format!(
+        "train {} ({} {}): {}",
+        summary.train, summary.kind, summary.version, summary.status
+    ));
+    let mut table = output::Table::new(&[
+        "wave",
+        "repository",
+        "version",
+        "status",
+        "last step",
+        "error",
+    ]);
+    for run in &summary.runs {
+        table.row(vec![
+            (run.wave + 1).to_string(),
+            run.repo.clone(),
+            run.version.clone(),
+            run.status.clone(),
+            run.last_step.clone().unwrap_or_default(),
+            run.error
+                .as_deref()
+                .map(|e| e.lines().next().unwrap_or_default().to_owned())
+                .unwrap_or_default(),
+        ]);
+    }
+    table.print();
+    Ok(())
+}
+
+/// Progress on stderr: bars on a terminal, plain lines otherwise; nothing with --json.
+fn progress_sink(json: bool) -> ProgressSink {
+    if json {
+        return flotilla_engine::progress::silent();
+    }
+    if std::io::stderr().is_terminal() {
+        crate::progress_bars::sink()
+    } else {
+        Arc::new(|event| {
+            if let Some(line) = progress_line(&event) {
+                crate::output::progress(&line);
+            }
+        })
+    }
+}
+
+pub fn progress_line(event: &Progress) -> Option<String> {
+    Some(match event {
+        Progress::TrainStarted { train, runs, waves } => {
+            format!("train {train}: {runs} runs in {waves} waves")
+        }
+        Progress::WaveStarted {
+            wave,
+            repos,
+            max_parallel,
+        } => format!(
+            "wave {}: {} (at most {max_parallel} at once)",
+            wave + 1,
+            repos.join(", ")
+        ),
+        Progress::GateWaiting { wave, artifacts } => {
+            format!("wave {}: waiting for {}", wave + 1, artifacts.join(", "))
+        }
+        Progress::RunStarted { .. } => return None,
+        Progress::StepStarted {
+            repo,
+            step,
+            summary,
+            ..
+        } => format!("  {repo}: {step} {summary}"),
+        Progress::RunFinished {
+            repo,
+            status,
+            error,
+        } => match error {
+            Some(error) => format!(
+                "  {repo}: {status}: {}",
+                error.lines().next().unwrap_or_default()
+            ),
+            None => format!("  {repo}: {status}"),
+        },
+        Progress::TrainFinished { train, status } => format!("train {train}: {status}"),
+    })
+}
