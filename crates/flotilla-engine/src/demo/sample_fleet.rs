@@ -91,6 +91,10 @@ impl SampleRepo {
         matches!(self.category, "frontend" | "backend" | "plugin" | "tool")
     }
 
+    fn has_master_push(&self) -> bool {
+        !self.category.ends_with("-core")
+    }
+
     fn has_chart(&self) -> bool {
         matches!(self.category, "frontend" | "backend")
     }
@@ -203,8 +207,14 @@ impl SampleRepo {
         if self.has_chart() {
             entry.push_str("    hotfix_semver: build-metadata\n");
         }
-        entry.push_str(
-            "    commands:\n      - name: build\n        argv: [sh, scripts/build.sh]\n        on: [push, tag]\n        timeout_secs: 60\n",
+        let on = if self.has_master_push() {
+            "[push, tag]"
+        } else {
+            "[tag]"
+        };
+        let _ = writeln!(
+            entry,
+            "    commands:\n      - name: build\n        argv: [sh, scripts/build.sh]\n        on: {on}\n        timeout_secs: 60"
         );
         entry
     }

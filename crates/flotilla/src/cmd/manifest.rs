@@ -39,7 +39,7 @@ pub fn init(args: &InitArgs, path: &Path) -> Outcome {
         )));
     }
     let text = match args.example {
-        Some(Example::Spaceone) => flotilla_core::manifest::spaceone_example(),
+        Some(Example::Spaceone) => flotilla_core::manifest::SPACEONE_EXAMPLE.to_owned(),
         None => flotilla_core::manifest::STARTER.to_owned(),
     };
     std::fs::write(path, text)
