@@ -103,6 +103,29 @@ impl Engine {
         .await
     }
 
+    /// Plans `request` for a preview: remotes that cannot be read are planned as empty, with a
+    /// warning each.
+    pub async fn preview(
+        &self,
+        request: &Request,
+    ) -> Result<(Plan, Vec<(String, String)>), EngineError> {
+        let workspace = self.workspace.clone();
+        let request = request.clone();
+        let timestamp = build_stamp(&workspace.fleet.settings.timezone)?;
+        blocking(move || {
+            let named = request.named_repos();
+            let repos: Vec<&Repo> = workspace
+                .fleet
+                .repos
+                .iter()
+                .filter(|r| named.is_empty() || named.contains(&r.name))
+                .collect();
+            let (facts, warnings) = crate::facts::gather_lenient(&workspace, &repos, timestamp);
+            Ok((plan::plan(&workspace.fleet, &request, &facts)?, warnings))
+        })
+        .await
+    }
+
     /// Plans `request`, records the train and runs it.
     pub async fn start(&self, request: &Request) -> Result<TrainSummary, EngineError> {
         let plan = self.plan(request).await?;

@@ -30,6 +30,33 @@ pub fn gather(
     })
 }
 
+/// Like [`gather`], but a remote that cannot be read gives empty facts and a (repository,
+/// error) warning instead of an error: for previews, where "assume nothing exists yet" is the
+/// useful answer.
+pub fn gather_lenient(
+    workspace: &Workspace,
+    repos: &[&Repo],
+    timestamp: String,
+) -> (Facts, Vec<(String, String)>) {
+    let results = parallel_map(repos, PARALLEL_READS, |repo| repo_facts(workspace, repo));
+    let mut facts = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for (repo, result) in repos.iter().zip(results) {
+        let repo_facts = result.unwrap_or_else(|err| {
+            warnings.push((repo.name.clone(), err.to_string()));
+            RepoFacts::default()
+        });
+        facts.insert(repo.name.clone(), repo_facts);
+    }
+    (
+        Facts {
+            repos: facts,
+            timestamp,
+        },
+        warnings,
+    )
+}
+
 fn repo_facts(workspace: &Workspace, repo: &Repo) -> Result<RepoFacts, EngineError> {
     let url = workspace.remote_url(repo);
     let mirror = workspace.cache.refresh(&repo.name, &url).map_err(|err| {

@@ -180,6 +180,9 @@ pub struct PlanArgs {
     /// instead of reading the remotes.
     #[arg(long, value_name = "FILE", conflicts_with = "offline")]
     pub facts: Option<PathBuf>,
+    /// Show every step with its values, not only the highlights.
+    #[arg(long)]
+    pub steps: bool,
     #[command(subcommand)]
     pub request: RequestCommand,
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use flotilla_core::plan::{self, Facts, Plan};
+use flotilla_core::plan::{self, Facts, Plan, Step};
 
 use crate::cli::PlanArgs;
 use crate::failure::{Failure, Outcome};
@@ -10,19 +10,50 @@ use crate::output;
 
 pub fn run(args: &PlanArgs, manifest: &Path, json: bool) -> Outcome {
     let request = args.request.to_request().map_err(Failure::input)?;
-    let fleet = super::load_fleet(manifest)?;
-    let facts = match &args.facts {
-        Some(path) => read_facts(path)?,
-        None => Facts {
-            timestamp: "YYYYMMDD.HHMMSS".to_owned(),
-            ..Facts::default()
-        },
+    let plan = if args.offline || args.facts.is_some() {
+        let fleet = super::load_fleet(manifest)?;
+        let facts = match &args.facts {
+            Some(path) => read_facts(path)?,
+            None => Facts {
+                timestamp: "YYYYMMDD.HHMMSS".to_owned(),
+                ..Facts::default()
+            },
+        };
+        plan::plan(&fleet, &request, &facts).map_err(Failure::input)?
+    } else {
+        super::runtime()?.block_on(async {
+            let engine = super::release::engine(manifest, true).await?;
+            let (plan, warnings) = engine.preview(&request).await.map_err(|err| {
+                if err.is_user_error() {
+                    Failure::input(err)
+                } else {
+                    Failure::failed(err)
+                }
+            })?;
+            if let Some((_, first)) = warnings.first() {
+                let repos: Vec<&str> = warnings.iter().map(|(repo, _)| repo.as_str()).collect();
+                for (repo, error) in &warnings {
+                    tracing::info!(%repo, %error, "remote not readable");
+                }
+                output::progress(&format!(
+                    "warning: cannot read {} of the remotes ({}); planned as if they had no \
+                     release branches or tags (pass --offline to skip reading remotes, -v for \
+                     every error). First error: {}",
+                    repos.len(),
+                    repos.join(", "),
+                    first
+                        .lines()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or_default()
+                ));
+            }
+            Ok::<_, Failure>(plan)
+        })?
     };
-    let plan = plan::plan(&fleet, &request, &facts).map_err(Failure::input)?;
     if json {
         output::json(&plan)
     } else {
-        print_plan(&plan);
+        print_plan(&plan, args.steps);
         Ok(())
     }
 }
@@ -34,7 +65,7 @@ fn read_facts(path: &Path) -> Result<Facts, Failure> {
         .map_err(|err| Failure::input(format!("{}: invalid facts: {err}", path.display())))
 }
 
-pub fn print_plan(plan: &Plan) {
+pub fn print_plan(plan: &Plan, detail: bool) {
     for wave in &plan.waves {
         output::line(format!(
             "wave {} ({} repositories, at most {} at once)",
@@ -50,20 +81,67 @@ pub fn print_plan(plan: &Plan) {
                 .collect();
             output::line(format!("  waits for: {}", gate.join(", ")));
         }
-        let mut table = output::Table::new(&["  repository", "version", "step", "detail"]);
-        for run in plan.runs.iter().filter(|r| r.wave == wave.index) {
-            for (i, step) in run.steps.iter().enumerate() {
-                let (repo, version) = if i == 0 {
-                    (format!("  {}", run.repo), run.version.clone())
-                } else {
-                    ("  ".to_owned(), String::new())
-                };
-                table.row(vec![repo, version, step.name().to_owned(), step.summary()]);
+        let runs = plan.runs.iter().filter(|r| r.wave == wave.index);
+        if detail {
+            let mut table = output::Table::new(&["  repository", "version", "step", "detail"]);
+            for run in runs {
+                for (i, step) in run.steps.iter().enumerate() {
+                    let (repo, version) = if i == 0 {
+                        (format!("  {}", run.repo), run.version.clone())
+                    } else {
+                        ("  ".to_owned(), String::new())
+                    };
+                    table.row(vec![repo, version, step.name().to_owned(), step.summary()]);
+                }
             }
+            table.print();
+        } else {
+            let mut table = output::Table::new(&["  repository", "category", "version", "does"]);
+            for run in runs {
+                table.row(vec![
+                    format!("  {}", run.repo),
+                    run.category.clone(),
+                    run.version.clone(),
+                    highlights(&run.steps).join(" · "),
+                ]);
+            }
+            table.print();
         }
-        table.print();
     }
     for skipped in &plan.skipped {
         output::line(format!("skipped {}: {}", skipped.repo, skipped.reason));
     }
+}
+
+/// The steps a reviewer looks for, in a few words each.
+fn highlights(steps: &[Step]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::CreateBranch { branch, .. } => Some(format!("branch {branch}")),
+            Step::TagAndPush { tag, .. } => Some(format!("tag {tag}")),
+            Step::Reflect {
+                branch,
+                version,
+                master_version: Some(current),
+                ..
+            } if current >= version => Some(format!("{branch} keeps {current}")),
+            Step::Reflect {
+                branch, version, ..
+            } => Some(format!("{branch} ← {version}")),
+            Step::Run { name, .. } => Some(format!("run {name}")),
+            Step::PublishImage { name, tags, .. } => {
+                Some(format!("image {name}:{}", tags.join(",:")))
+            }
+            Step::PublishPython { name, version, .. } => Some(format!("pypi {name}=={version}")),
+            Step::PublishNpm {
+                name,
+                version,
+                dist_tag,
+                ..
+            } => Some(format!("npm {name}@{version} ({dist_tag})")),
+            Step::PublishChart { version, .. } => Some(format!("chart {version}")),
+            Step::StripPaths { .. } | Step::SetVersion { .. } | Step::Notify { .. } => None,
+        })
+        .collect()
 }
