@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real registries that flotilla's integration tests and demo run against
 # (scripts/services/start.sh starts them) and the independent clients that check what flotilla
-# published: Debian's docker-registry, skopeo, umoci and buildah; pypiserver, twine and build in a
-# venv; verdaccio with npm. Safe to re-run, and quick when everything is already there: apt-get
-# runs only for a missing tool, pip and npm only when their pinned inputs changed.
+# published: Debian's docker-registry, skopeo, umoci, buildah and busybox-static; pypiserver,
+# twine and build in a venv; verdaccio with npm. Safe to re-run, and quick when everything is
+# already there: apt-get runs only for a missing tool, pip and npm only when their pinned inputs
+# changed.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,7 +22,9 @@ else
 fi
 
 # Debian packages, keyed by the command each one provides.
-declare -A debs=([docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [buildah]=buildah)
+# busybox-static makes a local base image for Dockerfiles with RUN, as no base can be pulled.
+declare -A debs=([docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [buildah]=buildah
+    [busybox]=busybox-static)
 missing=()
 for tool in "${!debs[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("${debs[$tool]}")

@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# The whole test suite: the README's test command and what .ci/run calls.
+# The whole test suite: the README's test command and what .ci/run calls. Installs the
+# independent clients and the real registries the tests use, starts the registries on
+# loopback, runs every test, and stops them again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flotilla-target}"
+
 bash scripts/install-test-deps.sh
+bash scripts/install-services.sh
+bash scripts/services/start.sh all
+trap 'bash scripts/services/stop.sh all' EXIT
+set -a
+# shellcheck disable=SC1091
+. "${FLOTILLA_SERVICES_RUN:-/tmp/flotilla-services}/env"
+set +a
+
 cargo test --workspace --locked "$@"

@@ -1,11 +1,13 @@
+# shellcheck shell=bash
 # Shared by start.sh, stop.sh and status.sh; sourced, never run.
 # Each service lives in $run/<name>/: pid, settings, log, its config and its data directory.
 
-services_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-home="${FLOTILLA_SERVICES_HOME:-$HOME/.cache/flotilla-services}"
 run="${FLOTILLA_SERVICES_RUN:-/tmp/flotilla-services}"
 wait_secs="${FLOTILLA_SERVICES_WAIT:-30}"
 all_services=(registry pypi npm)
+case "$wait_secs" in
+    '' | *[!0-9]*) printf 'error: FLOTILLA_SERVICES_WAIT must be a whole number of seconds\n' >&2; exit 2 ;;
+esac
 
 log() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -37,7 +39,9 @@ port_of() {
     case "$port" in
         '' | *[!0-9]*) die "$1: port '$port' is not a number" ;;
     esac
-    [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "$1: port $port is out of range"
+    if [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+        die "$1: port $port is out of range"
+    fi
     printf '%s' "$port"
 }
 
@@ -52,11 +56,10 @@ ready_path() {
 # The kernel's start time of a process (field 22 of /proc/PID/stat, after the parenthesised
 # name, which may hold spaces). Survives exec and process.title changes, unlike the command line.
 start_time_of() {
-    local stat
+    local stat fields
     stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-    stat="${stat##*) }"
-    set -- $stat
-    printf '%s' "${20}"
+    read -ra fields <<<"${stat##*) }"
+    printf '%s' "${fields[19]}"
 }
 
 # True while PID is a live process. A zombie counts as gone: once detached, the servers are

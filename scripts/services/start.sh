@@ -3,7 +3,7 @@
 # background with its own pid, log and data directory under $FLOTILLA_SERVICES_RUN, then writes
 # $FLOTILLA_SERVICES_RUN/env. A service already running with the same settings is left alone.
 set -euo pipefail
-# shellcheck source=scripts/services/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 usage() {
@@ -17,6 +17,7 @@ KEEP_DATA=1 keeps the data of the previous run instead of starting empty.
 EOF
 }
 
+home="${FLOTILLA_SERVICES_HOME:-$HOME/.cache/flotilla-services}"
 notify_url="${FLOTILLA_REGISTRY_NOTIFY_URL:-}"
 notify_token="${FLOTILLA_REGISTRY_NOTIFY_TOKEN:-}"
 names=()
@@ -171,6 +172,7 @@ start_one() {
     started="$(date +%s.%N)"
     # The child records its own pid and then execs the server, so the pid file holds the
     # server's pid whatever setsid does; setsid detaches it from the caller's process group.
+    # shellcheck disable=SC2016 # $$ and $@ belong to the child shell.
     setsid bash -c 'echo $$ >"$0"; exec "$@"' "$dir/pid" "${cmd[@]}" \
         >"$dir/log" 2>&1 </dev/null 9>&- &
     launcher=$!
@@ -220,6 +222,7 @@ for name in "${selected[@]}"; do
         set -e
         start_one "$name"
     )
+    # shellcheck disable=SC2181 # testing the subshell directly would switch errexit off in it
     [ "$?" -eq 0 ] || status=1
     set -e
 done

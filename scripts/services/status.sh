@@ -2,7 +2,7 @@
 # Tells whether each registry is running and answering its ready endpoint.
 # Exit status 0 when every service asked about is running and ready, 1 otherwise.
 set -euo pipefail
-# shellcheck source=scripts/services/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 usage() { echo "usage: status.sh [registry|pypi|npm|all]..."; }

@@ -2,7 +2,7 @@
 # Stops the registries that start.sh started, by the pid each one recorded, and rewrites the env
 # file. Data directories stay for inspection until the next start without KEEP_DATA=1.
 set -euo pipefail
-# shellcheck source=scripts/services/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 usage() { echo "usage: stop.sh [registry|pypi|npm|all]..."; }

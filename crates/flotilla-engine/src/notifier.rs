@@ -137,12 +137,25 @@ fn status_icon(status: &str) -> &'static str {
     }
 }
 
+/// Reads a webhook URL from the environment variable the manifest names.
+type UrlLookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Delivers messages to the manifest's notification targets.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Notifier {
     targets: Vec<Notification>,
     attempts: u32,
     backoff: Duration,
+    lookup: UrlLookup,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("targets", &self.targets)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What happened to one delivery, for logs and tests.
@@ -159,7 +172,18 @@ impl Notifier {
             targets,
             attempts: 4,
             backoff: Duration::from_millis(500),
+            lookup: std::sync::Arc::new(|name| std::env::var(name).ok()),
         }
+    }
+
+    /// Reads URLs through `lookup` instead of the process environment (tests, embedding).
+    #[must_use]
+    pub fn with_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.lookup = std::sync::Arc::new(lookup);
+        self
     }
 
     /// Shorter retries, for tests.
@@ -194,7 +218,7 @@ impl Notifier {
 
     fn deliver(&self, target: &Notification, message: &Message) -> Delivery {
         let name = target.name.clone();
-        let Ok(url) = std::env::var(&target.url_env) else {
+        let Some(url) = (self.lookup)(&target.url_env) else {
             return Delivery::Skipped {
                 target: name,
                 reason: format!("environment variable {} is not set", target.url_env),

@@ -1,13 +1,15 @@
 //! Artifact builders and the publish targets flotilla ships with.
 //!
-//! Three kinds of artifact are built here, reproducibly and without any external tool: OCI
-//! images ([`oci`]), Python wheels and sdists ([`python`]) and npm tarballs ([`npm`]). Each kind
+//! Four kinds of artifact are built here, reproducibly and without any external tool: OCI
+//! images ([`oci`]), Python wheels and sdists ([`python`]), npm tarballs ([`npm`]) and Helm
+//! chart packages ([`chart`]). Each kind
 //! has a target trait ([`oci::ImageTarget`], [`python::PythonTarget`], [`npm::NpmTarget`]) whose
 //! local implementation writes a standard on-disk format that the ecosystem's own tools read; a
 //! registry implementation fits the same trait. Everything is synchronous: the engine calls it
 //! from a blocking task.
 
 mod atomic_file;
+pub mod chart;
 mod digest;
 mod dir_lock;
 mod error;

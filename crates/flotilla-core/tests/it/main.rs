@@ -1,1 +1,3 @@
 mod manifest;
+mod plan;
+mod version_props;

@@ -174,7 +174,8 @@ impl ImageSpec {
 }
 
 fn build_layer(dir: &Path, blob_dir: &Path, mtime: u64) -> Result<BuiltLayer> {
-    let tree = SourceTree::scan(dir, &|_, _| true)?;
+    // A layer made from a work tree must not ship the repository's history.
+    let tree = SourceTree::scan(dir, &|rel, _| rel.split('/').next() != Some(".git"))?;
     let file = AtomicFile::new_in(blob_dir)?;
     let temp = file.temp_path().to_path_buf();
     // tar -> diff_id hash -> gzip -> blob hash -> file: one pass, nothing buffered whole.

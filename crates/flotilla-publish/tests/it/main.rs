@@ -5,6 +5,7 @@
 // Helpers shared by the tests panic like the tests do.
 #![allow(clippy::unwrap_used)]
 
+mod chart;
 mod common;
 mod npm;
 mod oci;
