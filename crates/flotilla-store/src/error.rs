@@ -58,20 +58,30 @@ pub enum StoreError {
     },
 
     #[error(
-        "no {entity} {id} in the state database; check the id (`flotilla status` lists trains)"
+        "no {entity} {id} in the state database; check the id ({})",
+        listing_hint(entity)
     )]
     NotFound { entity: &'static str, id: String },
 
     #[error(
-        "train id prefix {prefix} matches several trains ({}); give more characters",
+        "{entity} id prefix {prefix} matches several {entity}s ({}); give more characters",
         candidates.iter().map(Id::as_str).collect::<Vec<_>>().join(", ")
     )]
-    AmbiguousPrefix { prefix: String, candidates: Vec<Id> },
+    AmbiguousPrefix {
+        entity: &'static str,
+        prefix: String,
+        candidates: Vec<Id>,
+    },
 
     #[error(
         "run {run_id} already has a step at index {idx}; a resumed run reuses its recorded steps"
     )]
     DuplicateStep { run_id: Id, idx: u32 },
+
+    #[error(
+        "deployment {id} expired at {expires_at} while waiting for approval and can no longer be approved or rejected; request it again"
+    )]
+    DeploymentExpired { id: Id, expires_at: Timestamp },
 
     #[error("{entity} {id} is {from} and cannot become {to}")]
     InvalidTransition {
@@ -101,5 +111,14 @@ impl StoreError {
     /// Wraps a database error with the operation that failed, for use with `map_err`.
     pub(crate) fn query(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
         move |source| Self::Query { operation, source }
+    }
+}
+
+/// Where a user finds the ids of `entity`.
+fn listing_hint(entity: &str) -> &'static str {
+    if entity == "deployment" {
+        "`flotilla deploy history SERVICE` lists deployments"
+    } else {
+        "`flotilla status` lists trains"
     }
 }

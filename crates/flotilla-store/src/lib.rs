@@ -1,4 +1,5 @@
-//! Durable state of flotilla: trains, runs, steps, artifacts, events and repository leases.
+//! Durable state of flotilla: trains, runs, steps, artifacts, events, repository leases and
+//! deployments.
 //!
 //! The engine works against the [`Store`] trait; [`SqliteStore`] keeps the state in
 //! `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
@@ -6,6 +7,7 @@
 //! `BEGIN IMMEDIATE`, the pragmas set at connection and the row decoding.
 
 mod artifact;
+mod deployment;
 mod error;
 mod event;
 mod id;
@@ -20,6 +22,7 @@ mod text_enum;
 mod train;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactRecord, NewArtifact};
+pub use deployment::{Deployment, DeploymentStatus, NewDeployment};
 pub use error::StoreError;
 pub use event::{Event, EventReceipt, EventStatus, NewEvent};
 pub use id::Id;

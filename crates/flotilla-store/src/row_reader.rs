@@ -6,8 +6,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, Row, Sqlite, Type};
 
 use crate::{
-    Artifact, ArtifactKind, Event, EventStatus, Id, Lease, Run, RunStatus, Step, StepStatus,
-    StoreError, Train, TrainKind, TrainStatus,
+    Artifact, ArtifactKind, Deployment, DeploymentStatus, Event, EventStatus, Id, Lease, Run,
+    RunStatus, Step, StepStatus, StoreError, Train, TrainKind, TrainStatus,
 };
 
 /// Reads the columns of one record from a row; `prefix` selects aliased columns (`s_id`) when a
@@ -157,6 +157,28 @@ impl<'r> RowReader<'r> {
             processed_at: self.optional_timestamp("processed_ms")?,
             status: self.parsed("status", EventStatus::parse)?,
             error: self.get("error")?,
+        })
+    }
+
+    pub(crate) fn deployment(&self) -> Result<Deployment, StoreError> {
+        Ok(Deployment {
+            id: self.id("id")?,
+            service: self.get("service")?,
+            environment: self.get("environment")?,
+            version: self.get("version")?,
+            image: self.get("image")?,
+            digest: self.get("digest")?,
+            trigger: self.get("trigger")?,
+            status: self.parsed("status", DeploymentStatus::parse)?,
+            requested_by: self.get("requested_by")?,
+            decided_by: self.get("decided_by")?,
+            decided_at: self.optional_timestamp("decided_ms")?,
+            expires_at: self.optional_timestamp("expires_ms")?,
+            created_at: self.timestamp("created_ms")?,
+            started_at: self.optional_timestamp("started_ms")?,
+            finished_at: self.optional_timestamp("finished_ms")?,
+            error: self.get("error")?,
+            detail: self.optional_json("detail")?,
         })
     }
 

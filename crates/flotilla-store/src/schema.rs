@@ -19,11 +19,18 @@ struct Migration {
 }
 
 /// In version order; never edit an applied migration, add a new one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "trains, runs, steps, artifacts, events, repo leases",
-    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "trains, runs, steps, artifacts, events, repo leases",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "deployments and their approvals",
+        sql: include_str!("../migrations/sqlite/0002_deployments.sql"),
+    },
+];
 
 /// The schema version this build writes.
 pub(crate) fn latest_version() -> i64 {

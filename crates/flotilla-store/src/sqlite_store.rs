@@ -8,9 +8,9 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::row_reader::RowReader;
 use crate::{
-    Artifact, ArtifactRecord, Event, EventReceipt, EventStatus, Id, Lease, NewArtifact, NewEvent,
-    NewRun, NewStep, NewTrain, Run, RunStatus, RunWithLastStep, Step, StepOutcome, StepStatus,
-    Store, StoreError, Train, TrainStatus, schema,
+    Artifact, ArtifactRecord, Deployment, DeploymentStatus, Event, EventReceipt, EventStatus, Id,
+    Lease, NewArtifact, NewDeployment, NewEvent, NewRun, NewStep, NewTrain, Run, RunStatus,
+    RunWithLastStep, Step, StepOutcome, StepStatus, Store, StoreError, Train, TrainStatus, schema,
 };
 
 // Column lists as macros so that `concat!` can build `&'static str` queries from them.
@@ -39,6 +39,19 @@ macro_rules! artifact_columns {
 macro_rules! event_columns {
     () => {
         "id, source, delivery_id, kind, payload, received_ms, processed_ms, status, error"
+    };
+}
+macro_rules! deployment_columns {
+    () => {
+        "id, service, environment, version, image, digest, trigger, status, requested_by, \
+         decided_by, decided_ms, expires_ms, created_ms, started_ms, finished_ms, error, detail"
+    };
+}
+/// The order in which deployments of one service and environment succeeded, last first: the
+/// one that finished last is what runs there (creation breaks ties within a millisecond).
+macro_rules! succeeded_last_first {
+    () => {
+        "finished_ms DESC, created_ms DESC, id DESC"
     };
 }
 
@@ -162,6 +175,40 @@ fn missing_parent(
     }
 }
 
+/// The `LIKE` pattern of the ids starting with `id_or_prefix` (any case), or `None` when it
+/// cannot start an id.
+fn id_prefix_pattern(id_or_prefix: &str) -> Option<String> {
+    let prefix = id_or_prefix.trim().to_ascii_uppercase();
+    // Ids are alphanumeric, so anything else matches nothing (and needs no LIKE escaping).
+    (!prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| format!("{prefix}%"))
+}
+
+fn prefix_not_found(entity: &'static str, id_or_prefix: &str) -> StoreError {
+    StoreError::NotFound {
+        entity,
+        id: id_or_prefix.to_owned(),
+    }
+}
+
+/// The one record an id prefix matched; `matches` holds up to [`PREFIX_CANDIDATES`] of them.
+fn unique_match<T>(
+    entity: &'static str,
+    id_or_prefix: &str,
+    mut matches: Vec<T>,
+    id_of: fn(T) -> Id,
+) -> Result<T, StoreError> {
+    match matches.len() {
+        0 => Err(prefix_not_found(entity, id_or_prefix)),
+        1 => Ok(matches.remove(0)),
+        _ => Err(StoreError::AmbiguousPrefix {
+            entity,
+            prefix: id_or_prefix.to_owned(),
+            candidates: matches.into_iter().map(id_of).collect(),
+        }),
+    }
+}
+
 fn invalid(entity: &'static str, id: &Id, from: &'static str, to: &'static str) -> StoreError {
     StoreError::InvalidTransition {
         entity,
@@ -240,6 +287,61 @@ async fn step_status(
         column: "status".to_owned(),
         reason: format!("unknown value {text:?}"),
     })
+}
+
+/// The deployment `id`, read inside a write transaction so that its status cannot change before
+/// the transaction's update.
+async fn locked_deployment(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &Id,
+    operation: &'static str,
+) -> Result<Deployment, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        deployment_columns!(),
+        " FROM deployments WHERE id = $1"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(StoreError::query(operation))?
+    .ok_or_else(|| not_found("deployment", id))?;
+    RowReader::new(&row, "deployments").deployment()
+}
+
+fn deployments(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Deployment>, StoreError> {
+    rows.iter()
+        .map(|row| RowReader::new(row, "deployments").deployment())
+        .collect()
+}
+
+/// Counts the rows of `table` per status, as one entry for each of `all` (zeros included).
+async fn count_by_status<T: Copy + PartialEq>(
+    pool: &SqlitePool,
+    sql: &'static str,
+    table: &'static str,
+    all: &[T],
+    parse: fn(&str) -> Option<T>,
+    operation: &'static str,
+) -> Result<Vec<(T, u64)>, StoreError> {
+    let counted: Vec<(String, i64)> = sqlx::query_as(sql)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query(operation))?;
+    let mut counts: Vec<(T, u64)> = all.iter().map(|&status| (status, 0)).collect();
+    for (text, count) in counted {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            table,
+            column: "status".to_owned(),
+            reason,
+        };
+        let status = parse(&text).ok_or_else(|| corrupt(format!("unknown value {text:?}")))?;
+        let count = u64::try_from(count).map_err(|error| corrupt(error.to_string()))?;
+        if let Some(entry) = counts.iter_mut().find(|(known, _)| *known == status) {
+            entry.1 = count;
+        }
+    }
+    Ok(counts)
 }
 
 impl Store for SqliteStore {
@@ -321,38 +423,23 @@ impl Store for SqliteStore {
     }
 
     async fn train(&self, id_or_prefix: &str) -> Result<Train, StoreError> {
-        const OP: &str = "looking up a train";
-        let prefix = id_or_prefix.trim().to_ascii_uppercase();
-        let not_found = || StoreError::NotFound {
-            entity: "train",
-            id: id_or_prefix.to_owned(),
-        };
-        // Ids are alphanumeric, so anything else matches nothing (and needs no LIKE escaping).
-        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(not_found());
-        }
+        let pattern = id_prefix_pattern(id_or_prefix)
+            .ok_or_else(|| prefix_not_found("train", id_or_prefix))?;
         let rows = sqlx::query(concat!(
             "SELECT ",
             train_columns!(),
             " FROM trains WHERE id LIKE $1 ORDER BY id LIMIT $2"
         ))
-        .bind(format!("{prefix}%"))
+        .bind(pattern)
         .bind(PREFIX_CANDIDATES)
         .fetch_all(&self.pool)
         .await
-        .map_err(StoreError::query(OP))?;
-        let mut trains = rows
+        .map_err(StoreError::query("looking up a train"))?;
+        let trains = rows
             .iter()
             .map(|row| RowReader::new(row, "trains").train())
             .collect::<Result<Vec<_>, _>>()?;
-        match trains.len() {
-            0 => Err(not_found()),
-            1 => Ok(trains.remove(0)),
-            _ => Err(StoreError::AmbiguousPrefix {
-                prefix: id_or_prefix.to_owned(),
-                candidates: trains.into_iter().map(|train| train.id).collect(),
-            }),
-        }
+        unique_match("train", id_or_prefix, trains, |train| train.id)
     }
 
     async fn latest_train(&self) -> Result<Option<Train>, StoreError> {
@@ -832,6 +919,50 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn events_by_status(
+        &self,
+        status: EventStatus,
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE status = $1 ORDER BY received_ms DESC, id DESC LIMIT $2"
+        ))
+        .bind(status.as_str())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing events by status"))?;
+        rows.iter()
+            .map(|row| RowReader::new(row, "events").event())
+            .collect()
+    }
+
+    async fn count_events_by_status(&self) -> Result<Vec<(EventStatus, u64)>, StoreError> {
+        count_by_status(
+            &self.pool,
+            "SELECT status, COUNT(*) FROM events GROUP BY status",
+            "events",
+            EventStatus::ALL,
+            EventStatus::parse,
+            "counting events by status",
+        )
+        .await
+    }
+
+    async fn count_runs_by_status(&self) -> Result<Vec<(RunStatus, u64)>, StoreError> {
+        count_by_status(
+            &self.pool,
+            "SELECT status, COUNT(*) FROM runs GROUP BY status",
+            "runs",
+            RunStatus::ALL,
+            RunStatus::parse,
+            "counting runs by status",
+        )
+        .await
+    }
+
     async fn acquire_repo_lease(
         &self,
         repo: &str,
@@ -894,5 +1025,328 @@ impl Store for SqliteStore {
             .await
             .map_err(StoreError::query("releasing a repository lease"))?;
         Ok(result.rows_affected() > 0)
+    }
+
+    async fn create_deployment(
+        &self,
+        deployment: &NewDeployment,
+    ) -> Result<Deployment, StoreError> {
+        let status = if deployment.needs_approval {
+            DeploymentStatus::Pending
+        } else {
+            DeploymentStatus::Approved
+        };
+        let row = sqlx::query(concat!(
+            "INSERT INTO deployments (id, service, environment, version, image, digest, trigger, \
+             status, requested_by, expires_ms, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
+            deployment_columns!()
+        ))
+        .bind(Id::generate().as_str())
+        .bind(&deployment.service)
+        .bind(&deployment.environment)
+        .bind(&deployment.version)
+        .bind(&deployment.image)
+        .bind(&deployment.digest)
+        .bind(&deployment.trigger)
+        .bind(status.as_str())
+        .bind(&deployment.requested_by)
+        .bind(deployment.expires_at.map(Timestamp::as_millisecond))
+        .bind(now_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query("recording a deployment"))?;
+        RowReader::new(&row, "deployments").deployment()
+    }
+
+    async fn deployment(&self, id_or_prefix: &str) -> Result<Deployment, StoreError> {
+        let pattern = id_prefix_pattern(id_or_prefix)
+            .ok_or_else(|| prefix_not_found("deployment", id_or_prefix))?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments WHERE id LIKE $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(pattern)
+        .bind(PREFIX_CANDIDATES)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("looking up a deployment"))?;
+        unique_match(
+            "deployment",
+            id_or_prefix,
+            deployments(&rows)?,
+            |deployment| deployment.id,
+        )
+    }
+
+    async fn decide_deployment(
+        &self,
+        id: &Id,
+        approve: bool,
+        by: &str,
+    ) -> Result<Deployment, StoreError> {
+        const OP: &str = "deciding on a deployment";
+        let to = if approve {
+            DeploymentStatus::Approved
+        } else {
+            DeploymentStatus::Rejected
+        };
+        let mut tx = self.write_tx(OP).await?;
+        let current = locked_deployment(&mut tx, id, OP).await?;
+        if current.status != DeploymentStatus::Pending {
+            return Err(invalid(
+                "deployment",
+                id,
+                current.status.as_str(),
+                to.as_str(),
+            ));
+        }
+        let now = now_millis();
+        if let Some(expires_at) = current
+            .expires_at
+            .filter(|expires_at| expires_at.as_millisecond() <= now)
+        {
+            // Recorded even though the call fails: the approval queue must not offer it again.
+            sqlx::query(
+                "UPDATE deployments SET status = 'expired', finished_ms = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(OP))?;
+            commit(tx, OP).await?;
+            return Err(StoreError::DeploymentExpired {
+                id: id.clone(),
+                expires_at,
+            });
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE deployments SET status = $1, decided_by = $2, decided_ms = $3, \
+             finished_ms = $4 WHERE id = $5 RETURNING ",
+            deployment_columns!()
+        ))
+        .bind(to.as_str())
+        .bind(by)
+        .bind(now)
+        .bind((!approve).then_some(now))
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let decided = RowReader::new(&row, "deployments").deployment()?;
+        commit(tx, OP).await?;
+        Ok(decided)
+    }
+
+    async fn deployment_started(&self, id: &Id) -> Result<Deployment, StoreError> {
+        const OP: &str = "recording the start of a deployment";
+        let mut tx = self.write_tx(OP).await?;
+        let from = locked_deployment(&mut tx, id, OP).await?.status;
+        if from != DeploymentStatus::Approved {
+            return Err(invalid(
+                "deployment",
+                id,
+                from.as_str(),
+                DeploymentStatus::Running.as_str(),
+            ));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE deployments SET status = 'running', started_ms = $1 WHERE id = $2 RETURNING ",
+            deployment_columns!()
+        ))
+        .bind(now_millis())
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let started = RowReader::new(&row, "deployments").deployment()?;
+        commit(tx, OP).await?;
+        Ok(started)
+    }
+
+    async fn deployment_finished(
+        &self,
+        id: &Id,
+        status: DeploymentStatus,
+        error: Option<&str>,
+        detail: Option<&serde_json::Value>,
+    ) -> Result<Deployment, StoreError> {
+        const OP: &str = "recording the end of a deployment";
+        let mut tx = self.write_tx(OP).await?;
+        let from = locked_deployment(&mut tx, id, OP).await?.status;
+        let ending = matches!(
+            status,
+            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Skipped
+        );
+        if from != DeploymentStatus::Running || !ending {
+            return Err(invalid("deployment", id, from.as_str(), status.as_str()));
+        }
+        let row = sqlx::query(concat!(
+            "UPDATE deployments SET status = $1, error = $2, detail = COALESCE($3, detail), \
+             finished_ms = $4 WHERE id = $5 RETURNING ",
+            deployment_columns!()
+        ))
+        .bind(status.as_str())
+        .bind(error)
+        .bind(detail.map(serde_json::Value::to_string))
+        .bind(now_millis())
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let finished = RowReader::new(&row, "deployments").deployment()?;
+        commit(tx, OP).await?;
+        Ok(finished)
+    }
+
+    async fn supersede_pending(
+        &self,
+        service: &str,
+        environment: &str,
+        except: &Id,
+    ) -> Result<u64, StoreError> {
+        const OP: &str = "superseding older deployments";
+        let mut tx = self.write_tx(OP).await?;
+        let newer = locked_deployment(&mut tx, except, OP).await?;
+        // "Older" in the history's order (creation time, then id), so that what it supersedes
+        // is what the history lists below `except`.
+        let superseded = sqlx::query(
+            "UPDATE deployments SET status = 'superseded', finished_ms = $1 \
+             WHERE service = $2 AND environment = $3 AND status IN ('pending', 'approved') \
+             AND (created_ms < $4 OR (created_ms = $4 AND id < $5))",
+        )
+        .bind(now_millis())
+        .bind(service)
+        .bind(environment)
+        .bind(newer.created_at.as_millisecond())
+        .bind(except.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?
+        .rows_affected();
+        commit(tx, OP).await?;
+        Ok(superseded)
+    }
+
+    async fn current_deployment(
+        &self,
+        service: &str,
+        environment: &str,
+    ) -> Result<Option<Deployment>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments WHERE service = $1 AND environment = $2 \
+             AND status = 'succeeded' ORDER BY ",
+            succeeded_last_first!(),
+            " LIMIT 1"
+        ))
+        .bind(service)
+        .bind(environment)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query("looking up the current deployment"))?;
+        row.map(|row| RowReader::new(&row, "deployments").deployment())
+            .transpose()
+    }
+
+    async fn deployment_history(
+        &self,
+        service: &str,
+        environment: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Deployment>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments WHERE service = $1 AND ($2 IS NULL OR environment = $2) \
+             ORDER BY created_ms DESC, id DESC LIMIT $3"
+        ))
+        .bind(service)
+        .bind(environment)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing the deployment history"))?;
+        deployments(&rows)
+    }
+
+    async fn previous_successful(
+        &self,
+        service: &str,
+        environment: &str,
+    ) -> Result<Option<Deployment>, StoreError> {
+        // The current deployment is the first succeeded one, so every other succeeded one is
+        // before it; without a current one the version comparison is NULL and matches nothing.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments WHERE service = $1 AND environment = $2 \
+             AND status = 'succeeded' AND version <> ( \
+                 SELECT version FROM deployments WHERE service = $1 AND environment = $2 \
+                 AND status = 'succeeded' ORDER BY ",
+            succeeded_last_first!(),
+            " LIMIT 1) ORDER BY ",
+            succeeded_last_first!(),
+            " LIMIT 1"
+        ))
+        .bind(service)
+        .bind(environment)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query(
+            "looking up the previous successful deployment",
+        ))?;
+        row.map(|row| RowReader::new(&row, "deployments").deployment())
+            .transpose()
+    }
+
+    async fn pending_deployments(&self) -> Result<Vec<Deployment>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments WHERE status = 'pending' ORDER BY created_ms, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing pending deployments"))?;
+        deployments(&rows)
+    }
+
+    async fn expire_pending(&self, now: Timestamp) -> Result<Vec<Deployment>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "UPDATE deployments SET status = 'expired', finished_ms = $1 \
+             WHERE status = 'pending' AND expires_ms <= $2 RETURNING ",
+            deployment_columns!()
+        ))
+        .bind(now_millis())
+        .bind(now.as_millisecond())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("expiring pending deployments"))?;
+        let mut expired = deployments(&rows)?;
+        // RETURNING gives no order.
+        expired.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(expired)
+    }
+
+    async fn deployment_matrix(&self) -> Result<Vec<Deployment>, StoreError> {
+        // A correlated subquery picks each pair's current deployment (portable, unlike
+        // DISTINCT ON).
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments d WHERE d.id = ( \
+                 SELECT c.id FROM deployments c WHERE c.service = d.service \
+                 AND c.environment = d.environment AND c.status = 'succeeded' \
+                 ORDER BY c.finished_ms DESC, c.created_ms DESC, c.id DESC LIMIT 1) \
+             ORDER BY d.service, d.environment"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing what runs where"))?;
+        deployments(&rows)
     }
 }

@@ -1,10 +1,12 @@
 use std::future::Future;
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 use crate::{
-    Artifact, ArtifactRecord, Event, EventReceipt, EventStatus, Id, Lease, NewArtifact, NewEvent,
-    NewRun, NewStep, NewTrain, Run, RunStatus, RunWithLastStep, Step, StepOutcome, StoreError,
-    Train, TrainStatus,
+    Artifact, ArtifactRecord, Deployment, DeploymentStatus, Event, EventReceipt, EventStatus, Id,
+    Lease, NewArtifact, NewDeployment, NewEvent, NewRun, NewStep, NewTrain, Run, RunStatus,
+    RunWithLastStep, Step, StepOutcome, StoreError, Train, TrainStatus,
 };
 
 /// flotilla's durable state. The engine is generic over it: [`SqliteStore`](crate::SqliteStore)
@@ -150,6 +152,25 @@ pub trait Store: Send + Sync {
     /// Events received but not handled yet (say, before a crash), oldest first.
     fn unhandled_events(&self) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
 
+    /// Up to `limit` events with `status`, newest first.
+    fn events_by_status(
+        &self,
+        status: EventStatus,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    /// How many events are in each status: every status once, in declaration order, zeros
+    /// included (a metrics series that disappears reads as a reset).
+    fn count_events_by_status(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(EventStatus, u64)>, StoreError>> + Send;
+
+    /// How many runs are in each status, like
+    /// [`count_events_by_status`](Store::count_events_by_status).
+    fn count_runs_by_status(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(RunStatus, u64)>, StoreError>> + Send;
+
     /// Takes the lease on `repo` for `holder` until now + `ttl`. The same holder renews it; an
     /// expired lease of another holder is taken over; a live one fails with
     /// [`StoreError::LeaseBusy`].
@@ -167,4 +188,102 @@ pub trait Store: Send + Sync {
         repo: &str,
         holder: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records a deployment request: `pending` when it needs approval, `approved` otherwise.
+    fn create_deployment(
+        &self,
+        deployment: &NewDeployment,
+    ) -> impl Future<Output = Result<Deployment, StoreError>> + Send;
+
+    /// The deployment with this id, or with the only id starting with this prefix
+    /// (case-insensitive).
+    fn deployment(
+        &self,
+        id_or_prefix: &str,
+    ) -> impl Future<Output = Result<Deployment, StoreError>> + Send;
+
+    /// Approves or rejects a pending deployment on behalf of `by`. One whose expiry has passed
+    /// is marked `expired` (committed) and the call fails with
+    /// [`StoreError::DeploymentExpired`]; any other status than `pending` fails with
+    /// [`StoreError::InvalidTransition`], so of two concurrent deciders exactly one wins.
+    fn decide_deployment(
+        &self,
+        id: &Id,
+        approve: bool,
+        by: &str,
+    ) -> impl Future<Output = Result<Deployment, StoreError>> + Send;
+
+    /// Marks an approved deployment `running` and commits, BEFORE the deployer's effect (see
+    /// [`step_started`](Store::step_started)).
+    fn deployment_started(
+        &self,
+        id: &Id,
+    ) -> impl Future<Output = Result<Deployment, StoreError>> + Send;
+
+    /// Ends a running deployment as succeeded, failed or skipped, AFTER the deployer's effect;
+    /// `detail` says what it did.
+    fn deployment_finished(
+        &self,
+        id: &Id,
+        status: DeploymentStatus,
+        error: Option<&str>,
+        detail: Option<&serde_json::Value>,
+    ) -> impl Future<Output = Result<Deployment, StoreError>> + Send;
+
+    /// Marks `superseded` the deployments of `service` to `environment` created before `except`
+    /// that have not started (pending or approved): a newer version arrived. Returns how many.
+    fn supersede_pending(
+        &self,
+        service: &str,
+        environment: &str,
+        except: &Id,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// What runs in `environment`: the deployment of `service` there that succeeded last (by
+    /// finish time, then creation).
+    fn current_deployment(
+        &self,
+        service: &str,
+        environment: &str,
+    ) -> impl Future<Output = Result<Option<Deployment>, StoreError>> + Send;
+
+    /// Up to `limit` deployments of `service` (to `environment`, or to any), in every status,
+    /// newest first.
+    fn deployment_history(
+        &self,
+        service: &str,
+        environment: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Deployment>, StoreError>> + Send;
+
+    /// What a rollback re-deploys: the latest successful deployment, before the
+    /// [current](Store::current_deployment) one, of a version other than the current version.
+    /// `None` without a current deployment or without another version.
+    ///
+    /// "Before" is in the order deployments succeeded, not in version order: after v1, v2, v3
+    /// it is v2; after rolling back to v2 (a new deployment of v2 that succeeded) it is v3, so a
+    /// second rollback undoes the first. Re-deployments of the current version are passed over.
+    fn previous_successful(
+        &self,
+        service: &str,
+        environment: &str,
+    ) -> impl Future<Output = Result<Option<Deployment>, StoreError>> + Send;
+
+    /// Deployments waiting for approval, oldest first, including those whose expiry has passed
+    /// but that [`expire_pending`](Store::expire_pending) has not marked yet.
+    fn pending_deployments(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Deployment>, StoreError>> + Send;
+
+    /// Marks `expired` the pending deployments whose expiry is at or before `now`, and returns
+    /// them (oldest first); those already expired are not returned again.
+    fn expire_pending(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Deployment>, StoreError>> + Send;
+
+    /// What runs where: the [current](Store::current_deployment) deployment of every
+    /// (service, environment) that has one, by service then environment.
+    fn deployment_matrix(&self)
+    -> impl Future<Output = Result<Vec<Deployment>, StoreError>> + Send;
 }

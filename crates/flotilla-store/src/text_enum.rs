@@ -15,6 +15,9 @@ macro_rules! text_enum {
         }
 
         impl $name {
+            /// Every variant, in declaration order (metrics report each, zeros included).
+            pub const ALL: &[Self] = &[ $( Self::$variant, )+ ];
+
             /// The text stored in the database and shown to users.
             pub fn as_str(self) -> &'static str {
                 match self {

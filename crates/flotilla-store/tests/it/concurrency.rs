@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use flotilla_store::{
-    ArtifactKind, NewArtifact, NewEvent, NewStep, SqliteStore, StepOutcome, StepStatus, Store,
-    StoreError, TrainKind,
+    ArtifactKind, DeploymentStatus, NewArtifact, NewEvent, NewStep, SqliteStore, StepOutcome,
+    StepStatus, Store, StoreError, TrainKind,
 };
 use serde_json::json;
 
-use crate::support::{StateDir, new_train, run};
+use crate::support::{StateDir, new_deployment, new_train, run};
 
 const TASKS_PER_HANDLE: usize = 8;
 
@@ -135,4 +135,53 @@ async fn concurrent_trains_for_one_version_yield_exactly_one() {
     assert_eq!(created.len(), 1);
     assert_eq!(conflicts.len(), 2 * TASKS_PER_HANDLE - 1);
     assert!(conflicts.iter().all(|active| *active == created[0].id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_decisions_on_one_deployment_have_exactly_one_winner() {
+    let state = StateDir::new();
+    let handles = [state.open().await, state.open().await];
+    let pending = handles[0]
+        .create_deployment(&new_deployment("identity", "prd", "1.12.0", true))
+        .await
+        .unwrap();
+
+    let mut tasks = Vec::new();
+    for (h, store) in handles.iter().enumerate() {
+        for t in 0..TASKS_PER_HANDLE {
+            let store = store.clone();
+            let id = pending.id.clone();
+            // Half approve, half reject: the loser must not overwrite the winner's decision.
+            let approve = t % 2 == 0;
+            tasks.push(tokio::spawn(async move {
+                store
+                    .decide_deployment(&id, approve, &format!("user-{h}-{t}"))
+                    .await
+            }));
+        }
+    }
+    let mut winners = Vec::new();
+    let mut refused_from = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(deployment) => winners.push(deployment),
+            Err(StoreError::InvalidTransition { from, .. }) => refused_from.push(from),
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+
+    assert_eq!(winners.len(), 1);
+    let winner = &winners[0];
+    assert!(matches!(
+        winner.status,
+        DeploymentStatus::Approved | DeploymentStatus::Rejected
+    ));
+    assert_eq!(refused_from.len(), 2 * TASKS_PER_HANDLE - 1);
+    assert!(
+        refused_from
+            .iter()
+            .all(|from| *from == winner.status.as_str())
+    );
+    let stored = handles[1].deployment(pending.id.as_str()).await.unwrap();
+    assert_eq!(stored, *winner);
 }

@@ -84,3 +84,54 @@ async fn handled_events_leave_the_unhandled_list() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn events_are_counted_and_listed_by_status() {
+    let state = StateDir::new();
+    let store = state.open().await;
+    let mut ids = Vec::new();
+    for delivery in ["d-1", "d-2", "d-3", "d-4"] {
+        let receipt = store
+            .record_event(&push("registry", delivery, "1.12.0"))
+            .await
+            .unwrap();
+        ids.push(receipt.event().id.clone());
+    }
+    for id in &ids[..2] {
+        store
+            .event_handled(id, EventStatus::Ignored, None)
+            .await
+            .unwrap();
+    }
+    store
+        .event_handled(&ids[2], EventStatus::Failed, Some("no policy"))
+        .await
+        .unwrap();
+
+    let counts = store.count_events_by_status().await.unwrap();
+    let ignored = store
+        .events_by_status(EventStatus::Ignored, 10)
+        .await
+        .unwrap();
+    let last_ignored = store
+        .events_by_status(EventStatus::Ignored, 1)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        counts,
+        [
+            (EventStatus::Received, 1),
+            (EventStatus::Processed, 0),
+            (EventStatus::Ignored, 2),
+            (EventStatus::Failed, 1),
+        ]
+    );
+    assert_eq!(
+        ignored.iter().map(|e| &e.id).collect::<Vec<_>>(),
+        [&ids[1], &ids[0]],
+        "newest first"
+    );
+    assert_eq!(last_ignored.len(), 1);
+    assert_eq!(last_ignored[0].id, ids[1]);
+}

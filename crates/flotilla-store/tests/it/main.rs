@@ -2,6 +2,7 @@
 
 mod artifacts;
 mod concurrency;
+mod deployments;
 mod events;
 mod leases;
 mod migrations;

@@ -1,6 +1,6 @@
 use flotilla_store::{SqliteStore, Store, StoreError};
 
-use crate::support::{StateDir, raw_pool, train};
+use crate::support::{StateDir, new_deployment, raw_pool, train};
 
 #[tokio::test]
 async fn open_creates_the_state_directory_and_database() {
@@ -84,4 +84,31 @@ async fn an_unusable_state_directory_is_reported() {
         .unwrap_err();
 
     assert!(matches!(error, StoreError::CreateDir { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn a_version_1_database_is_upgraded_keeping_its_data() {
+    let state = StateDir::new();
+    let store = state.open().await;
+    let created = train(&store, "1.12.0").await;
+    store.close().await;
+    // Back to what the first release of flotilla left on disk.
+    let pool = raw_pool(&state.path.join(SqliteStore::DB_FILE)).await;
+    sqlx::raw_sql("DROP TABLE deployments; DELETE FROM schema_version WHERE version > 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = state.open().await;
+
+    assert_eq!(store.train(created.id.as_str()).await.unwrap(), created);
+    let deployment = store
+        .create_deployment(&new_deployment("identity", "dev", "1.12.0", false))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.deployment(deployment.id.as_str()).await.unwrap(),
+        deployment
+    );
 }

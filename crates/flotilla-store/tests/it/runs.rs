@@ -173,3 +173,52 @@ async fn references_to_missing_records_are_reported_as_not_found() {
         );
     }
 }
+
+#[tokio::test]
+async fn runs_are_counted_by_status_with_zeros() {
+    let state = StateDir::new();
+    let store = state.open().await;
+    assert!(
+        store
+            .count_runs_by_status()
+            .await
+            .unwrap()
+            .iter()
+            .all(|(_, count)| *count == 0)
+    );
+    let release = train(&store, "1.12.0").await;
+    let done = run(&store, Some(&release), "identity", 0).await;
+    let broken = run(&store, Some(&release), "inventory", 0).await;
+    let waiting = run(&store, Some(&release), "config", 1).await;
+    run(&store, None, "plugin", 0).await;
+    for id in [&done.id, &broken.id] {
+        store.run_started(id).await.unwrap();
+    }
+    store
+        .run_finished(&done.id, RunStatus::Succeeded, None)
+        .await
+        .unwrap();
+    store
+        .run_finished(&broken.id, RunStatus::Failed, Some("tests failed"))
+        .await
+        .unwrap();
+    store
+        .run_blocked(&waiting.id, "inventory failed")
+        .await
+        .unwrap();
+
+    let counts = store.count_runs_by_status().await.unwrap();
+
+    assert_eq!(
+        counts,
+        [
+            (RunStatus::Pending, 1),
+            (RunStatus::Running, 0),
+            (RunStatus::Succeeded, 1),
+            (RunStatus::Failed, 1),
+            (RunStatus::Blocked, 1),
+            (RunStatus::Skipped, 0),
+            (RunStatus::Cancelled, 0),
+        ]
+    );
+}

@@ -5,7 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use flotilla_store::{NewRun, NewTrain, Run, SqliteStore, Store, Train, TrainKind};
+use flotilla_store::{
+    Deployment, DeploymentStatus, NewDeployment, NewRun, NewTrain, Run, SqliteStore, Store, Train,
+    TrainKind,
+};
+use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -53,6 +57,50 @@ pub async fn run(store: &impl Store, train: Option<&Train>, repo: &str, wave: u3
         })
         .await
         .unwrap()
+}
+
+/// A request to deploy `version` of `service` to `environment`, by alice, without expiry.
+pub fn new_deployment(
+    service: &str,
+    environment: &str,
+    version: &str,
+    needs_approval: bool,
+) -> NewDeployment {
+    NewDeployment {
+        service: service.to_owned(),
+        environment: environment.to_owned(),
+        version: version.to_owned(),
+        image: format!("registry.example.com/spaceone/{service}"),
+        digest: format!("sha256:{version}"),
+        trigger: "registry push event 01HXYZ".to_owned(),
+        requested_by: "alice".to_owned(),
+        needs_approval,
+        expires_at: None,
+    }
+}
+
+/// Deploys `version` without approval, through to `status`.
+pub async fn deployed(
+    store: &impl Store,
+    service: &str,
+    environment: &str,
+    version: &str,
+    status: DeploymentStatus,
+) -> Deployment {
+    let created = store
+        .create_deployment(&new_deployment(service, environment, version, false))
+        .await
+        .unwrap();
+    store.deployment_started(&created.id).await.unwrap();
+    store
+        .deployment_finished(&created.id, status, None, None)
+        .await
+        .unwrap()
+}
+
+/// A time `offset` from now, at the millisecond precision the store keeps.
+pub fn at(offset: SignedDuration) -> Timestamp {
+    Timestamp::from_millisecond((Timestamp::now() + offset).as_millisecond()).unwrap()
 }
 
 /// A raw connection pool on the database file, to look under the store.
