@@ -1,10 +1,13 @@
 //! flotilla's engine: executes plans against git, registries and notification targets, with
 //! durable state for resume.
 
+mod cd;
 pub mod demo;
 mod engine;
 mod engine_error;
+mod event_processor;
 pub mod facts;
+pub mod fleet_event;
 mod fleet_status;
 pub mod notifier;
 pub mod progress;
@@ -16,6 +19,8 @@ mod workspace;
 
 pub use engine::{Engine, RunSummary, TrainSummary, build_stamp};
 pub use engine_error::EngineError;
+pub use event_processor::EventOutcome;
+pub use fleet_event::FleetEvent;
 pub use fleet_status::{ArtifactLine, RepoStatus, fleet_status};
 pub use flotilla_store::{SqliteStore, Store, Train};
 pub use progress::{Progress, ProgressSink};

@@ -200,9 +200,25 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             version,
             app_version,
         } => {
-            // CHART-PENDING
-            let _ = (registry, path, version, app_version);
-            return Err(StepFailure::from("chart publishing pending"));
+            let (Target::Local(root), label) =
+                target(&ctx.workspace, registry, RegistryKind::Chart)?;
+            let out = flotilla_publish::chart::package_to_dir(
+                &work.join(path),
+                version,
+                app_version,
+                &root,
+            )?;
+            log.line(format!(
+                "{} {} ({:?})",
+                out.location, out.digest, out.outcome
+            ));
+            vec![Published {
+                kind: ArtifactKind::Chart,
+                name: out.name,
+                version: version.clone(),
+                digest: out.digest.to_string(),
+                target: label,
+            }]
         }
         _ => {
             return Err(StepFailure::from(format!(

@@ -868,6 +868,48 @@ impl Store for SqliteStore {
         ))
     }
 
+    async fn record_events(&self, events: &[NewEvent]) -> Result<Vec<EventReceipt>, StoreError> {
+        const OP: &str = "recording events";
+        let mut tx = self.write_tx(OP).await?;
+        let mut receipts = Vec::with_capacity(events.len());
+        for event in events {
+            let inserted = sqlx::query(concat!(
+                "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'received') \
+                 ON CONFLICT (source, delivery_id) DO NOTHING RETURNING ",
+                event_columns!()
+            ))
+            .bind(Id::generate().as_str())
+            .bind(&event.source)
+            .bind(&event.delivery_id)
+            .bind(&event.kind)
+            .bind(event.payload.to_string())
+            .bind(now_millis())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::query(OP))?;
+            let receipt = match inserted {
+                Some(row) => EventReceipt::New(RowReader::new(&row, "events").event()?),
+                None => {
+                    let row = sqlx::query(concat!(
+                        "SELECT ",
+                        event_columns!(),
+                        " FROM events WHERE source = $1 AND delivery_id = $2"
+                    ))
+                    .bind(&event.source)
+                    .bind(&event.delivery_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(OP))?;
+                    EventReceipt::Replay(RowReader::new(&row, "events").event()?)
+                }
+            };
+            receipts.push(receipt);
+        }
+        commit(tx, OP).await?;
+        Ok(receipts)
+    }
+
     async fn event_handled(
         &self,
         id: &Id,

@@ -141,6 +141,14 @@ pub trait Store: Send + Sync {
         event: &NewEvent,
     ) -> impl Future<Output = Result<EventReceipt, StoreError>> + Send;
 
+    /// Records several events in one transaction (one disk sync for the batch): receipts in
+    /// input order, with the replay rule of [`Store::record_event`] — also for a delivery
+    /// repeated inside the batch.
+    fn record_events(
+        &self,
+        events: &[NewEvent],
+    ) -> impl Future<Output = Result<Vec<EventReceipt>, StoreError>> + Send;
+
     /// Marks a received event processed, ignored or failed (with `error`).
     fn event_handled(
         &self,

@@ -3,6 +3,7 @@
 mod artifacts;
 mod concurrency;
 mod deployments;
+mod event_batch;
 mod events;
 mod leases;
 mod migrations;

@@ -1,0 +1,75 @@
+//! Turning stored events into work: a git push starts its flow, a pushed image starts
+//! continuous deployment.
+
+use flotilla_store::{Event, EventStatus};
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::engine_error::EngineError;
+use crate::fleet_event::{FleetEvent, request_for_push};
+
+/// What processing one event did.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventOutcome {
+    pub status: EventStatus,
+    pub detail: String,
+    /// Trains the event started.
+    pub trains: Vec<String>,
+    /// Deployments the event created.
+    pub deployments: Vec<String>,
+}
+
+impl EventOutcome {
+    fn ignored(detail: impl Into<String>) -> Self {
+        Self {
+            status: EventStatus::Ignored,
+            detail: detail.into(),
+            trains: Vec::new(),
+            deployments: Vec::new(),
+        }
+    }
+}
+
+impl Engine {
+    /// Processes one stored event. The caller marks the event handled with the outcome, so a
+    /// server that dies before that processes it again after restart; every flow it starts is
+    /// idempotent, so that repeats nothing.
+    pub async fn process_event(&self, event: &Event) -> Result<EventOutcome, EngineError> {
+        let fleet_event: FleetEvent =
+            serde_json::from_value(event.payload.clone()).map_err(|err| {
+                EngineError::Other(format!("event {} has an unknown payload: {err}", event.id))
+            })?;
+        match &fleet_event {
+            FleetEvent::GitPush { .. } => {
+                let request = match request_for_push(&self.workspace().fleet, &fleet_event) {
+                    Ok(request) => request,
+                    Err(reason) => return Ok(EventOutcome::ignored(reason)),
+                };
+                let summary = self.start(&request).await?;
+                Ok(EventOutcome {
+                    status: if summary.status == "succeeded" {
+                        EventStatus::Processed
+                    } else {
+                        EventStatus::Failed
+                    },
+                    detail: format!("train {} {}", summary.train, summary.status),
+                    trains: vec![summary.train],
+                    deployments: Vec::new(),
+                })
+            }
+            FleetEvent::ImagePushed {
+                repository,
+                tag,
+                digest,
+            } => {
+                self.deploy_image(
+                    repository,
+                    tag,
+                    digest,
+                    &format!("{} event {}", event.source, event.id),
+                )
+                .await
+            }
+        }
+    }
+}
