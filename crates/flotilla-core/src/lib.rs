@@ -4,6 +4,7 @@
 //! *what* flotilla will do lives here and is tested without side effects. The engine decides
 //! *how*.
 
+pub mod deploy;
 pub mod fleet;
 pub mod manifest;
 pub mod plan;

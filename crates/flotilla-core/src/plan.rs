@@ -63,6 +63,8 @@ pub struct RepoRun {
 /// An artifact a later wave waits for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtifactRef {
+    /// The repository that publishes it.
+    pub repo: String,
     pub kind: String,
     pub registry: String,
     pub name: String,
@@ -345,6 +347,19 @@ impl<'a> Planner<'a> {
             .collect();
         let refusals_before = self.refusals.len();
 
+        if create_branch && !already_tagged && facts.diverged_branches.contains(&branch) {
+            self.refuse(
+                Some(&repo.name),
+                format!(
+                    "release branch {branch} already exists and has commits that {} does not have",
+                    repo.default_branch
+                ),
+                Some(format!(
+                    "continue the line with `flotilla release tag`, or delete {branch} if it was \
+                     cut by mistake"
+                )),
+            );
+        }
         if version.channel() != Channel::Dev && !create_branch && !facts.branches.contains(&branch)
         {
             self.refuse(
@@ -382,6 +397,25 @@ impl<'a> Planner<'a> {
                     Some("tag a hotfix or start a new line".into()),
                 );
             }
+        } else if !already_tagged
+            && let Stage::Dev(_) = version.stage
+            && let Some(rc) = line_tags
+                .iter()
+                .filter(|v| v.channel() == Channel::Rc)
+                .max()
+        {
+            // A development version sorts below every release candidate of its line, so
+            // publishing one now would put a package under the release candidate already out.
+            self.refuse(
+                Some(&repo.name),
+                format!(
+                    "{version} comes before {rc}: development versions precede a line's release candidates"
+                ),
+                Some(format!(
+                    "tag the next release candidate ({}) or develop on a new line",
+                    next_after(rc).map_or_else(|| "none left".into(), |v| v.to_string())
+                )),
+            );
         }
         if !already_tagged
             && let Some(newer) = line_tags
@@ -417,10 +451,12 @@ impl<'a> Planner<'a> {
 
         let mut steps = Vec::new();
         let dev = version.channel() == Channel::Dev;
-        if create_branch {
+        // A line whose first tag exists was cut already: there is nothing to create again.
+        if create_branch && !already_tagged {
             steps.push(Step::CreateBranch {
                 branch: branch.clone(),
                 from: repo.default_branch.clone(),
+                tag: tag.clone(),
             });
             if !repo.strip_paths.is_empty() {
                 steps.push(Step::StripPaths {
@@ -474,7 +510,7 @@ impl<'a> Planner<'a> {
             channel: version.channel(),
             depends_on: Vec::new(),
             already_tagged,
-            source: if dev || create_branch {
+            source: if dev || (create_branch && !already_tagged) {
                 repo.default_branch.clone()
             } else if already_tagged {
                 format!("refs/tags/{tag}")
@@ -623,6 +659,7 @@ fn gate_artifacts(run: &RepoRun) -> Vec<ArtifactRef> {
                 version,
                 ..
             } => Some(ArtifactRef {
+                repo: run.repo.clone(),
                 kind: "python".into(),
                 registry: registry.clone(),
                 name: name.clone(),
@@ -634,6 +671,7 @@ fn gate_artifacts(run: &RepoRun) -> Vec<ArtifactRef> {
                 version,
                 ..
             } => Some(ArtifactRef {
+                repo: run.repo.clone(),
                 kind: "npm".into(),
                 registry: registry.clone(),
                 name: name.clone(),

@@ -159,6 +159,37 @@ impl Template {
         }
         rendered.strip_prefix(prefix)?.strip_suffix(suffix)
     }
+
+    /// Splits `rendered` at the template's literals, left to right, and returns the text each
+    /// placeholder stood for, in order. `None` when the literals do not match, or when two
+    /// placeholders touch (nothing says where one ends). Each literal is matched at its first
+    /// occurrence, so a value containing the next literal splits wrongly: callers check the
+    /// result against the values it implies.
+    pub fn captures<'a>(&self, rendered: &'a str) -> Option<Vec<(&str, &'a str)>> {
+        let mut rest = rendered;
+        let mut out = Vec::new();
+        for (i, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Literal(text) => rest = rest.strip_prefix(text.as_str())?,
+                Part::Placeholder(name) => {
+                    let end = match self.parts.get(i + 1) {
+                        None => rest.len(),
+                        Some(Part::Placeholder(_)) => return None,
+                        // The last literal is a suffix: it ends the text, wherever else it
+                        // occurs.
+                        Some(Part::Literal(next)) if i + 2 == self.parts.len() => {
+                            rest.strip_suffix(next.as_str())?.len()
+                        }
+                        Some(Part::Literal(next)) => rest.find(next.as_str())?,
+                    };
+                    let (value, after) = rest.split_at(end);
+                    out.push((name.as_str(), value));
+                    rest = after;
+                }
+            }
+        }
+        rest.is_empty().then_some(out)
+    }
 }
 
 impl serde::Serialize for Template {
@@ -211,5 +242,22 @@ mod tests {
         assert_eq!(t.extract("x1.2.3", "canonical"), None);
         let two = Template::parse("{x}.{y}", &["x", "y"]).unwrap();
         assert_eq!(two.extract("1.2", "x"), None);
+    }
+
+    #[test]
+    fn captures_every_placeholder_between_literals() {
+        let t = Template::parse("{x}.{y}/v{canonical}", &["x", "y", "canonical"]).unwrap();
+        assert_eq!(
+            t.captures("1.12/v1.12.0rc1"),
+            Some(vec![("x", "1"), ("y", "12"), ("canonical", "1.12.0rc1")])
+        );
+        assert_eq!(t.captures("1.12-v1.12.0"), None);
+        let suffixed = Template::parse("r{x}-{y}.", &["x", "y"]).unwrap();
+        assert_eq!(
+            suffixed.captures("r1-2.3."),
+            Some(vec![("x", "1"), ("y", "2.3")])
+        );
+        let touching = Template::parse("{x}{y}", &["x", "y"]).unwrap();
+        assert_eq!(touching.captures("12"), None);
     }
 }

@@ -83,6 +83,8 @@ pub enum NextError {
         version: Version,
         final_version: Version,
     },
+    #[error("{version} carries the largest number a version can hold; start a new line instead")]
+    OutOfNumbers { version: Version },
 }
 
 impl Version {
@@ -124,7 +126,7 @@ impl Version {
     pub fn next_rc(&self) -> Result<Self, NextError> {
         match self.stage {
             Stage::Dev(_) => Ok(self.with_stage(Stage::Rc(1))),
-            Stage::Rc(n) => Ok(self.with_stage(Stage::Rc(n.saturating_add(1)))),
+            Stage::Rc(n) => self.bumped(n, Stage::Rc),
             Stage::Final | Stage::Hotfix(_) => Err(NextError::RcAfterFinal {
                 version: *self,
                 stage: if self.stage == Stage::Final {
@@ -145,7 +147,7 @@ impl Version {
     /// The next development version: `devN` → `devN+1`.
     pub fn next_dev(&self) -> Result<Self, NextError> {
         match self.stage {
-            Stage::Dev(n) => Ok(self.with_stage(Stage::Dev(n.saturating_add(1)))),
+            Stage::Dev(n) => self.bumped(n, Stage::Dev),
             _ => Err(NextError::DevAfterRc { version: *self }),
         }
     }
@@ -154,7 +156,7 @@ impl Version {
     pub fn next_hotfix(&self) -> Result<Self, NextError> {
         match self.stage {
             Stage::Final => Ok(self.with_stage(Stage::Hotfix(1))),
-            Stage::Hotfix(n) => Ok(self.with_stage(Stage::Hotfix(n.saturating_add(1)))),
+            Stage::Hotfix(n) => self.bumped(n, Stage::Hotfix),
             Stage::Dev(_) | Stage::Rc(_) => Err(NextError::HotfixBeforeFinal {
                 version: *self,
                 final_version: self.final_of_line(),
@@ -164,6 +166,14 @@ impl Version {
 
     const fn with_stage(&self, stage: Stage) -> Self {
         Self::new(self.major, self.minor, self.patch, stage)
+    }
+
+    /// The same stage with its number plus one; at `u64::MAX` there is no greater one, and
+    /// returning the version itself would make "next" go nowhere.
+    fn bumped(&self, n: u64, stage: fn(u64) -> Stage) -> Result<Self, NextError> {
+        n.checked_add(1)
+            .map(|next| self.with_stage(stage(next)))
+            .ok_or(NextError::OutOfNumbers { version: *self })
     }
 
     /// Compares two versions; a named function for readers of `flotilla version compare`.

@@ -97,7 +97,8 @@ impl Engine {
                 .iter()
                 .filter(|r| named.is_empty() || named.contains(&r.name))
                 .collect();
-            let facts = crate::facts::gather(&workspace, &repos, timestamp)?;
+            let facts =
+                crate::facts::gather(&workspace, &repos, timestamp, release_line(&request))?;
             Ok(plan::plan(&workspace.fleet, &request, &facts)?)
         })
         .await
@@ -120,7 +121,8 @@ impl Engine {
                 .iter()
                 .filter(|r| named.is_empty() || named.contains(&r.name))
                 .collect();
-            let (facts, warnings) = crate::facts::gather_lenient(&workspace, &repos, timestamp);
+            let (facts, warnings) =
+                crate::facts::gather_lenient(&workspace, &repos, timestamp, release_line(&request));
             Ok((plan::plan(&workspace.fleet, &request, &facts)?, warnings))
         })
         .await
@@ -280,7 +282,13 @@ impl Engine {
                 repos: todo.iter().map(|r| r.repo.clone()).collect(),
                 max_parallel: wave.max_parallel,
             });
-            let gate_error = self.wait_for_gate(wave).await;
+            // A dependency that failed blocks its dependents; its artifacts will not come, and
+            // waiting for them must not fail the rest of the wave.
+            let mut gated = wave.clone();
+            gated
+                .gate
+                .retain(|a| status.get(&a.repo) == Some(&RunStatus::Succeeded));
+            let gate_error = self.wait_for_gate(&gated).await;
             let semaphore = Arc::new(Semaphore::new(wave.max_parallel.max(1)));
             let mut tasks = tokio::task::JoinSet::new();
             for run_plan in todo {
@@ -631,6 +639,13 @@ fn is_local(step: &Step) -> bool {
             | Step::SetVersion { .. }
             | Step::Run { .. }
     )
+}
+
+fn release_line(request: &Request) -> Option<flotilla_core::Version> {
+    match request {
+        Request::ReleaseStart { line, .. } => Some(*line),
+        _ => None,
+    }
 }
 
 fn stored_request(train: &Train) -> Result<StoredRequest, EngineError> {

@@ -18,8 +18,11 @@ pub fn gather(
     workspace: &Workspace,
     repos: &[&Repo],
     timestamp: String,
+    line: Option<Version>,
 ) -> Result<Facts, EngineError> {
-    let results = parallel_map(repos, PARALLEL_READS, |repo| repo_facts(workspace, repo));
+    let results = parallel_map(repos, PARALLEL_READS, |repo| {
+        repo_facts(workspace, repo, line)
+    });
     let mut facts = BTreeMap::new();
     for (repo, result) in repos.iter().zip(results) {
         facts.insert(repo.name.clone(), result?);
@@ -37,8 +40,11 @@ pub fn gather_lenient(
     workspace: &Workspace,
     repos: &[&Repo],
     timestamp: String,
+    line: Option<Version>,
 ) -> (Facts, Vec<(String, String)>) {
-    let results = parallel_map(repos, PARALLEL_READS, |repo| repo_facts(workspace, repo));
+    let results = parallel_map(repos, PARALLEL_READS, |repo| {
+        repo_facts(workspace, repo, line)
+    });
     let mut facts = BTreeMap::new();
     let mut warnings = Vec::new();
     for (repo, result) in repos.iter().zip(results) {
@@ -57,7 +63,13 @@ pub fn gather_lenient(
     )
 }
 
-fn repo_facts(workspace: &Workspace, repo: &Repo) -> Result<RepoFacts, EngineError> {
+/// One repository's facts. `line` is the release line a `release start` would cut: its branch
+/// is checked for divergence, which needs the history and so is not done for every branch.
+fn repo_facts(
+    workspace: &Workspace,
+    repo: &Repo,
+    line: Option<Version>,
+) -> Result<RepoFacts, EngineError> {
     let url = workspace.remote_url(repo);
     let mirror = workspace.cache.refresh(&repo.name, &url).map_err(|err| {
         EngineError::repo(&repo.name, format!("cannot read the remote {url}: {err}"))
@@ -74,10 +86,31 @@ fn repo_facts(workspace: &Workspace, repo: &Repo) -> Result<RepoFacts, EngineErr
         .flatten()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| Version::parse(text.trim()).ok());
+    let mut diverged_branches = std::collections::BTreeSet::new();
+    if let Some(line) = line {
+        let branch = line.render_branch(&repo.branch_template);
+        let first = Version::new(
+            line.major,
+            line.minor,
+            line.patch,
+            flotilla_core::Stage::Rc(1),
+        );
+        let tag = first.render_tag(&repo.tag_template);
+        if refs.branch(&branch).is_some()
+            && refs.tag(&tag).is_none()
+            && !mirror.is_ancestor(
+                &format!("refs/heads/{branch}"),
+                &format!("refs/heads/{}", repo.default_branch),
+            )?
+        {
+            diverged_branches.insert(branch);
+        }
+    }
     Ok(RepoFacts {
         master_version,
         branches: refs.branches().keys().cloned().collect(),
         tags: refs.tags().keys().cloned().collect(),
+        diverged_branches,
     })
 }
 

@@ -122,7 +122,7 @@ impl RunContext {
         }
         log.line(format!("# {} {}", step.name(), step.summary()));
         match step {
-            Step::CreateBranch { branch, from } => self.create_branch(branch, from, log),
+            Step::CreateBranch { branch, from, tag } => self.create_branch(branch, from, tag, log),
             Step::StripPaths { paths, message, .. } => {
                 let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
                 self.work.remove_paths(&paths)?;
@@ -182,23 +182,27 @@ impl RunContext {
         &self,
         branch: &str,
         from: &str,
+        tag: &str,
         log: &StepLog,
     ) -> Result<StepOutput, StepFailure> {
         let branch_ref = RefName::new(branch)?;
         let remote_branch = format!("refs/remotes/origin/{branch}");
         let remote_from = format!("refs/remotes/origin/{from}");
         if self.work.rev_parse(&remote_branch)?.is_some() {
-            if !self.work.is_ancestor(&remote_from, &remote_branch)? {
+            // Ours when it carries the line's tag (a resumed train); usable as is when it has no
+            // commits of its own; anything else is someone else's work.
+            let ours = self.work.rev_parse(&format!("refs/tags/{tag}"))?.is_some();
+            if !ours && !self.work.is_ancestor(&remote_branch, &remote_from)? {
                 return Err(StepFailure::new(format!(
-                    "release branch {branch} already exists and diverged from {from} (it does not \
-                     contain {from}'s latest commit)\n  help: continue the line with `flotilla \
-                     release tag`, or delete the branch if it was cut by mistake"
+                    "release branch {branch} already exists and has commits that {from} does not \
+                     have\n  help: continue the line with `flotilla release tag`, or delete the \
+                     branch if it was cut by mistake"
                 )));
             }
             if self.work.current_branch()?.as_ref().map(RefName::as_str) != Some(branch) {
                 self.work.switch(&branch_ref)?;
             }
-            log.line(format!("{branch} exists and contains {from}; using it"));
+            log.line(format!("{branch} exists (cut earlier); using it"));
             return Ok(StepOutput::detail(json!({ "existing": true })));
         }
         self.work.switch_create(&branch_ref, &remote_from)?;

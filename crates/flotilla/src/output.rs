@@ -6,8 +6,16 @@ use serde::Serialize;
 
 use crate::failure::{Failure, Outcome};
 
+/// Writes one line to stdout. A closed pipe (`flotilla … | head`) ends output quietly: the
+/// reader has what it wanted.
 pub fn line(text: impl std::fmt::Display) {
-    println!("{text}");
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = writeln!(stdout, "{text}") {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
 }
 
 /// A progress line, on stderr so that stdout stays parseable.
@@ -18,7 +26,7 @@ pub fn progress(text: &str) {
 
 pub fn json(value: &impl Serialize) -> Outcome {
     let text = serde_json::to_string_pretty(value).map_err(Failure::failed)?;
-    println!("{text}");
+    line(text);
     Ok(())
 }
 
@@ -59,7 +67,7 @@ impl Table {
                     text.push_str(&format!("{cell:<width$}  ", width = widths[c]));
                 }
             }
-            println!("{}", text.trim_end());
+            line(text.trim_end());
         }
     }
 }

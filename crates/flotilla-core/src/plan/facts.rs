@@ -23,4 +23,8 @@ pub struct RepoFacts {
     pub branches: BTreeSet<String>,
     /// Tag names on the remote.
     pub tags: BTreeSet<String>,
+    /// Release branches that exist without flotilla's tag and carry commits the default branch
+    /// does not have: cutting the line there would release someone else's work.
+    #[serde(default)]
+    pub diverged_branches: BTreeSet<String>,
 }

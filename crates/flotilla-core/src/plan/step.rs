@@ -9,8 +9,13 @@ use crate::version::{Channel, Version};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Step {
-    /// Create `branch` from `from` on the remote; an identical existing branch is fine.
-    CreateBranch { branch: String, from: String },
+    /// Create `branch` from `from`. An existing branch is used when it already carries `tag`
+    /// (flotilla cut it) or has no commits of its own; otherwise it diverged and the step fails.
+    CreateBranch {
+        branch: String,
+        from: String,
+        tag: String,
+    },
     /// Remove paths that do not stay on release branches, in a commit on the branch.
     StripPaths {
         branch: String,
@@ -101,9 +106,10 @@ impl Step {
     /// A one-line description with the concrete values.
     pub fn summary(&self) -> String {
         match self {
-            Self::CreateBranch { branch, from } => format!("branch {branch} from {from}"),
+            Self::CreateBranch { branch, from, .. } => format!("branch {branch} from {from}"),
             Self::StripPaths { paths, .. } => format!("remove {}", paths.join(", ")),
-            Self::SetVersion { file, content, .. } => format!("{file} = {content}"),
+            // The content ends with the file's newline, which has no place in a one-line row.
+            Self::SetVersion { file, content, .. } => format!("{file} = {}", content.trim_end()),
             Self::TagAndPush { branch, tag, .. } => format!("tag {tag}, push {branch} + {tag}"),
             Self::Reflect {
                 branch,

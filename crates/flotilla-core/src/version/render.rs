@@ -99,7 +99,20 @@ impl Version {
         if let Some(text) = template.extract(tag, "pep440") {
             return Self::parse(text).ok();
         }
-        None
+        // A template with several placeholders, such as `{x}.{y}/v{canonical}`: the version is
+        // where the template holds it, and every other placeholder must agree with it.
+        let captures = template.captures(tag)?;
+        let version = captures
+            .iter()
+            .find(|(name, _)| matches!(*name, "canonical" | "pep440"))
+            .and_then(|(_, text)| Self::parse(text).ok())?;
+        captures
+            .iter()
+            .all(|(name, text)| match *name {
+                "canonical" | "pep440" => Self::parse(text).ok() == Some(version),
+                _ => version.placeholder(name).as_deref() == Some(*text),
+            })
+            .then_some(version)
     }
 
     fn placeholder(&self, name: &str) -> Option<String> {
@@ -168,5 +181,12 @@ mod tests {
         }
         assert_eq!(v("1.10.0.1").render_tag(&tag), "v1.10.0.1");
         assert_eq!(Version::from_tag(&tag, "latest"), None);
+        let by_line = Template::parse("{x}.{y}/v{canonical}", TAG_PLACEHOLDERS).unwrap();
+        assert_eq!(
+            Version::from_tag(&by_line, "1.12/v1.12.0rc1"),
+            Some(v("1.12.0rc1"))
+        );
+        // The line in front must be the version's own.
+        assert_eq!(Version::from_tag(&by_line, "1.11/v1.12.0rc1"), None);
     }
 }

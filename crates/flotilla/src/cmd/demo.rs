@@ -21,7 +21,15 @@ pub async fn run(dir: &Path, json: bool) -> Outcome {
         }
         let summary = demo::play(&engine, &act).await.map_err(Failure::failed)?;
         if !json {
-            super::release::print_summary(&summary, false)?;
+            if summary.status == "succeeded" {
+                output::line(format!(
+                    "-> train {} succeeded: {} repositories",
+                    summary.train,
+                    summary.runs.len()
+                ));
+            } else {
+                super::release::print_summary(&summary, false)?;
+            }
         }
         trains.push(summary);
     }

@@ -1,0 +1,63 @@
+//! A second train for the same version while the first runs is refused, and the first is not
+//! disturbed.
+
+use crate::support::{Fleet, run_states, states, waits_for_file};
+
+const STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
+const RELEASE_VAR: &str = "FLOTILLA_E2E_RELEASE";
+
+#[test]
+fn second_train_for_the_same_version_is_refused_while_the_first_runs() {
+    let mut fleet = Fleet::new()
+        .category("svc")
+        .repo("a", "svc")
+        .file(
+            "scripts/build.sh",
+            &waits_for_file(STARTED_VAR, RELEASE_VAR),
+        )
+        .command("build", &["sh", "scripts/build.sh"], &["tag"])
+        .build();
+    let started = fleet.outside("started");
+    let release = fleet.outside("release");
+    fleet.set_env(STARTED_VAR, &started);
+    fleet.set_env(RELEASE_VAR, &release);
+    let args = ["release", "start", "1.0.0", "--json"];
+    let mut first = fleet.spawn(&args);
+    fleet.wait_for_file(&fleet.outside("started.a"), &mut first);
+    let running = fleet
+        .flotilla(&["release", "list", "--json"])
+        .success()
+        .json();
+    let first_id = running[0]["id"].as_str().unwrap().to_owned();
+    let before = fleet.snapshot();
+
+    let second = fleet.flotilla(&["release", "start", "1.0.0"]);
+    let during = fleet.snapshot();
+
+    std::fs::write(&release, "").unwrap();
+    let first_out = fleet.finish(first, &args).success();
+    let second = second.failure();
+    assert!(
+        second.stderr.contains(&first_id),
+        "the refusal names the running train:\n{second}"
+    );
+    assert_eq!(
+        during, before,
+        "the refused train changed nothing while the first was blocked"
+    );
+    assert_eq!(run_states(&first_out.json()), states(&[("a", "succeeded")]));
+    assert_eq!(fleet.tags("a"), ["v1.0.0rc1"]);
+    assert_eq!(
+        fleet.count_subject("a", "release-1.0.0", "[CI/CD] release version v1.0.0rc1"),
+        1
+    );
+    let trains = fleet
+        .flotilla(&["release", "list", "--json"])
+        .success()
+        .json();
+    assert_eq!(
+        trains.as_array().unwrap().len(),
+        1,
+        "the refused train was not recorded: {trains:#}"
+    );
+}

@@ -1,0 +1,125 @@
+//! The binary killed with SIGKILL in the middle of a train: `resume` reaches the same end state
+//! as a run that was never interrupted.
+
+use std::collections::BTreeMap;
+
+use crate::support::{Fleet, Sandbox, run_states, skopeo_inspect, states, waits_for_file};
+
+const STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
+const RELEASE_VAR: &str = "FLOTILLA_E2E_RELEASE";
+
+/// api (a package) ← cli (a package and an image, whose build waits for a file) ← web.
+fn fleet() -> Sandbox {
+    let mut fleet = Fleet::new()
+        .category("svc")
+        .repo("api", "backend-core")
+        .repo("cli", "tool")
+        .depends_on(&["api"])
+        .file(
+            "scripts/build.sh",
+            &waits_for_file(STARTED_VAR, RELEASE_VAR),
+        )
+        .command("build", &["sh", "scripts/build.sh"], &["tag"])
+        .repo("web", "svc")
+        .depends_on(&["cli"])
+        .build();
+    let started = fleet.outside("started");
+    let release = fleet.outside("release");
+    fleet.set_env(STARTED_VAR, started);
+    fleet.set_env(RELEASE_VAR, release);
+    fleet
+}
+
+/// What two sandboxes built alike must agree on after the same train. Commit ids differ (the
+/// train's commit dates differ), so trees, subjects and file contents are compared instead.
+#[derive(Debug, PartialEq, Eq)]
+struct EndState {
+    /// Per repository and ref: the tree and the subjects of its history.
+    refs: BTreeMap<String, BTreeMap<String, (String, Vec<String>)>>,
+    /// Image blobs are named by digests that include the commit id (a label), so only their
+    /// number is compared.
+    artifact_paths: Vec<String>,
+    image_blobs: usize,
+    /// Python files are reproducible: their bytes must match.
+    python_files: BTreeMap<String, (u64, u64)>,
+    /// Image layers are built from the same trees, so their digests match.
+    image_layers: serde_json::Value,
+}
+
+fn end_state(fleet: &Sandbox) -> EndState {
+    let snapshot = fleet.snapshot();
+    let mut refs = BTreeMap::new();
+    for (repo, of_repo) in &snapshot.refs {
+        let mut shapes = BTreeMap::new();
+        for name in of_repo.keys() {
+            let tree = fleet
+                .remote_git(repo, &["rev-parse", &format!("{name}^{{tree}}")])
+                .trim()
+                .to_owned();
+            shapes.insert(name.clone(), (tree, fleet.subjects(repo, name)));
+        }
+        refs.insert(repo.clone(), shapes);
+    }
+    let image = skopeo_inspect(&fleet.artifacts().join("oci/fleet/cli"), "1.0.0rc1")
+        .expect("the cli image");
+    EndState {
+        refs,
+        artifact_paths: snapshot
+            .artifact_paths()
+            .iter()
+            .filter(|p| !p.contains("/blobs/"))
+            .map(|p| (*p).to_owned())
+            .collect(),
+        image_blobs: snapshot
+            .artifact_paths()
+            .iter()
+            .filter(|p| p.contains("/blobs/"))
+            .count(),
+        python_files: snapshot
+            .artifacts
+            .iter()
+            .filter(|(path, _)| path.starts_with("pypi/files/"))
+            .map(|(path, sum)| (path.clone(), *sum))
+            .collect(),
+        image_layers: image["Layers"].clone(),
+    }
+}
+
+#[test]
+#[ignore = "bug: replayed create-branch says diverged once master has the reflect commit"]
+fn sigkill_mid_train_then_resume_reaches_the_uninterrupted_end_state() {
+    let uninterrupted = fleet();
+    std::fs::write(uninterrupted.outside("release"), "").unwrap();
+    uninterrupted
+        .flotilla(&["release", "start", "1.0.0"])
+        .success();
+    let expected = end_state(&uninterrupted);
+
+    let killed = fleet();
+    let args = ["release", "start", "1.0.0"];
+    let mut child = killed.spawn(&args);
+    killed.wait_for_file(&killed.outside("started.cli"), &mut child);
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "flotilla was killed by a signal");
+    // Lets the orphaned build script end; the resumed run builds again.
+    std::fs::write(killed.outside("release"), "").unwrap();
+    assert!(
+        killed.tags("web").is_empty(),
+        "the kill came before the last wave"
+    );
+    let status = killed.flotilla(&["release", "status", "--json"]).success();
+    assert_ne!(status.json()["status"], "succeeded");
+
+    let resumed = killed.flotilla(&["release", "resume", "--json"]).success();
+
+    assert_eq!(
+        run_states(&resumed.json()),
+        states(&[
+            ("api", "succeeded"),
+            ("cli", "succeeded"),
+            ("web", "succeeded")
+        ])
+    );
+    assert_eq!(end_state(&killed), expected);
+}

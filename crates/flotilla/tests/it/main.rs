@@ -1,0 +1,17 @@
+//! End-to-end tests of the `flotilla` binary: small fleets of real bare git repositories in
+//! temporary directories, the binary run on them as a user would, and the results checked with
+//! independent tools (git, pip, npm, skopeo) rather than with flotilla's own view.
+
+// Helpers outside `#[test]` functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod bad_input;
+mod concurrency;
+mod crash;
+mod failures;
+mod flows;
+mod idempotency;
+mod reflect;
+mod secrets;

@@ -1,0 +1,65 @@
+//! What every end-to-end test needs: a fleet builder, a sandbox to run the binary in, snapshots
+//! of the remotes and targets, and the independent clients that check the artifacts.
+
+mod clients;
+mod fleet;
+mod sandbox;
+mod snapshot;
+
+pub use clients::{npm_install, pip_install, skopeo_inspect};
+pub use fleet::Fleet;
+pub use sandbox::{Outcome, Sandbox};
+
+/// Builds a command script that fails with exit code 3 until the file named by `env_var`
+/// exists: the test "fixes the cause" by creating it, outside the repository, so the release
+/// branch the run builds from needs no change.
+pub fn fails_until_file_exists(env_var: &str) -> String {
+    format!(
+        "#!/bin/sh\nif [ ! -f \"${env_var}\" ]; then\n  echo \"build of $FLOTILLA_REPO broken: ${env_var} is missing\" >&2\n  exit 3\nfi\necho \"built $FLOTILLA_REPO $FLOTILLA_VERSION\"\n"
+    )
+}
+
+/// Builds a command script that announces it started (by creating the file named by
+/// `started_var`) and then waits until the file named by `release_var` exists, so a test can act
+/// while the train is provably in the middle of this step.
+pub fn waits_for_file(started_var: &str, release_var: &str) -> String {
+    format!(
+        "#!/bin/sh\n: > \"${started_var}.$FLOTILLA_REPO\"\nwhile [ ! -f \"${release_var}\" ]; do sleep 0.05; done\necho \"built $FLOTILLA_REPO $FLOTILLA_VERSION\"\n"
+    )
+}
+
+/// `repo → status` of a train summary (`release status --json`).
+pub fn run_states(summary: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    summary["runs"]
+        .as_array()
+        .expect("a train summary has runs")
+        .iter()
+        .map(|run| {
+            (
+                run["repo"].as_str().unwrap().to_owned(),
+                run["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The run id of `repo` in a train summary.
+pub fn run_id(summary: &serde_json::Value, repo: &str) -> String {
+    summary["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|run| run["repo"] == repo)
+        .unwrap_or_else(|| panic!("{repo} is not in the train:\n{summary:#}"))["run"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A `repo → status` map from pairs, to compare with [`run_states`].
+pub fn states(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(repo, status)| ((*repo).to_owned(), (*status).to_owned()))
+        .collect()
+}
