@@ -359,6 +359,9 @@ impl RunContext {
                     .and_then(|v| v.semver(self.repo.hotfix_semver).ok())
                     .unwrap_or_default(),
             );
+        // Its own process group, so a timeout or Ctrl-C stops everything the build started,
+        // not only the direct child (make, npm and pip all spawn children that hold the pipes).
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn().map_err(|err| {
             StepFailure::new(format!(
                 "cannot start {program:?} for command {name}: {err}"
@@ -389,10 +392,13 @@ impl RunContext {
         let deadline = Instant::now() + Duration::from_secs(timeout_secs);
         let status = loop {
             if let Some(status) = child.try_wait()? {
+                // Like a CI job's end: whatever the command left running in its group goes too,
+                // or its open pipes would hold the step forever.
+                kill_process_group(child.id());
                 break Some(status);
             }
             if Instant::now() >= deadline || self.cancel.load(Ordering::SeqCst) {
-                // Killing is best effort: the process may have exited in between.
+                kill_process_group(child.id());
                 drop(child.kill());
                 drop(child.wait());
                 break None;
@@ -424,5 +430,18 @@ impl RunContext {
                  timeout_secs of the command in the manifest"
             ))),
         }
+    }
+}
+
+/// Kills a process group with `kill -KILL -- -PGID`. Best effort: the group may be gone already.
+fn kill_process_group(pgid: u32) {
+    let status = Process::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if let Err(err) = status {
+        tracing::warn!(%err, pgid, "cannot stop the command's process group");
     }
 }
