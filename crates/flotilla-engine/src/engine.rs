@@ -35,7 +35,9 @@ pub struct Engine {
     workspace: Workspace,
     progress: ProgressSink,
     cancel: Arc<AtomicBool>,
-    notifier: Notifier,
+    pub(crate) notifier: Notifier,
+    /// Told each deployment's latency from its creation (the registry event) to done.
+    pub(crate) deploy_observer: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
 }
 
 /// The outcome of a train, for the binary to print.
@@ -77,7 +79,15 @@ impl Engine {
             progress,
             cancel,
             notifier,
+            deploy_observer: None,
         }
+    }
+
+    /// Reports every deployment's latency to `observer` (the server's metrics).
+    #[must_use]
+    pub fn with_deploy_observer(mut self, observer: Arc<dyn Fn(Duration) + Send + Sync>) -> Self {
+        self.deploy_observer = Some(observer);
+        self
     }
 
     pub fn workspace(&self) -> &Workspace {

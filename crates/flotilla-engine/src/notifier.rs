@@ -37,11 +37,25 @@ pub struct TrainReport {
     pub repos: Vec<(String, String)>,
 }
 
+/// A deployment's state change: pending approval, done, failed, rejected.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployReport {
+    pub id: String,
+    pub service: String,
+    pub environment: String,
+    pub version: String,
+    pub status: String,
+    pub trigger: String,
+    pub approved_by: Option<String>,
+    pub error: Option<String>,
+}
+
 /// What is sent.
 #[derive(Debug, Clone)]
 pub enum Message {
     Run(RunReport),
     Train(TrainReport),
+    Deploy(DeployReport),
 }
 
 impl Message {
@@ -50,6 +64,7 @@ impl Message {
             Self::Run(run) if run.status == "success" => on.contains(&NotifyOn::Success),
             Self::Run(_) => on.contains(&NotifyOn::Failure),
             Self::Train(_) => on.contains(&NotifyOn::Train),
+            Self::Deploy(_) => on.contains(&NotifyOn::Deploy),
         }
     }
 
@@ -94,6 +109,23 @@ impl Message {
                     ]
                 })
             }
+            Self::Deploy(deploy) => {
+                let title = Self::deploy_title(deploy);
+                let mut context = format!("trigger: {} · id: {}", deploy.trigger, deploy.id);
+                if let Some(by) = &deploy.approved_by {
+                    context.push_str(&format!(" · approved by {by}"));
+                }
+                if deploy.status == "pending" {
+                    context.push_str(&format!(" · approve: flotilla deploy approve {}", deploy.id));
+                }
+                serde_json::json!({
+                    "text": title,
+                    "blocks": [
+                        {"type": "section", "text": {"type": "mrkdwn", "text": title}},
+                        {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]}
+                    ]
+                })
+            }
             Self::Train(train) => {
                 let lines: Vec<String> = train
                     .repos
@@ -120,11 +152,32 @@ impl Message {
         }
     }
 
+    fn deploy_title(deploy: &DeployReport) -> String {
+        let icon = match deploy.status.as_str() {
+            "succeeded" => "🚀",
+            "pending" => "⏳",
+            _ => "❌",
+        };
+        format!(
+            "{icon} {} {} → {}: {}{}",
+            deploy.service,
+            deploy.version,
+            deploy.environment,
+            deploy.status,
+            deploy
+                .error
+                .as_deref()
+                .map(|e| format!(" ({})", e.lines().next().unwrap_or_default()))
+                .unwrap_or_default()
+        )
+    }
+
     /// Generic webhook payload: the report itself.
     pub fn webhook_payload(&self) -> serde_json::Value {
         match self {
             Self::Run(run) => serde_json::json!({"type": "run", "run": run}),
             Self::Train(train) => serde_json::json!({"type": "train", "train": train}),
+            Self::Deploy(deploy) => serde_json::json!({"type": "deploy", "deploy": deploy}),
         }
     }
 }

@@ -119,6 +119,49 @@ pub enum PublishError {
 
     #[error("could not write archive `{path}`: {cause}; check the free space and build again")]
     Archive { path: PathBuf, cause: String },
+
+    #[error(
+        "refusing plain HTTP to `{url}`: artifacts and credentials would travel unencrypted; use \
+         https, or mark the registry insecure if it is a local test registry"
+    )]
+    PlainHttp { url: String },
+
+    #[error("could not send {request}: {cause}; check the registry URL and credentials")]
+    Request { request: String, cause: String },
+
+    #[error("{request} was refused: {message}; {hint}")]
+    Refused {
+        /// Method and URL, without credentials or query.
+        request: String,
+        status: u16,
+        /// The registry's own message, on one line and truncated.
+        message: String,
+        hint: &'static str,
+    },
+
+    #[error(
+        "{request} failed {attempts} times, last with {cause}; check that the registry is up \
+         and reachable, then run again: what is already published is not published twice"
+    )]
+    Unavailable {
+        request: String,
+        attempts: u32,
+        cause: String,
+    },
+
+    #[error("unexpected answer to {request}: {problem}; check that the URL points at {expected}")]
+    UnexpectedResponse {
+        request: String,
+        problem: String,
+        expected: &'static str,
+    },
+
+    #[error("no usable credentials for `{registry}`: {problem}; {hint}")]
+    Credentials {
+        registry: String,
+        problem: String,
+        hint: &'static str,
+    },
 }
 
 impl PublishError {

@@ -6,14 +6,15 @@ use crate::Digest;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
     pub kind: ArtifactKind,
-    /// Image name, normalised Python project name or npm package name.
+    /// Image or chart repository name, normalised Python project name or npm package name.
     pub name: String,
     /// The version: for an image, the first tag it was pushed with.
     pub version: String,
     /// SHA-256 of what was published: the image manifest, the distribution file, the tarball.
     pub digest: Digest,
     /// Where it now lives, in a form the ecosystem's tools take: `oci:<dir>:<tag>` for an image
-    /// layout, a file path for a local index, a URL for a registry.
+    /// layout, `<registry>/<name>:<tag>` for a registry image, `oci://<registry>/<name>:<tag>`
+    /// for a chart, a file path for a local index, a URL for a package registry.
     pub location: String,
     /// Tags that point at it after the publish: image tags, or the npm dist-tag.
     pub tags: Vec<String>,
@@ -27,6 +28,8 @@ pub enum ArtifactKind {
     Image,
     PythonDistribution,
     NpmPackage,
+    /// A Helm chart pushed to an OCI registry.
+    HelmChart,
 }
 
 /// Whether a publish changed the target: repeating a publish is success and reports

@@ -72,6 +72,14 @@ pub enum Command {
         /// Only this step (its number or kind, e.g. 3 or run).
         step: Option<String>,
     },
+    /// Receive git and registry webhooks, run the flows they start and deploy new images.
+    Serve(ServeArgs),
+    /// Git hooks that report pushes to `flotilla serve`.
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Continuous deployment: what runs where, approvals, history, rollback.
+    #[command(subcommand)]
+    Deploy(DeployCommand),
     /// Build a sample fleet of local repositories and run the main job end to end: master
     /// pushes, a release train with rc1, an rc2, the final, a hotfix.
     Demo {
@@ -79,6 +87,85 @@ pub enum Command {
         #[arg(default_value = "flotilla-demo")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write a post-receive hook into a bare repository that posts its pushes to `flotilla
+    /// serve`, signed with the secret in --secret-env.
+    Install {
+        /// Path of the bare repository.
+        repo_path: PathBuf,
+        /// The server's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        url: String,
+        /// The repository's name in the manifest (default: the directory name without .git).
+        #[arg(long)]
+        repo: Option<String>,
+        /// Environment variable holding the signing secret (the server's --hook-secret-env).
+        #[arg(long, default_value = "FLOTILLA_HOOK_SECRET")]
+        secret_env: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// What runs where: service × environment.
+    Status,
+    /// Every deployment of a service, newest first.
+    History {
+        service: String,
+        #[arg(long = "env")]
+        environment: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Deployments waiting for an approval.
+    Pending,
+    /// Approve a pending deployment and carry it out.
+    Approve {
+        id: String,
+        /// Who approves (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Reject a pending deployment.
+    Reject {
+        id: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Deploy again the version that ran before the current one.
+    Rollback {
+        service: String,
+        #[arg(long = "env")]
+        environment: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Treat IMAGE:TAG as just pushed (for registries that cannot notify, and for scripts).
+    Image {
+        /// e.g. spaceone/identity:1.0.0
+        reference: String,
+        #[arg(long, default_value = "")]
+        digest: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Environment variable with the HMAC secret of /hooks/git.
+    #[arg(long, default_value = "FLOTILLA_HOOK_SECRET")]
+    pub hook_secret_env: String,
+    /// Environment variable with the bearer token of /hooks/registry.
+    #[arg(long, default_value = "FLOTILLA_REGISTRY_TOKEN")]
+    pub registry_token_env: String,
+    /// Environment variable with the bearer token of /api/v1.
+    #[arg(long, default_value = "FLOTILLA_API_TOKEN")]
+    pub api_token_env: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,3 +1,4 @@
+mod deploy;
 mod manifest;
 mod plan;
 mod version_props;

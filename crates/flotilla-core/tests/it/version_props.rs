@@ -13,12 +13,12 @@ use pep440_rs::{Prerelease, PrereleaseKind};
 use proptest::prelude::*;
 
 /// Numbers as people write them (small) and as the parser must survive them (any `u64`).
-fn number() -> impl Strategy<Value = u64> {
+fn number() -> impl Strategy<Value = u64> + Clone {
     prop_oneof![3 => 0..20u64, 1 => any::<u64>()]
 }
 
 /// Numbers small enough that `next_*` and the patch-bump never reach `u64::MAX`.
-fn small() -> impl Strategy<Value = u64> {
+fn small() -> impl Strategy<Value = u64> + Clone {
     prop_oneof![3 => 0..20u64, 1 => 0..1_000_000_000u64]
 }
 
@@ -467,4 +467,27 @@ fn next_operations_refuse_what_has_no_answer() {
         v("1.12.0dev3").next_hotfix(),
         Err(NextError::HotfixBeforeFinal { .. })
     ));
+}
+
+/// Found while writing these tests: at the largest number there is, `next_rc`, `next_dev` and
+/// `next_hotfix` returned the version itself instead of refusing.
+#[test]
+fn next_operations_refuse_to_run_out_of_numbers() {
+    let max = u64::MAX;
+    for (version, next) in [
+        (
+            Version::new(1, 2, 3, Stage::Rc(max)),
+            Version::next_rc as fn(&Version) -> _,
+        ),
+        (Version::new(1, 2, 3, Stage::Dev(max)), Version::next_dev),
+        (
+            Version::new(1, 2, 3, Stage::Hotfix(max)),
+            Version::next_hotfix,
+        ),
+    ] {
+        match next(&version) {
+            Ok(next) => panic!("next of {version} is {next}, not greater"),
+            Err(err) => assert!(err.to_string().contains("new line"), "{err}"),
+        }
+    }
 }

@@ -1,5 +1,5 @@
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
@@ -16,7 +16,6 @@ const PACKAGE_MTIME: u64 = 0;
 /// A chart directory read and ready to archive: its edited `Chart.yaml` and the files Helm
 /// would package with it.
 pub(crate) struct ChartSource {
-    chart_dir: PathBuf,
     chart_yaml: ChartYaml,
     version: semver::Version,
     app_version: String,
@@ -59,7 +58,6 @@ impl ChartSource {
             }
         }
         Ok(Self {
-            chart_dir: chart_dir.to_path_buf(),
             chart_yaml,
             version,
             app_version: app_version.to_owned(),
@@ -89,9 +87,9 @@ impl ChartSource {
     }
 
     /// Writes the gzip tar Helm reads: files only, each under `<name>/`, `Chart.yaml` first.
-    pub(crate) fn write<W: Write>(&self, writer: W) -> Result<W> {
-        let archive = self.chart_dir.join(self.filename());
-        let mut tar = ReproducibleTar::new(gzip(writer), PACKAGE_MTIME, &archive);
+    /// `archive` names the package being written, for error messages.
+    pub(crate) fn write<W: Write>(&self, writer: W, archive: &Path) -> Result<W> {
+        let mut tar = ReproducibleTar::new(gzip(writer), PACKAGE_MTIME, archive);
         let name = self.name();
         tar.append_bytes(&format!("{name}/Chart.yaml"), &self.chart_yaml.bytes, false)?;
         for entry in &self.files {
@@ -99,6 +97,6 @@ impl ChartSource {
         }
         tar.finish()?
             .finish()
-            .map_err(|e| PublishError::io("write archive", &archive, e))
+            .map_err(|e| PublishError::io("write archive", archive, e))
     }
 }

@@ -112,7 +112,10 @@ fn set_top_level(text: &str, key: &str, value: &str) -> Result<String, String> {
         if !out.is_empty() && !out.ends_with('\n') {
             out.push_str(newline);
         }
-        out.push_str(&format!("{key}: {quoted}{newline}"));
+        out.push_str(key);
+        out.push_str(": ");
+        out.push_str(&quoted);
+        out.push_str(newline);
     }
     Ok(out)
 }

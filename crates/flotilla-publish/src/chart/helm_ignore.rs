@@ -91,11 +91,7 @@ fn well_formed(pattern: &str) -> bool {
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => {
-                if chars.next().is_none() {
-                    return false;
-                }
-            }
+            '\\' if chars.next().is_none() => return false,
             '[' => {
                 let mut closed = false;
                 let mut first = true;

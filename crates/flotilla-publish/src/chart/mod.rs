@@ -46,7 +46,7 @@ pub fn package(
     let source = ChartSource::load(chart_dir, version, app_version)?;
     let path = out_dir.join(source.filename());
     let (file, digest, size) = source
-        .write(HashingWriter::new(AtomicFile::new_in(out_dir)?))?
+        .write(HashingWriter::new(AtomicFile::new_in(out_dir)?), &path)?
         .finish();
     file.commit(&path)?;
     Ok(packaged(&source, path, digest, size))
@@ -69,7 +69,7 @@ pub fn package_to_dir(
     let filename = source.filename();
     let path = repo_root.join(&filename);
     let (file, digest, size) = source
-        .write(HashingWriter::new(AtomicFile::new_in(repo_root)?))?
+        .write(HashingWriter::new(AtomicFile::new_in(repo_root)?), &path)?
         .finish();
     let index_path = repo_root.join("index.yaml");
     let mut index = ChartIndex::load(&index_path)?;

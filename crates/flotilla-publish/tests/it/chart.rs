@@ -164,7 +164,7 @@ fn the_repository_index_lists_every_version_and_never_changes_one() {
     let leftovers: Vec<_> = fs::read_dir(&repo)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".tmp"))
+        .filter(|n| n.starts_with(".flotilla-") && n != ".flotilla.lock")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

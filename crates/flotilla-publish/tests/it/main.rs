@@ -8,5 +8,9 @@
 mod chart;
 mod common;
 mod npm;
+mod npm_registry;
 mod oci;
+mod pypi;
 mod python;
+mod registry;
+mod servers;

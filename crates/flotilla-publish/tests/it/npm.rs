@@ -10,7 +10,7 @@ use crate::common::{run, tar_gz_names, touch_all, write_tree};
 const EPOCH: u64 = 1_700_000_000;
 const NAME: &str = "@flotilla/demo-lib";
 
-fn source(root: &Path, body: &str) -> PathBuf {
+pub fn source(root: &Path, body: &str) -> PathBuf {
     let src = root.join("src");
     write_tree(
         &src,

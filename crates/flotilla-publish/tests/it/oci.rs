@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::common::{run, touch_all, write_tree};
 
-fn spec(root: &Path, greeting: &str) -> ImageSpec {
+pub fn spec(root: &Path, greeting: &str) -> ImageSpec {
     write_tree(
         &root.join("base"),
         &[

@@ -1,6 +1,7 @@
 //! One module per command group.
 
 mod demo;
+mod deploy;
 mod manifest;
 mod plan;
 mod release;
@@ -39,6 +40,11 @@ pub fn run(cli: Cli) -> Outcome {
             runtime()?.block_on(demo::logs(&cli.manifest, run, step.as_deref()))
         }
         Command::Demo { dir } => runtime()?.block_on(demo::run(dir, cli.json)),
+        Command::Serve(args) => runtime()?.block_on(deploy::serve(args, &cli.manifest)),
+        Command::Hook(command) => deploy::hook(command, cli.json),
+        Command::Deploy(command) => {
+            runtime()?.block_on(deploy::run(command, &cli.manifest, cli.json))
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! A second train for the same version while the first runs is refused, and the first is not
 //! disturbed.
 
-use crate::support::{Fleet, run_states, states, waits_for_file};
+use crate::support::{Fleet, run_states, states, wait_for_file, waits_for_file};
 
 const STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
 const RELEASE_VAR: &str = "FLOTILLA_E2E_RELEASE";
@@ -23,7 +23,7 @@ fn second_train_for_the_same_version_is_refused_while_the_first_runs() {
     fleet.set_env(RELEASE_VAR, &release);
     let args = ["release", "start", "1.0.0", "--json"];
     let mut first = fleet.spawn(&args);
-    fleet.wait_for_file(&fleet.outside("started.a"), &mut first);
+    wait_for_file(&fleet.outside("started.a"), &mut first);
     let running = fleet
         .flotilla(&["release", "list", "--json"])
         .success()

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{Fleet, Sandbox, run_states, skopeo_inspect, states, waits_for_file};
+use crate::support::{
+    Fleet, Sandbox, run_states, skopeo_inspect, states, wait_for_file, waits_for_file,
+};
 
 const STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
 const RELEASE_VAR: &str = "FLOTILLA_E2E_RELEASE";
@@ -98,7 +100,7 @@ fn sigkill_mid_train_then_resume_reaches_the_uninterrupted_end_state() {
     let killed = fleet();
     let args = ["release", "start", "1.0.0"];
     let mut child = killed.spawn(&args);
-    killed.wait_for_file(&killed.outside("started.cli"), &mut child);
+    wait_for_file(&killed.outside("started.cli"), &mut child);
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "flotilla was killed by a signal");

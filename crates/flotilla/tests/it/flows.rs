@@ -307,3 +307,16 @@ fn hotfix_tags_the_release_branch_of_the_named_repository_only() {
         ["cli-1.0.0.1-py3-none-any.whl", "cli-1.0.0.1.tar.gz"]
     );
 }
+
+#[test]
+fn plugin_release_uses_the_minor_line_branch_and_the_image_name_without_prefix() {
+    let fleet = Fleet::new().repo("plugin-aws-collector", "plugin").build();
+
+    fleet.flotilla(&["release", "start", "1.2.0"]).success();
+
+    let repo = "plugin-aws-collector";
+    assert_eq!(fleet.branches(repo), ["master", "release-1.2"]);
+    assert_released(&fleet, repo, "release-1.2", "v1.2.0rc1");
+    let image = fleet.artifacts().join("oci/fleet/aws-collector");
+    assert!(skopeo_inspect(&image, "1.2.0rc1").is_some());
+}

@@ -8,8 +8,10 @@
 mod support;
 
 mod bad_input;
+mod commands;
 mod concurrency;
 mod crash;
+mod demo;
 mod failures;
 mod flows;
 mod idempotency;

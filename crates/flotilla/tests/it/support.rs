@@ -8,7 +8,7 @@ mod snapshot;
 
 pub use clients::{npm_install, pip_install, skopeo_inspect};
 pub use fleet::Fleet;
-pub use sandbox::{Outcome, Sandbox};
+pub use sandbox::{Outcome, Sandbox, wait_for_file};
 
 /// Builds a command script that fails with exit code 3 until the file named by `env_var`
 /// exists: the test "fixes the cause" by creating it, outside the repository, so the release
@@ -19,13 +19,24 @@ pub fn fails_until_file_exists(env_var: &str) -> String {
     )
 }
 
-/// Builds a command script that announces it started (by creating the file named by
-/// `started_var`) and then waits until the file named by `release_var` exists, so a test can act
-/// while the train is provably in the middle of this step.
+/// Builds a command script that announces it started (by writing its process id to the file
+/// named by `started_var`, suffixed with `.REPO`) and then waits until the file named by
+/// `release_var` exists, so a test can act while the train is provably in this step.
 pub fn waits_for_file(started_var: &str, release_var: &str) -> String {
     format!(
-        "#!/bin/sh\n: > \"${started_var}.$FLOTILLA_REPO\"\nwhile [ ! -f \"${release_var}\" ]; do sleep 0.05; done\necho \"built $FLOTILLA_REPO $FLOTILLA_VERSION\"\n"
+        "#!/bin/sh\necho $$ > \"${started_var}.$FLOTILLA_REPO.tmp\"\nmv \"${started_var}.$FLOTILLA_REPO.tmp\" \"${started_var}.$FLOTILLA_REPO\"\nwhile [ ! -f \"${release_var}\" ]; do sleep 0.05; done\necho \"built $FLOTILLA_REPO $FLOTILLA_VERSION\"\n"
     )
+}
+
+/// Whether a process is still running (a zombie nobody reaped yet counts as gone).
+pub fn process_alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
 }
 
 /// `repo → status` of a train summary (`release status --json`).

@@ -33,7 +33,15 @@ struct RepoSpec {
     depends_on: Vec<String>,
     files: BTreeMap<String, String>,
     keys: Vec<String>,
-    commands: Vec<String>,
+    commands: Vec<CommandSpec>,
+}
+
+#[derive(Debug)]
+struct CommandSpec {
+    name: String,
+    argv: Vec<String>,
+    on: Vec<String>,
+    timeout_secs: u64,
 }
 
 impl Fleet {
@@ -119,14 +127,24 @@ impl Fleet {
         self
     }
 
-    /// A command of the repository: `argv` on the events `on`.
+    /// A command of the repository: `argv` on the events `on`, with a timeout no test reaches.
     pub fn command(mut self, name: &str, argv: &[&str], on: &[&str]) -> Self {
-        let quoted: Vec<String> = argv.iter().map(|a| format!("{a:?}")).collect();
-        self.last().commands.push(format!(
-            "      - name: {name}\n        argv: [{}]\n        on: [{}]\n        timeout_secs: 300",
-            quoted.join(", "),
-            on.join(", ")
-        ));
+        self.last().commands.push(CommandSpec {
+            name: name.to_owned(),
+            argv: argv.iter().map(|a| (*a).to_owned()).collect(),
+            on: on.iter().map(|e| (*e).to_owned()).collect(),
+            timeout_secs: 300,
+        });
+        self
+    }
+
+    /// Sets the timeout of the command declared last.
+    pub fn timeout_secs(mut self, secs: u64) -> Self {
+        self.last()
+            .commands
+            .last_mut()
+            .expect("declare a command with .command() first")
+            .timeout_secs = secs;
         self
     }
 
@@ -184,7 +202,15 @@ impl Fleet {
             if !repo.commands.is_empty() {
                 yaml.push_str("    commands:\n");
                 for command in &repo.commands {
-                    let _ = writeln!(yaml, "{command}");
+                    let argv: Vec<String> = command.argv.iter().map(|a| format!("{a:?}")).collect();
+                    let _ = write!(
+                        yaml,
+                        "      - name: {}\n        argv: [{}]\n        on: [{}]\n        timeout_secs: {}\n",
+                        command.name,
+                        argv.join(", "),
+                        command.on.join(", "),
+                        command.timeout_secs
+                    );
                 }
             }
         }

@@ -16,7 +16,7 @@ const SEED_DATE: &str = "1700000000 +0000";
 
 /// How long a test waits for a condition it caused (a step to start, a process to exit) before
 /// giving up: generous, since it only bounds a hang.
-const PATIENCE: Duration = Duration::from_secs(180);
+const PATIENCE: Duration = Duration::from_mins(3);
 
 pub struct Sandbox {
     dir: TempDir,
@@ -74,7 +74,8 @@ impl std::fmt::Display for Outcome {
 }
 
 impl Sandbox {
-    pub(super) fn new() -> Self {
+    /// An empty sandbox: no remotes, no manifest (`flotilla demo` makes both).
+    pub fn new() -> Self {
         let dir = tempfile::Builder::new()
             .prefix("flotilla-e2e-")
             .tempdir()
@@ -159,25 +160,6 @@ impl Sandbox {
             code: output.code(),
             stdout: read("stdout"),
             stderr: read("stderr"),
-        }
-    }
-
-    /// Waits until `path` exists, failing the test if `child` exits first.
-    pub fn wait_for_file(&self, path: &Path, child: &mut Child) {
-        let deadline = Instant::now() + PATIENCE;
-        while !path.exists() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!(
-                    "flotilla exited with {status} before {} appeared",
-                    path.display()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not appear in {PATIENCE:?}",
-                path.display()
-            );
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -304,7 +286,7 @@ impl Sandbox {
             let file = seed.path().join(path);
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(&file, content).unwrap();
-            if path.ends_with(".sh") {
+            if Path::new(path).extension().is_some_and(|e| e == "sh") {
                 make_executable(&file);
             }
         }
@@ -372,6 +354,25 @@ fn wait_bounded(mut child: Child) -> std::process::ExitStatus {
             drop(child.kill());
             panic!("flotilla did not exit within {PATIENCE:?}");
         }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until `path` exists, failing the test if `child` exits first.
+pub fn wait_for_file(path: &Path, child: &mut Child) {
+    let deadline = Instant::now() + PATIENCE;
+    while !path.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "flotilla exited with {status} before {} appeared",
+                path.display()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} did not appear in {PATIENCE:?}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

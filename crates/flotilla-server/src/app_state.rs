@@ -1,0 +1,121 @@
+//! What every request handler shares, and the answers they have in common.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use flotilla_engine::{Engine, FleetEvent};
+use flotilla_store::{EventReceipt, NewEvent};
+use serde_json::json;
+
+use crate::event_writer::EventWriter;
+use crate::metrics::{Metrics, Rejection, Source};
+use crate::raw_body::BodyError;
+use crate::secret::Secret;
+use crate::worker::Worker;
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub engine: Engine,
+    pub hook_secret: Secret,
+    pub registry_token: Secret,
+    pub api_token: Secret,
+    pub body_limit: usize,
+    pub metrics: Metrics,
+    pub writer: EventWriter,
+    pub worker: Worker,
+}
+
+/// A JSON error answer.
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+impl AppState {
+    /// Counts and answers a delivery refused before anything was recorded.
+    pub(crate) fn reject(&self, reason: Rejection, message: impl Into<String>) -> Response {
+        self.metrics.rejected(reason);
+        let status = match reason {
+            Rejection::Unauthorized => StatusCode::UNAUTHORIZED,
+            Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Malformed => StatusCode::BAD_REQUEST,
+        };
+        error(status, message)
+    }
+
+    pub(crate) fn reject_body(&self, err: BodyError) -> Response {
+        match err {
+            BodyError::TooLarge => self.reject(
+                Rejection::TooLarge,
+                format!("the body exceeds the limit of {} bytes", self.body_limit),
+            ),
+            BodyError::Unreadable(reason) => self.reject(
+                Rejection::Malformed,
+                format!("the body could not be read: {reason}"),
+            ),
+        }
+    }
+
+    /// Stores the events of one verified delivery (`(delivery id, event)` each), hands the new
+    /// ones to the worker, and answers only once they are committed. A delivery seen before is
+    /// acknowledged without being acted on again.
+    pub(crate) async fn record(
+        &self,
+        source: Source,
+        events: Vec<(String, FleetEvent)>,
+        ignored: usize,
+    ) -> Response {
+        let mut new_events = Vec::with_capacity(events.len());
+        for (delivery_id, event) in events {
+            let payload = match serde_json::to_value(&event) {
+                Ok(payload) => payload,
+                Err(err) => {
+                    return error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("the event could not be encoded: {err}"),
+                    );
+                }
+            };
+            new_events.push(NewEvent {
+                source: source.as_str().to_owned(),
+                delivery_id,
+                kind: event.kind().to_owned(),
+                payload,
+            });
+        }
+        let receipts = if new_events.is_empty() {
+            Vec::new()
+        } else {
+            match self.writer.record(new_events).await {
+                Ok(receipts) => receipts,
+                Err(message) => {
+                    tracing::error!("a {} delivery was not recorded: {message}", source.as_str());
+                    // 503 asks the sender to retry; nothing of the delivery was committed.
+                    return error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the delivery could not be recorded; retry later",
+                    );
+                }
+            }
+        };
+        let mut recorded = Vec::new();
+        let mut replayed = 0_usize;
+        for receipt in receipts {
+            match receipt {
+                EventReceipt::New(event) => {
+                    recorded.push(event.id.to_string());
+                    self.worker.submit(event);
+                }
+                EventReceipt::Replay(_) => replayed += 1,
+            }
+        }
+        self.metrics.received(source, recorded.len() as u64);
+        self.metrics.replayed(source, replayed as u64);
+        Json(json!({
+            "replay": recorded.is_empty() && replayed > 0,
+            "recorded": recorded,
+            "replayed": replayed,
+            "ignored": ignored,
+        }))
+        .into_response()
+    }
+}

@@ -1,0 +1,26 @@
+//! `flotilla serve`: receives git pushes (flotilla's post-receive hook, GitHub) and registry
+//! notifications, verifies them before reading them, stores each event before acknowledging
+//! it, and processes the stored events with the engine; plus health, Prometheus metrics and a
+//! JSON API for trains, runs, logs, events and deployments.
+
+mod api;
+mod app_state;
+mod event_writer;
+mod git_delivery;
+mod hook_install;
+mod hooks;
+mod metrics;
+mod raw_body;
+mod registry_envelope;
+mod secret;
+mod serve_config;
+mod server;
+mod server_error;
+mod worker;
+
+pub use hook_install::{install_hook, install_hook_with_secret};
+pub use metrics::Metrics;
+pub use secret::Secret;
+pub use serve_config::ServeConfig;
+pub use server::{serve, serve_on};
+pub use server_error::ServerError;

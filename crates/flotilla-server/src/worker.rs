@@ -1,0 +1,132 @@
+//! Processing stored events: one lane per event kind, each handling its events one at a time
+//! in arrival order, so a long train started by a git push never delays a deployment.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use flotilla_engine::Engine;
+use flotilla_store::{Event, EventStatus, Store};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+/// The event processor. Events reach it only after they are committed, so whatever it has not
+/// finished when the process dies is still `received` in the store and is handed to it again
+/// at the next start.
+#[derive(Clone)]
+pub(crate) struct Worker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    lanes: Mutex<Lanes>,
+    stop: watch::Sender<bool>,
+}
+
+#[derive(Default)]
+struct Lanes {
+    senders: HashMap<String, mpsc::UnboundedSender<Event>>,
+    tasks: JoinSet<()>,
+}
+
+impl Worker {
+    pub(crate) fn new(engine: Engine) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                engine,
+                lanes: Mutex::new(Lanes::default()),
+                stop: watch::Sender::new(false),
+            }),
+        }
+    }
+
+    /// Queues a stored, unhandled event on its kind's lane.
+    pub(crate) fn submit(&self, event: Event) {
+        let mut lanes = self
+            .inner
+            .lanes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Lanes { senders, tasks } = &mut *lanes;
+        let sender = senders.entry(event.kind.clone()).or_insert_with(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            tasks.spawn(lane(
+                self.inner.engine.clone(),
+                receiver,
+                self.inner.stop.subscribe(),
+            ));
+            sender
+        });
+        // The lane only stops at shutdown, after the last request was answered.
+        let _ = sender.send(event);
+    }
+
+    /// Lets each lane finish the event it is processing, then stops them; queued events stay
+    /// `received` for the next start.
+    pub(crate) async fn shutdown(&self) {
+        self.inner.stop.send_replace(true);
+        let mut tasks = {
+            let mut lanes = self
+                .inner
+                .lanes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            lanes.senders.clear();
+            std::mem::take(&mut lanes.tasks)
+        };
+        while let Some(joined) = tasks.join_next().await {
+            if let Err(err) = joined {
+                tracing::error!("an event lane ended abnormally: {err}");
+            }
+        }
+    }
+}
+
+async fn lane(
+    engine: Engine,
+    mut receiver: mpsc::UnboundedReceiver<Event>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let event = tokio::select! {
+            biased;
+            _ = stop.wait_for(|stopping| *stopping) => break,
+            event = receiver.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+        };
+        // Not raced against `stop`: an event once started is processed to its end.
+        process(&engine, &event).await;
+    }
+}
+
+async fn process(engine: &Engine, event: &Event) {
+    let (status, error) = match engine.process_event(event).await {
+        Ok(outcome) => {
+            tracing::info!(
+                event = %event.id,
+                kind = %event.kind,
+                status = %outcome.status,
+                "{}",
+                outcome.detail
+            );
+            let error = (outcome.status == EventStatus::Failed).then_some(outcome.detail);
+            (outcome.status, error)
+        }
+        Err(err) => {
+            tracing::warn!(event = %event.id, kind = %event.kind, "processing failed: {err}");
+            (EventStatus::Failed, Some(err.to_string()))
+        }
+    };
+    if let Err(err) = engine
+        .workspace()
+        .store
+        .event_handled(&event.id, status, error.as_deref())
+        .await
+    {
+        // It stays `received` and is processed again at the next start; the flows it starts
+        // are idempotent.
+        tracing::error!(event = %event.id, "recording the outcome failed: {err}");
+    }
+}

@@ -1,0 +1,68 @@
+//! GitHub deliveries: `X-Hub-Signature-256` over the raw body, `X-GitHub-Delivery` as the
+//! delivery id, push payloads read, ping answered, other events acknowledged without acting.
+
+use flotilla_engine::FleetEvent;
+use serde_json::Value;
+
+use crate::support::{HOOK_SECRET, OID_A, TestServer, ZERO, all_events, sign, tiny_fleet};
+
+const DELIVERY: &str = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_github_push_is_stored_with_its_delivery_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&tiny_fleet(dir.path())).await;
+    let body = format!(
+        r#"{{"ref":"refs/heads/release-1.2.0","before":"{ZERO}","after":"{OID_A}","created":true,"deleted":false,
+            "repository":{{"id":1,"name":"identity","full_name":"cloudforet-io/identity"}},
+            "pusher":{{"name":"octocat"}},"commits":[]}}"#
+    );
+    let signature = sign(HOOK_SECRET, &body);
+    let headers = |event: &'static str| {
+        [
+            ("X-Hub-Signature-256", signature.clone()),
+            ("X-GitHub-Event", event.to_owned()),
+            ("X-GitHub-Delivery", DELIVERY.to_owned()),
+        ]
+    };
+    let send = |event: &'static str| {
+        let headers = headers(event);
+        let body = body.clone();
+        let server = &server;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            server.post_hook(&body, &headers).await
+        }
+    };
+
+    let pong: Value = send("ping").await.json().await.unwrap();
+    assert_eq!(pong["pong"], true);
+    let create: Value = send("create").await.json().await.unwrap();
+    assert!(
+        create["ignored"].as_str().unwrap().contains("push"),
+        "{create}"
+    );
+    assert!(
+        all_events(&server.store).await.is_empty(),
+        "ping and create store nothing"
+    );
+
+    let response = send("push").await;
+    assert_eq!(response.status(), 200);
+    let events = server.wait_handled(1).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].source, "github");
+    assert_eq!(events[0].delivery_id, format!("{DELIVERY}:0"));
+    let stored: FleetEvent = serde_json::from_value(events[0].payload.clone()).unwrap();
+    assert_eq!(
+        stored,
+        FleetEvent::GitPush {
+            repo: "identity".into(),
+            git_ref: "refs/heads/release-1.2.0".into(),
+            before: ZERO.into(),
+            after: OID_A.into(),
+        }
+    );
+    server.stop().await;
+}

@@ -1,0 +1,213 @@
+//! `flotilla serve`, `hook install` and `deploy`: continuous deployment.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use flotilla_engine::Store;
+use flotilla_server::{ServeConfig, install_hook};
+use flotilla_store::Deployment;
+
+use crate::cli::{DeployCommand, HookCommand, ServeArgs};
+use crate::failure::{Failure, Outcome};
+use crate::output;
+
+pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
+    let config = ServeConfig::from_env(
+        args.listen,
+        &args.hook_secret_env,
+        &args.registry_token_env,
+        &args.api_token_env,
+    )
+    .map_err(Failure::input)?;
+    let metrics = config.metrics.clone();
+    let engine = super::release::engine(manifest, true)
+        .await?
+        .with_deploy_observer(Arc::new(move |latency| metrics.observe_deploy_latency(latency)));
+    output::progress(&format!(
+        "flotilla serve: listening on http://{} (hooks: /hooks/git, /hooks/registry; API: /api/v1)",
+        args.listen
+    ));
+    let shutdown = async {
+        let terminate = async {
+            if let Ok(mut signal) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            {
+                signal.recv().await;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            () = terminate => {},
+        }
+    };
+    flotilla_server::serve(engine, config, shutdown)
+        .await
+        .map_err(Failure::failed)
+}
+
+pub fn hook(command: &HookCommand, json: bool) -> Outcome {
+    match command {
+        HookCommand::Install {
+            repo_path,
+            url,
+            repo,
+            secret_env,
+        } => {
+            let name = match repo {
+                Some(name) => name.clone(),
+                None => repo_path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .map(|n| n.trim_end_matches(".git").to_owned())
+                    .ok_or_else(|| Failure::input("cannot tell the repository's name; pass --repo NAME"))?,
+            };
+            let hook = install_hook(repo_path, url, secret_env, &name).map_err(Failure::input)?;
+            if json {
+                output::json(&serde_json::json!({ "hook": hook, "repo": name }))
+            } else {
+                output::line(format!("installed {} (reports pushes of {name} to {url})", hook.display()));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn user(by: Option<&String>) -> String {
+    by.cloned()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "cli".to_owned())
+}
+
+pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcome {
+    let engine = super::release::engine(manifest, json).await?;
+    let store = &engine.workspace().store;
+    let fail = |err: flotilla_engine::EngineError| {
+        if err.is_user_error() {
+            Failure::input(err)
+        } else {
+            Failure::failed(err)
+        }
+    };
+    match command {
+        DeployCommand::Status => {
+            let matrix = store.deployment_matrix().await.map_err(Failure::failed)?;
+            if json {
+                return output::json(&matrix);
+            }
+            let environments: Vec<String> = engine
+                .workspace()
+                .fleet
+                .environments
+                .iter()
+                .map(|e| e.name.clone())
+                .collect();
+            let mut header = vec!["service"];
+            header.extend(environments.iter().map(String::as_str));
+            let mut table = output::Table::new(&header);
+            let mut services: Vec<&str> = matrix.iter().map(|d| d.service.as_str()).collect();
+            services.dedup();
+            for service in services {
+                let mut row = vec![service.to_owned()];
+                for environment in &environments {
+                    row.push(
+                        matrix
+                            .iter()
+                            .find(|d| d.service == service && &d.environment == environment)
+                            .map_or_else(|| "-".to_owned(), |d| d.version.clone()),
+                    );
+                }
+                table.row(row);
+            }
+            table.print();
+            Ok(())
+        }
+        DeployCommand::History {
+            service,
+            environment,
+            limit,
+        } => {
+            let history = store
+                .deployment_history(service, environment.as_deref(), *limit)
+                .await
+                .map_err(Failure::failed)?;
+            print_deployments(&history, json)
+        }
+        DeployCommand::Pending => {
+            let pending = store.pending_deployments().await.map_err(Failure::failed)?;
+            print_deployments(&pending, json)
+        }
+        DeployCommand::Approve { id, by } => {
+            let done = engine.approve(id, &user(by.as_ref())).await.map_err(fail)?;
+            finish(&done, json)
+        }
+        DeployCommand::Reject { id, by } => {
+            let done = engine.reject(id, &user(by.as_ref())).await.map_err(fail)?;
+            print_deployments(std::slice::from_ref(&done), json)
+        }
+        DeployCommand::Rollback {
+            service,
+            environment,
+            by,
+        } => {
+            let done = engine
+                .rollback(service, environment, &user(by.as_ref()))
+                .await
+                .map_err(fail)?;
+            finish(&done, json)
+        }
+        DeployCommand::Image { reference, digest } => {
+            let (image, tag) = reference
+                .rsplit_once(':')
+                .ok_or_else(|| Failure::input(format!("{reference:?} is not IMAGE:TAG")))?;
+            let outcome = engine
+                .deploy_image(image, tag, digest, &format!("manual by {}", user(None)))
+                .await
+                .map_err(fail)?;
+            if json {
+                output::json(&outcome)
+            } else {
+                output::line(&outcome.detail);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn finish(deployment: &Deployment, json: bool) -> Outcome {
+    print_deployments(std::slice::from_ref(deployment), json)?;
+    if deployment.status == flotilla_store::DeploymentStatus::Succeeded {
+        Ok(())
+    } else {
+        Err(Failure::failed(format!(
+            "deployment {} {}",
+            deployment.id, deployment.status
+        )))
+    }
+}
+
+fn print_deployments(deployments: &[Deployment], json: bool) -> Outcome {
+    if json {
+        return output::json(&deployments);
+    }
+    let mut table = output::Table::new(&[
+        "id", "service", "env", "version", "status", "trigger", "approved by", "when", "error",
+    ]);
+    for d in deployments {
+        table.row(vec![
+            d.id.to_string(),
+            d.service.clone(),
+            d.environment.clone(),
+            d.version.clone(),
+            d.status.to_string(),
+            d.trigger.clone(),
+            d.decided_by.clone().unwrap_or_default(),
+            d.finished_at.unwrap_or(d.created_at).to_string(),
+            d.error
+                .as_deref()
+                .map(|e| e.lines().next().unwrap_or_default().to_owned())
+                .unwrap_or_default(),
+        ]);
+    }
+    table.print();
+    Ok(())
+}
