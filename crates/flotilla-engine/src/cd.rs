@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flotilla_core::deploy::{
-    self, DeployCommit, DeployOptions, DeployTrigger, Decision, HelmOutcome, ImagePushed,
+    self, Decision, DeployCommit, DeployOptions, DeployTrigger, HelmOutcome, ImagePushed,
     ImageVersion,
 };
 use flotilla_core::fleet::{Deploy, Environment};
@@ -151,7 +151,13 @@ impl Engine {
         by: &str,
     ) -> Result<Deployment, EngineError> {
         let store = &self.workspace().store;
-        if !self.workspace().fleet.environments.iter().any(|e| e.name == environment) {
+        if !self
+            .workspace()
+            .fleet
+            .environments
+            .iter()
+            .any(|e| e.name == environment)
+        {
             return Err(EngineError::Other(format!(
                 "environment {environment} is not in the manifest"
             )));
@@ -226,6 +232,43 @@ impl Engine {
         }
         self.notify_deployment(&done).await;
         Ok(done)
+    }
+
+    /// An image published to a local target has no registry to announce it, so the engine
+    /// does: continuous deployment starts as it would from a registry's notification. A failed
+    /// deployment is recorded and notified; it does not fail the release that published.
+    pub(crate) async fn deploy_published(
+        &self,
+        step: &flotilla_core::plan::Step,
+        artifacts: &[crate::publisher::Published],
+        train: &flotilla_store::Train,
+    ) {
+        let flotilla_core::plan::Step::PublishImage {
+            registry,
+            name,
+            tags,
+            ..
+        } = step
+        else {
+            return;
+        };
+        if self.workspace().fleet.environments.is_empty()
+            || !crate::publisher::is_local(self.workspace(), registry)
+        {
+            return;
+        }
+        let Some(digest) = artifacts.first().map(|a| a.digest.clone()) else {
+            return;
+        };
+        for tag in tags.iter().filter(|t| *t != "latest") {
+            let trigger = format!("published by train {}", train.id);
+            match self.deploy_image(name, tag, &digest, &trigger).await {
+                Ok(outcome) => tracing::info!(detail = %outcome.detail, "continuous deployment"),
+                Err(err) => {
+                    tracing::warn!(%err, image = %name, %tag, "continuous deployment failed")
+                }
+            }
+        }
     }
 
     async fn notify_deployment(&self, deployment: &Deployment) {
@@ -322,16 +365,26 @@ fn gitops_write(
     message: &str,
     deployment_id: &str,
 ) -> Result<serde_json::Value, String> {
-    let url = if remote.contains("://") || std::path::Path::new(remote).is_absolute() || remote.contains('@') {
+    let url = if remote.contains("://")
+        || std::path::Path::new(remote).is_absolute()
+        || remote.contains('@')
+    {
         remote.to_owned()
     } else {
         workspace.path(remote).display().to_string()
     };
     let cache_name = format!("deploy-{environment}");
+    // Deployments of one process to one deploy repository take turns; other writers (people,
+    // other processes) are handled by retrying from their commit.
+    let lock = deploy_repo_lock(&url);
+    let _turn = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let branch_ref = RefName::new(branch).map_err(|e| e.to_string())?;
     let mut last_error = String::new();
     for attempt in 1..=PUSH_ATTEMPTS {
-        workspace.cache.refresh(&cache_name, &url).map_err(|e| e.to_string())?;
+        workspace
+            .cache
+            .refresh(&cache_name, &url)
+            .map_err(|e| e.to_string())?;
         let dest = workspace
             .state_dir
             .join("deploy")
@@ -346,12 +399,15 @@ fn gitops_write(
         let work = GitRepo::open(workspace.git.clone(), work.path()).map_err(|e| e.to_string())?;
         let text = std::fs::read_to_string(dest.join(file))
             .map_err(|e| format!("cannot read {file} in the deploy repository {url}: {e}"))?;
-        let updated = deploy::set_yaml_scalar(&text, key, value)
-            .map_err(|e| format!("{file}: {e}"))?;
+        let updated =
+            deploy::set_yaml_scalar(&text, key, value).map_err(|e| format!("{file}: {e}"))?;
         let result = if updated == text {
-            Ok(json!({ "file": file, "key": key, "commit": work.head().ok().flatten().map(|o| o.to_string()), "changed": false }))
+            Ok(
+                json!({ "file": file, "key": key, "commit": work.head().ok().flatten().map(|o| o.to_string()), "changed": false }),
+            )
         } else {
-            work.write_file(file, updated.as_bytes()).map_err(|e| e.to_string())?;
+            work.write_file(file, updated.as_bytes())
+                .map_err(|e| e.to_string())?;
             work.add(&[file]).map_err(|e| e.to_string())?;
             let commit = work.commit(message).map_err(|e| e.to_string())?;
             match work.push(
@@ -359,8 +415,11 @@ fn gitops_write(
                 &[&format!("HEAD:refs/heads/{branch}")],
                 &PushOptions::new(),
             ) {
-                Ok(()) => Ok(json!({ "file": file, "key": key, "commit": commit.map(|o| o.to_string()), "changed": true })),
-                Err(err) if err.push_rejection().is_some_and(flotilla_git::PushRejection::is_out_of_date) => {
+                Ok(()) => Ok(
+                    json!({ "file": file, "key": key, "commit": commit.map(|o| o.to_string()), "changed": true }),
+                ),
+                // Out of date, or the ref moved while git held it: someone pushed meanwhile.
+                Err(err) if err.push_rejection().is_some() => {
                     last_error = err.to_string();
                     Err(())
                 }
@@ -375,6 +434,15 @@ fn gitops_write(
     Err(format!(
         "the deploy repository's {branch} kept moving; gave up after {PUSH_ATTEMPTS} attempts: {last_error}"
     ))
+}
+
+/// One lock per deploy repository URL, shared by the whole process.
+fn deploy_repo_lock(url: &str) -> Arc<std::sync::Mutex<()>> {
+    type Locks = std::sync::Mutex<BTreeMap<String, Arc<std::sync::Mutex<()>>>>;
+    static LOCKS: std::sync::OnceLock<Locks> = std::sync::OnceLock::new();
+    let locks = LOCKS.get_or_init(Default::default);
+    let mut locks = locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(locks.entry(url.to_owned()).or_default())
 }
 
 /// `helm upgrade --install … --wait --atomic`, argv only.
@@ -397,6 +465,9 @@ fn helm_upgrade(
     let stderr = String::from_utf8_lossy(&output.stderr);
     match deploy::classify_helm_exit(output.status.code(), &stderr) {
         HelmOutcome::Success => Ok(json!({ "helm": argv, "outcome": "success" })),
-        other => Err(format!("helm: {}", serde_json::to_string(&other).unwrap_or_default())),
+        other => Err(format!(
+            "helm: {}",
+            serde_json::to_string(&other).unwrap_or_default()
+        )),
     }
 }

@@ -577,6 +577,7 @@ impl Engine {
                             },
                         )
                         .await?;
+                    self.deploy_published(step, &output.artifacts, train).await;
                 }
                 Err(failure) => {
                     let message = log.redact(&failure.message);

@@ -116,7 +116,10 @@ impl Message {
                     context.push_str(&format!(" · approved by {by}"));
                 }
                 if deploy.status == "pending" {
-                    context.push_str(&format!(" · approve: flotilla deploy approve {}", deploy.id));
+                    context.push_str(&format!(
+                        " · approve: flotilla deploy approve {}",
+                        deploy.id
+                    ));
                 }
                 serde_json::json!({
                     "text": title,

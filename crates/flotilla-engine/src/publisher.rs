@@ -65,6 +65,15 @@ fn target(
     Ok((Target::Local(root), label))
 }
 
+/// Whether a registry is one of the embedded local directories (which cannot notify anyone).
+pub fn is_local(workspace: &Workspace, registry: &str) -> bool {
+    workspace
+        .fleet
+        .registries
+        .get(registry)
+        .is_some_and(|r| !r.url.starts_with("http://") && !r.url.starts_with("https://"))
+}
+
 /// Executes a publish step.
 pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutput, StepFailure> {
     let staging = ctx

@@ -230,6 +230,40 @@ printf 'repo=%s\nversion=%s\npep440=%s\nevent=%s\n' \
 echo "built $FLOTILLA_REPO $FLOTILLA_VERSION"
 "#;
 
+/// The deploy repository's values files, one per environment, in the shape of the original's
+/// umbrella chart: `<service>.image.version` for every service with an image.
+pub fn deploy_values(environment: &str) -> String {
+    let mut text = format!(
+        "# Umbrella chart values for {environment}.\n\
+         # flotilla writes image versions back here; Argo CD or Flux syncs the cluster from it.\n"
+    );
+    for repo in SAMPLE_REPOS.iter().filter(|r| r.publishes_image()) {
+        let image = repo.name.strip_prefix("plugin-").unwrap_or(repo.name);
+        let _ = writeln!(
+            text,
+            "{name}:\n  enabled: true\n  image:\n    name: spaceone/{image}\n    version: latest  # set by flotilla",
+            name = repo.name
+        );
+    }
+    text
+}
+
+/// The environments of the demo: dev follows master builds, stg release candidates, prd
+/// finals and hotfixes after an approval; all by GitOps write-back into `remotes/deploy.git`.
+const ENVIRONMENTS: &str = "environments:
+  - name: dev
+    dev_builds: true
+    channels: [dev]
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/dev.yaml}
+  - name: stg
+    channels: [rc]
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/stg.yaml}
+  - name: prd
+    channels: [final, hotfix]
+    approval: true
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/prd.yaml}
+";
+
 /// The demo manifest; `remote_of` gives each repository's remote.
 pub fn manifest(remote_of: impl Fn(&str) -> String) -> String {
     let mut text = String::from(
@@ -240,5 +274,6 @@ pub fn manifest(remote_of: impl Fn(&str) -> String) -> String {
     for repo in SAMPLE_REPOS {
         text.push_str(&repo.manifest_entry(&remote_of(repo.name)));
     }
+    text.push_str(ENVIRONMENTS);
     text
 }

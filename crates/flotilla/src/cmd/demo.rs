@@ -14,43 +14,60 @@ pub async fn run(dir: &Path, json: bool) -> Outcome {
     let git = Git::new().with_fallback_identity(Identity::default());
     let manifest = demo::prepare(dir, &git).map_err(Failure::failed)?;
     let engine = super::release::engine(&manifest, json).await?;
-    let mut trains = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut failed = Vec::new();
     for act in demo::story(&engine) {
         if !json {
-            output::line(format!("\n== {}", act.title));
+            output::line(format!("\n== {}", act.title()));
         }
-        let summary = demo::play(&engine, &act).await.map_err(Failure::failed)?;
-        if !json {
-            if summary.status == "succeeded" {
-                output::line(format!(
-                    "-> train {} succeeded: {} repositories",
-                    summary.train,
-                    summary.runs.len()
-                ));
-            } else {
-                super::release::print_summary(&summary, false)?;
+        let outcome = demo::play(&engine, &act).await.map_err(Failure::failed)?;
+        match &outcome {
+            demo::ActOutcome::Train(summary) => {
+                if summary.status != "succeeded" {
+                    failed.push(format!("train {}", summary.train));
+                }
+                if json {
+                } else if summary.status == "succeeded" {
+                    output::line(format!(
+                        "-> train {} succeeded: {} repositories",
+                        summary.train,
+                        summary.runs.len()
+                    ));
+                } else {
+                    super::release::print_summary(summary, false)?;
+                }
+            }
+            demo::ActOutcome::Deployments(deployments) => {
+                for d in deployments {
+                    if d.status != flotilla_store::DeploymentStatus::Succeeded {
+                        failed.push(format!("deployment {}", d.id));
+                    }
+                    if !json {
+                        output::line(format!(
+                            "-> {} {} in {}: {}",
+                            d.service, d.version, d.environment, d.status
+                        ));
+                    }
+                }
             }
         }
-        trains.push(summary);
+        outcomes.push(outcome);
     }
     let status = flotilla_engine::fleet_status(engine.workspace())
         .await
         .map_err(Failure::failed)?;
-    let failed: Vec<&str> = trains
-        .iter()
-        .filter(|t| t.status != "succeeded")
-        .map(|t| t.train.as_str())
-        .collect();
     if json {
         output::json(&serde_json::json!({
             "manifest": manifest,
-            "trains": trains,
+            "acts": outcomes,
             "fleet": status,
             "seconds": started.elapsed().as_secs_f64(),
         }))?;
     } else {
         output::line("\n== the fleet now");
         print_fleet(&status);
+        output::line("\n== what runs where (flotilla deploy status)");
+        super::deploy::print_matrix(&engine).await?;
         let root = engine.workspace().root.display().to_string();
         output::line(format!(
             "\ndemo finished in {:.1} s. Look at it with independent tools:\n  \
@@ -58,6 +75,8 @@ pub async fn run(dir: &Path, json: bool) -> Outcome {
              pip install --index-url file://{root}/.flotilla/artifacts/pypi/simple/ spaceone-identity==1.0.0.1\n  \
              npm install {root}/.flotilla/artifacts/npm/spaceone-design-system-1.0.0.tgz\n  \
              skopeo inspect oci:{root}/.flotilla/artifacts/oci/spaceone/identity:1.0.0.1\n  \
+             git -C {root}/remotes/deploy.git log --oneline\n  \
+             flotilla -f {root}/flotilla.yaml deploy history identity --env prd\n  \
              flotilla -f {root}/flotilla.yaml release list",
             started.elapsed().as_secs_f64()
         ));

@@ -22,7 +22,9 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
     let metrics = config.metrics.clone();
     let engine = super::release::engine(manifest, true)
         .await?
-        .with_deploy_observer(Arc::new(move |latency| metrics.observe_deploy_latency(latency)));
+        .with_deploy_observer(Arc::new(move |latency| {
+            metrics.observe_deploy_latency(latency)
+        }));
     output::progress(&format!(
         "flotilla serve: listening on http://{} (hooks: /hooks/git, /hooks/registry; API: /api/v1)",
         args.listen
@@ -59,13 +61,18 @@ pub fn hook(command: &HookCommand, json: bool) -> Outcome {
                     .file_name()
                     .and_then(|n| n.to_str())
                     .map(|n| n.trim_end_matches(".git").to_owned())
-                    .ok_or_else(|| Failure::input("cannot tell the repository's name; pass --repo NAME"))?,
+                    .ok_or_else(|| {
+                        Failure::input("cannot tell the repository's name; pass --repo NAME")
+                    })?,
             };
             let hook = install_hook(repo_path, url, secret_env, &name).map_err(Failure::input)?;
             if json {
                 output::json(&serde_json::json!({ "hook": hook, "repo": name }))
             } else {
-                output::line(format!("installed {} (reports pushes of {name} to {url})", hook.display()));
+                output::line(format!(
+                    "installed {} (reports pushes of {name} to {url})",
+                    hook.display()
+                ));
                 Ok(())
             }
         }
@@ -90,36 +97,11 @@ pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcom
     };
     match command {
         DeployCommand::Status => {
-            let matrix = store.deployment_matrix().await.map_err(Failure::failed)?;
             if json {
+                let matrix = store.deployment_matrix().await.map_err(Failure::failed)?;
                 return output::json(&matrix);
             }
-            let environments: Vec<String> = engine
-                .workspace()
-                .fleet
-                .environments
-                .iter()
-                .map(|e| e.name.clone())
-                .collect();
-            let mut header = vec!["service"];
-            header.extend(environments.iter().map(String::as_str));
-            let mut table = output::Table::new(&header);
-            let mut services: Vec<&str> = matrix.iter().map(|d| d.service.as_str()).collect();
-            services.dedup();
-            for service in services {
-                let mut row = vec![service.to_owned()];
-                for environment in &environments {
-                    row.push(
-                        matrix
-                            .iter()
-                            .find(|d| d.service == service && &d.environment == environment)
-                            .map_or_else(|| "-".to_owned(), |d| d.version.clone()),
-                    );
-                }
-                table.row(row);
-            }
-            table.print();
-            Ok(())
+            print_matrix(&engine).await
         }
         DeployCommand::History {
             service,
@@ -190,7 +172,15 @@ fn print_deployments(deployments: &[Deployment], json: bool) -> Outcome {
         return output::json(&deployments);
     }
     let mut table = output::Table::new(&[
-        "id", "service", "env", "version", "status", "trigger", "approved by", "when", "error",
+        "id",
+        "service",
+        "env",
+        "version",
+        "status",
+        "trigger",
+        "approved by",
+        "when",
+        "error",
     ]);
     for d in deployments {
         table.row(vec![
@@ -207,6 +197,42 @@ fn print_deployments(deployments: &[Deployment], json: bool) -> Outcome {
                 .map(|e| e.lines().next().unwrap_or_default().to_owned())
                 .unwrap_or_default(),
         ]);
+    }
+    table.print();
+    Ok(())
+}
+
+/// The service × environment table of what runs where.
+pub async fn print_matrix(engine: &flotilla_engine::Engine) -> Outcome {
+    let matrix = engine
+        .workspace()
+        .store
+        .deployment_matrix()
+        .await
+        .map_err(Failure::failed)?;
+    let environments: Vec<String> = engine
+        .workspace()
+        .fleet
+        .environments
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    let mut header = vec!["service"];
+    header.extend(environments.iter().map(String::as_str));
+    let mut table = output::Table::new(&header);
+    let mut services: Vec<&str> = matrix.iter().map(|d| d.service.as_str()).collect();
+    services.dedup();
+    for service in services {
+        let mut row = vec![service.to_owned()];
+        for environment in &environments {
+            row.push(
+                matrix
+                    .iter()
+                    .find(|d| d.service == service && &d.environment == environment)
+                    .map_or_else(|| "-".to_owned(), |d| d.version.clone()),
+            );
+        }
+        table.row(row);
     }
     table.print();
     Ok(())

@@ -173,14 +173,14 @@ fn diverged_release_branch_is_a_clear_error_and_changes_nothing() {
     let out = fleet.flotilla(&["release", "start", "1.0.0"]).failure();
 
     assert!(
-        out.stderr.contains("release-1.0.0") && out.stderr.contains("diverged"),
+        out.stderr.contains("b: release branch release-1.0.0")
+            && out.stderr.contains("master does not have"),
         "stderr names the branch and the problem:\n{out}"
     );
     assert_eq!(fleet.snapshot(), before);
 }
 
 #[test]
-#[ignore = "bug: divergence is found at run time; the other repositories are released"]
 fn diverged_release_branch_in_one_repository_changes_no_other_repository() {
     let fleet = two_repos();
     diverge(&fleet, "b");
@@ -188,6 +188,6 @@ fn diverged_release_branch_in_one_repository_changes_no_other_repository() {
     assert_refused(
         &fleet,
         &["release", "start", "1.0.0"],
-        &["b", "release-1.0.0", "diverged"],
+        &["b: release branch release-1.0.0", "master does not have"],
     );
 }
