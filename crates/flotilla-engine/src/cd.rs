@@ -253,7 +253,8 @@ impl Engine {
             return;
         };
         if self.workspace().fleet.environments.is_empty()
-            || !crate::publisher::is_local(self.workspace(), registry)
+            || !(self.deploy_server_pushes
+                || crate::publisher::is_local(self.workspace(), registry))
         {
             return;
         }
@@ -377,7 +378,9 @@ fn gitops_write(
     // Deployments of one process to one deploy repository take turns; other writers (people,
     // other processes) are handled by retrying from their commit.
     let lock = deploy_repo_lock(&url);
-    let _turn = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _turn = lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let branch_ref = RefName::new(branch).map_err(|e| e.to_string())?;
     let mut last_error = String::new();
     for attempt in 1..=PUSH_ATTEMPTS {
@@ -441,7 +444,9 @@ fn deploy_repo_lock(url: &str) -> Arc<std::sync::Mutex<()>> {
     type Locks = std::sync::Mutex<BTreeMap<String, Arc<std::sync::Mutex<()>>>>;
     static LOCKS: std::sync::OnceLock<Locks> = std::sync::OnceLock::new();
     let locks = LOCKS.get_or_init(Default::default);
-    let mut locks = locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut locks = locks
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     Arc::clone(locks.entry(url.to_owned()).or_default())
 }
 

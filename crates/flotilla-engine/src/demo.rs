@@ -11,14 +11,14 @@ use flotilla_git::{Git, PushOptions, RefName};
 use flotilla_store::{Deployment, Store};
 use serde::Serialize;
 
-pub use sample_fleet::{INITIAL_VERSION, SAMPLE_REPOS, SampleRepo};
+pub use sample_fleet::{DemoRegistries, INITIAL_VERSION, SAMPLE_REPOS, SampleRepo};
 
 use crate::engine::{Engine, TrainSummary};
 use crate::engine_error::EngineError;
 
 /// Creates the sample fleet in `dir` (bare remotes under `remotes/` and `flotilla.yaml`) unless
 /// it is there already, and returns the manifest's path.
-pub fn prepare(dir: &Path, git: &Git) -> Result<PathBuf, EngineError> {
+pub fn prepare(dir: &Path, git: &Git, registries: &DemoRegistries) -> Result<PathBuf, EngineError> {
     let remotes = dir.join("remotes");
     std::fs::create_dir_all(&remotes).map_err(|source| EngineError::Io {
         action: "create",
@@ -45,7 +45,7 @@ pub fn prepare(dir: &Path, git: &Git) -> Result<PathBuf, EngineError> {
         seed_bare(git, dir, &deploy, "deploy", &files)?;
     }
     let manifest_path = dir.join("flotilla.yaml");
-    let manifest = sample_fleet::manifest(|name| format!("remotes/{name}.git"));
+    let manifest = sample_fleet::manifest(|name| format!("remotes/{name}.git"), registries);
     std::fs::write(&manifest_path, manifest).map_err(|source| EngineError::Io {
         action: "write",
         path: manifest_path.clone(),

@@ -38,6 +38,9 @@ pub struct Engine {
     pub(crate) notifier: Notifier,
     /// Told each deployment's latency from its creation (the registry event) to done.
     pub(crate) deploy_observer: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
+    /// Start continuous deployment for images pushed to servers too, not only to local
+    /// directories (when no `flotilla serve` receives the registry's notifications).
+    pub(crate) deploy_server_pushes: bool,
 }
 
 /// The outcome of a train, for the binary to print.
@@ -80,7 +83,15 @@ impl Engine {
             cancel,
             notifier,
             deploy_observer: None,
+            deploy_server_pushes: false,
         }
+    }
+
+    /// Deploys images published to registry servers directly, as if the registry had notified.
+    #[must_use]
+    pub fn deploy_server_pushes(mut self, yes: bool) -> Self {
+        self.deploy_server_pushes = yes;
+        self
     }
 
     /// Reports every deployment's latency to `observer` (the server's metrics).

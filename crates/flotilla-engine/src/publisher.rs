@@ -1,15 +1,18 @@
 //! Publish steps: build an artifact from the work tree and hand it to the target its registry
-//! names. Targets check what they already hold, so publishing again is a no-op and a different
-//! artifact under a published version is an error.
+//! names: an embedded local directory or a server. Targets check what they already hold, so
+//! publishing again is a no-op and a different artifact under a published version is an error.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use flotilla_core::fleet::{Registry, RegistryKind};
 use flotilla_core::plan::{ArtifactRef, Step};
-use flotilla_publish::npm::{NpmDirTarget, NpmSource, NpmTarget};
-use flotilla_publish::oci::{ImageName, ImageSpec, ImageTarget, OciLayoutTarget, Tag};
-use flotilla_publish::python::{PythonProject, PythonTarget, SimpleIndexTarget};
+use flotilla_publish::http::{HttpClient, RetryPolicy};
+use flotilla_publish::npm::{NpmDirTarget, NpmRegistryTarget, NpmSource, NpmTarget};
+use flotilla_publish::oci::{
+    Credentials, ImageName, ImageSpec, ImageTarget, OciLayoutTarget, RegistryImageTarget, Tag,
+};
+use flotilla_publish::python::{PypiUploadTarget, PythonProject, PythonTarget, SimpleIndexTarget};
 use flotilla_store::ArtifactKind;
 use serde_json::json;
 
@@ -30,7 +33,10 @@ pub struct Published {
 
 /// Where a registry's artifacts go.
 enum Target {
+    /// One of the embedded local formats, in a directory.
     Local(PathBuf),
+    /// A server.
+    Remote(Registry),
 }
 
 fn target(
@@ -49,12 +55,8 @@ fn target(
             registry.kind
         ));
     }
-    if registry.url.starts_with("http://") || registry.url.starts_with("https://") {
-        return Err(format!(
-            "registry {name} ({}) is a server; this build of flotilla publishes to local \
-             directories only\n  help: point the registry's url at a directory",
-            registry.url
-        ));
+    if is_server(registry) {
+        return Ok((Target::Remote(registry.clone()), registry.url.clone()));
     }
     let path = registry
         .url
@@ -65,13 +67,83 @@ fn target(
     Ok((Target::Local(root), label))
 }
 
+fn is_server(registry: &Registry) -> bool {
+    registry.url.starts_with("http://") || registry.url.starts_with("https://")
+}
+
+fn env(name: Option<&String>) -> Option<String> {
+    name.and_then(|n| std::env::var(n).ok())
+        .filter(|v| !v.is_empty())
+}
+
+fn http() -> Result<HttpClient, String> {
+    HttpClient::new(RetryPolicy::default()).map_err(|e| e.to_string())
+}
+
+/// `host[:port]` and the path below it (a namespace) of a registry URL.
+fn host_and_namespace(url: &str) -> (String, Option<String>) {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match rest.split_once('/') {
+        Some((host, path)) if !path.trim_matches('/').is_empty() => {
+            (host.to_owned(), Some(path.trim_matches('/').to_owned()))
+        }
+        Some((host, _)) => (host.to_owned(), None),
+        None => (rest.to_owned(), None),
+    }
+}
+
+/// An OCI registry client with the credentials the manifest names, or else the user's Docker
+/// configuration.
+fn oci_registry(registry: &Registry) -> Result<(RegistryImageTarget, Option<String>), String> {
+    let (host, namespace) = host_and_namespace(&registry.url);
+    let credentials = match (
+        env(registry.username_env.as_ref()),
+        env(registry.password_env.as_ref()),
+        env(registry.token_env.as_ref()),
+    ) {
+        (Some(username), Some(password), _) => Credentials::Basic { username, password },
+        (_, _, Some(token)) => Credentials::Bearer(token),
+        _ => Credentials::from_docker_config(&host).unwrap_or(Credentials::Anonymous),
+    };
+    let target = RegistryImageTarget::new(&host, registry.insecure, credentials, http()?)
+        .map_err(|e| e.to_string())?;
+    Ok((target, namespace))
+}
+
+fn pypi_registry(registry: &Registry) -> Result<PypiUploadTarget, String> {
+    // pypiserver and devpi serve the simple API under the upload URL.
+    let simple = format!("{}/simple/", registry.url.trim_end_matches('/'));
+    let target = PypiUploadTarget::new(&registry.url, &simple, registry.insecure, http()?)
+        .map_err(|e| e.to_string())?;
+    Ok(
+        match (
+            env(registry.username_env.as_ref()),
+            env(registry.password_env.as_ref()),
+            env(registry.token_env.as_ref()),
+        ) {
+            (Some(user), Some(password), _) => target.with_password(&user, &password),
+            (_, _, Some(token)) => target.with_token(&token),
+            _ => target,
+        },
+    )
+}
+
+fn npm_registry(registry: &Registry) -> Result<NpmRegistryTarget, String> {
+    let target = NpmRegistryTarget::new(&registry.url, registry.insecure, http()?)
+        .map_err(|e| e.to_string())?;
+    Ok(match env(registry.token_env.as_ref()) {
+        Some(token) => target.with_token(&token),
+        None => target,
+    })
+}
+
 /// Whether a registry is one of the embedded local directories (which cannot notify anyone).
 pub fn is_local(workspace: &Workspace, registry: &str) -> bool {
     workspace
         .fleet
         .registries
         .get(registry)
-        .is_some_and(|r| !r.url.starts_with("http://") && !r.url.starts_with("https://"))
+        .is_some_and(|r| !is_server(r))
 }
 
 /// Executes a publish step.
@@ -102,53 +174,15 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
                     ctx.repo.name
                 )));
             }
-            let (Target::Local(root), label) =
-                target(&ctx.workspace, registry, RegistryKind::Image)?;
-            let revision = ctx.work.head()?.map(|o| o.to_string()).unwrap_or_default();
-            let spec = ImageSpec {
-                layers: vec![work.join(context)],
-                labels: BTreeMap::from([
-                    (
-                        "org.opencontainers.image.version".to_owned(),
-                        ctx.run.version.clone(),
-                    ),
-                    ("org.opencontainers.image.revision".to_owned(), revision),
-                    (
-                        "org.opencontainers.image.source".to_owned(),
-                        log.redact(&ctx.url),
-                    ),
-                    (
-                        "org.opencontainers.image.title".to_owned(),
-                        ctx.repo.name.clone(),
-                    ),
-                ]),
-                ..ImageSpec::default()
-            };
-            let image = spec.build(&staging)?;
-            let tags = tags
-                .iter()
-                .map(|t| {
-                    if t == "latest" {
-                        Tag::mutable(t)
-                    } else {
-                        Tag::new(t)
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let out = OciLayoutTarget::new(root).push(&ImageName::new(name)?, &image, &tags)?;
-            log.line(format!(
-                "{name}:{} {} ({:?})",
-                out.tags.join(",:"),
-                out.digest,
-                out.outcome
-            ));
-            vec![Published {
-                kind: ArtifactKind::Image,
-                name: name.clone(),
-                version: ctx.run.version.clone(),
-                digest: out.digest.to_string(),
-                target: label,
-            }]
+            vec![publish_image(
+                ctx,
+                registry,
+                name,
+                tags,
+                &work.join(context),
+                &staging,
+                log,
+            )?]
         }
         Step::PublishPython {
             registry,
@@ -156,15 +190,17 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             version,
             source,
         } => {
-            let (Target::Local(root), label) =
-                target(&ctx.workspace, registry, RegistryKind::Pypi)?;
+            let (destination, label) = target(&ctx.workspace, registry, RegistryKind::Pypi)?;
             let project = PythonProject::new(name, version, work.join(source))?
                 .with_summary(format!("{} {}", ctx.repo.name, version));
             let files = [
                 project.build_wheel(&staging)?,
                 project.build_sdist(&staging)?,
             ];
-            let outs = SimpleIndexTarget::new(root).upload(&files)?;
+            let outs = match destination {
+                Target::Local(root) => SimpleIndexTarget::new(root).upload(&files)?,
+                Target::Remote(registry) => pypi_registry(&registry)?.upload(&files)?,
+            };
             outs.into_iter()
                 .map(|out| {
                     log.line(format!(
@@ -188,9 +224,12 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             dist_tag,
             directory,
         } => {
-            let (Target::Local(root), label) = target(&ctx.workspace, registry, RegistryKind::Npm)?;
+            let (destination, label) = target(&ctx.workspace, registry, RegistryKind::Npm)?;
             let package = NpmSource::new(work.join(directory), name, version)?.pack(&staging)?;
-            let out = NpmDirTarget::new(root).publish(&package, dist_tag)?;
+            let out = match destination {
+                Target::Local(root) => NpmDirTarget::new(root).publish(&package, dist_tag)?,
+                Target::Remote(registry) => npm_registry(&registry)?.publish(&package, dist_tag)?,
+            };
             log.line(format!(
                 "{name}@{version} ({dist_tag}) {} ({:?})",
                 out.digest, out.outcome
@@ -209,23 +248,43 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             version,
             app_version,
         } => {
-            let (Target::Local(root), label) =
-                target(&ctx.workspace, registry, RegistryKind::Chart)?;
-            let out = flotilla_publish::chart::package_to_dir(
-                &work.join(path),
-                version,
-                app_version,
-                &root,
-            )?;
-            log.line(format!(
-                "{} {} ({:?})",
-                out.location, out.digest, out.outcome
-            ));
+            let (destination, label) = target(&ctx.workspace, registry, RegistryKind::Chart)?;
+            let chart_dir = work.join(path);
+            let (name, digest) = match destination {
+                Target::Local(root) => {
+                    let out = flotilla_publish::chart::package_to_dir(
+                        &chart_dir,
+                        version,
+                        app_version,
+                        &root,
+                    )?;
+                    log.line(format!(
+                        "{} {} ({:?})",
+                        out.location, out.digest, out.outcome
+                    ));
+                    (out.name, out.digest.to_string())
+                }
+                Target::Remote(registry) => {
+                    let chart = flotilla_publish::chart::package(
+                        &chart_dir,
+                        version,
+                        app_version,
+                        &staging,
+                    )?;
+                    let (client, namespace) = oci_registry(&registry)?;
+                    let out = client.push_chart(namespace.as_deref(), &chart)?;
+                    log.line(format!(
+                        "{} {} ({:?})",
+                        out.location, out.digest, out.outcome
+                    ));
+                    (chart.name().to_owned(), out.digest.to_string())
+                }
+            };
             vec![Published {
                 kind: ArtifactKind::Chart,
-                name: out.name,
+                name,
                 version: version.clone(),
-                digest: out.digest.to_string(),
+                digest,
                 target: label,
             }]
         }
@@ -236,10 +295,81 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             )));
         }
     };
+    let detail = published
+        .iter()
+        .map(|p| json!({ "name": p.name, "version": p.version, "digest": p.digest }))
+        .collect::<Vec<_>>();
     Ok(StepOutput {
-        detail: json!({ "published": published.iter().map(|p| json!({"name": p.name, "version": p.version, "digest": p.digest})).collect::<Vec<_>>() }),
+        detail: json!({ "published": detail }),
         exit_code: None,
         artifacts: published,
+    })
+}
+
+/// Builds the image from `context` (daemonless, reproducible) and pushes it under `tags`.
+fn publish_image(
+    ctx: &RunContext,
+    registry: &str,
+    name: &str,
+    tags: &[String],
+    context: &Path,
+    staging: &Path,
+    log: &StepLog,
+) -> Result<Published, StepFailure> {
+    let (destination, label) = target(&ctx.workspace, registry, RegistryKind::Image)?;
+    let revision = ctx.work.head()?.map(|o| o.to_string()).unwrap_or_default();
+    let spec = ImageSpec {
+        layers: vec![context.to_path_buf()],
+        labels: BTreeMap::from([
+            (
+                "org.opencontainers.image.version".to_owned(),
+                ctx.run.version.clone(),
+            ),
+            ("org.opencontainers.image.revision".to_owned(), revision),
+            (
+                "org.opencontainers.image.source".to_owned(),
+                log.redact(&ctx.url),
+            ),
+            (
+                "org.opencontainers.image.title".to_owned(),
+                ctx.repo.name.clone(),
+            ),
+        ]),
+        ..ImageSpec::default()
+    };
+    let image = spec.build(staging)?;
+    let tags = tags
+        .iter()
+        .map(|t| {
+            if t == "latest" {
+                Tag::mutable(t)
+            } else {
+                Tag::new(t)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = match destination {
+        Target::Local(root) => {
+            OciLayoutTarget::new(root).push(&ImageName::new(name)?, &image, &tags)?
+        }
+        Target::Remote(registry) => {
+            let (client, namespace) = oci_registry(&registry)?;
+            let full = namespace.map_or_else(|| name.to_owned(), |ns| format!("{ns}/{name}"));
+            client.push(&ImageName::new(&full)?, &image, &tags)?
+        }
+    };
+    log.line(format!(
+        "{name}:{} {} ({:?})",
+        out.tags.join(",:"),
+        out.digest,
+        out.outcome
+    ));
+    Ok(Published {
+        kind: ArtifactKind::Image,
+        name: name.to_owned(),
+        version: ctx.run.version.clone(),
+        digest: out.digest.to_string(),
+        target: label,
     })
 }
 
@@ -257,11 +387,19 @@ fn visible(workspace: &Workspace, artifact: &ArtifactRef) -> Result<bool, Engine
         "npm" => RegistryKind::Npm,
         _ => return Ok(true),
     };
-    let (Target::Local(root), _) =
+    let (destination, _) =
         target(workspace, &artifact.registry, kind).map_err(EngineError::Other)?;
-    let versions = match kind {
-        RegistryKind::Pypi => SimpleIndexTarget::new(root).versions(&artifact.name),
-        _ => NpmDirTarget::new(root).versions(&artifact.name),
+    let versions = match (destination, kind) {
+        (Target::Local(root), RegistryKind::Pypi) => {
+            SimpleIndexTarget::new(root).versions(&artifact.name)
+        }
+        (Target::Local(root), _) => NpmDirTarget::new(root).versions(&artifact.name),
+        (Target::Remote(registry), RegistryKind::Pypi) => pypi_registry(&registry)
+            .map_err(EngineError::Other)?
+            .versions(&artifact.name),
+        (Target::Remote(registry), _) => npm_registry(&registry)
+            .map_err(EngineError::Other)?
+            .versions(&artifact.name),
     }
     .map_err(|e| EngineError::Other(e.to_string()))?;
     Ok(versions.contains(&artifact.version))

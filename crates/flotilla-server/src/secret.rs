@@ -50,11 +50,6 @@ impl Secret {
         Self::new(env, &value)
     }
 
-    /// Where the secret came from.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     pub(crate) fn expose(&self) -> &str {
         &self.value
     }

@@ -82,11 +82,24 @@ pub enum Command {
     Deploy(DeployCommand),
     /// Build a sample fleet of local repositories and run the main job end to end: master
     /// pushes, a release train with rc1, an rc2, the final, a hotfix.
-    Demo {
-        /// Where to create the sample fleet.
-        #[arg(default_value = "flotilla-demo")]
-        dir: PathBuf,
-    },
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to create the sample fleet.
+    #[arg(default_value = "flotilla-demo")]
+    pub dir: PathBuf,
+    /// Publish images and charts to this OCI registry instead of a local image layout
+    /// (e.g. http://127.0.0.1:5000, started by scripts/services/start.sh).
+    #[arg(long, value_name = "URL")]
+    pub oci: Option<String>,
+    /// Upload Python packages to this PyPI server (e.g. http://127.0.0.1:8081).
+    #[arg(long, value_name = "URL")]
+    pub pypi: Option<String>,
+    /// Publish npm packages to this registry (e.g. http://127.0.0.1:4873).
+    #[arg(long, value_name = "URL")]
+    pub npm: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -264,13 +264,71 @@ const ENVIRONMENTS: &str = "environments:
     deploy: {kind: gitops, remote: remotes/deploy.git, file: values/prd.yaml}
 ";
 
+/// Real servers the demo publishes to instead of the embedded local directories.
+#[derive(Debug, Clone, Default)]
+pub struct DemoRegistries {
+    /// OCI registry URL for images and charts, e.g. `http://127.0.0.1:5000`.
+    pub oci: Option<String>,
+    /// PyPI upload URL, e.g. `http://127.0.0.1:8081`.
+    pub pypi: Option<String>,
+    /// npm registry URL, e.g. `http://127.0.0.1:4873`.
+    pub npm: Option<String>,
+}
+
+impl DemoRegistries {
+    fn section(&self) -> String {
+        if self.oci.is_none() && self.pypi.is_none() && self.npm.is_none() {
+            return String::new();
+        }
+        let entry = |name: &str, kind: &str, url: Option<&String>, local: &str| match url {
+            Some(url) => format!(
+                "  {name}:\n    kind: {kind}\n    url: {url}\n    insecure: {}\n",
+                url.starts_with("http://")
+            ),
+            None => format!("  {name}:\n    kind: {kind}\n    url: {local}\n"),
+        };
+        let mut text = String::from("registries:\n");
+        text.push_str(&entry(
+            "images",
+            "image",
+            self.oci.as_ref(),
+            ".flotilla/artifacts/oci",
+        ));
+        text.push_str(&entry(
+            "pypi",
+            "pypi",
+            self.pypi.as_ref(),
+            ".flotilla/artifacts/pypi",
+        ));
+        text.push_str(&entry(
+            "npm",
+            "npm",
+            self.npm.as_ref(),
+            ".flotilla/artifacts/npm",
+        ));
+        let charts = self
+            .oci
+            .as_ref()
+            .map(|url| format!("{}/charts", url.trim_end_matches('/')));
+        text.push_str(&entry(
+            "charts",
+            "chart",
+            charts.as_ref(),
+            ".flotilla/artifacts/charts",
+        ));
+        text
+    }
+}
+
 /// The demo manifest; `remote_of` gives each repository's remote.
-pub fn manifest(remote_of: impl Fn(&str) -> String) -> String {
+pub fn manifest(remote_of: impl Fn(&str) -> String, registries: &DemoRegistries) -> String {
     let mut text = String::from(
         "# The flotilla demo fleet: local bare repositories and the embedded local registries.\n\
          settings:\n  image_namespace: spaceone\n  timezone: Asia/Seoul\n  gate_timeout_secs: 30\n\
-         repositories:\n",
+         ",
     );
+    text.push_str(&registries.section());
+    text.push_str("repositories:\n");
     for repo in SAMPLE_REPOS {
         text.push_str(&repo.manifest_entry(&remote_of(repo.name)));
     }

@@ -6,14 +6,24 @@ use std::time::Instant;
 use flotilla_engine::{RepoStatus, Store, demo};
 use flotilla_git::{Git, Identity};
 
+use crate::cli::DemoArgs;
 use crate::failure::{Failure, Outcome};
 use crate::output;
 
-pub async fn run(dir: &Path, json: bool) -> Outcome {
+pub async fn run(args: &DemoArgs, json: bool) -> Outcome {
     let started = Instant::now();
     let git = Git::new().with_fallback_identity(Identity::default());
-    let manifest = demo::prepare(dir, &git).map_err(Failure::failed)?;
-    let engine = super::release::engine(&manifest, json).await?;
+    let registries = demo::DemoRegistries {
+        oci: args.oci.clone(),
+        pypi: args.pypi.clone(),
+        npm: args.npm.clone(),
+    };
+    let manifest = demo::prepare(&args.dir, &git, &registries).map_err(Failure::failed)?;
+    // No `flotilla serve` receives the registries' notifications in the demo, so the engine
+    // starts continuous deployment itself for what it publishes.
+    let engine = super::release::engine(&manifest, json)
+        .await?
+        .deploy_server_pushes(true);
     let mut outcomes = Vec::new();
     let mut failed = Vec::new();
     for act in demo::story(&engine) {

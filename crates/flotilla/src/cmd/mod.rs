@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Logs { run, step } => {
             runtime()?.block_on(demo::logs(&cli.manifest, run, step.as_deref()))
         }
-        Command::Demo { dir } => runtime()?.block_on(demo::run(dir, cli.json)),
+        Command::Demo(args) => runtime()?.block_on(demo::run(args, cli.json)),
         Command::Serve(args) => runtime()?.block_on(deploy::serve(args, &cli.manifest)),
         Command::Hook(command) => deploy::hook(command, cli.json),
         Command::Deploy(command) => {

@@ -61,7 +61,6 @@ echo $! > \"$FLOTILLA_E2E_CHILD\"\n\
 wait\n";
 
 #[test]
-#[ignore = "bug: a timed-out command's children keep running and flotilla waits for them"]
 fn timed_out_command_is_stopped_with_the_processes_it_started() {
     let mut fleet = Fleet::new()
         .category("svc")

@@ -88,7 +88,6 @@ fn end_state(fleet: &Sandbox) -> EndState {
 }
 
 #[test]
-#[ignore = "bug: replayed create-branch says diverged once master has the reflect commit"]
 fn sigkill_mid_train_then_resume_reaches_the_uninterrupted_end_state() {
     let uninterrupted = fleet();
     std::fs::write(uninterrupted.outside("release"), "").unwrap();

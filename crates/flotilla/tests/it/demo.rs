@@ -31,7 +31,6 @@ fn sha256_of_files(dir: &Path) -> BTreeMap<String, String> {
 }
 
 #[test]
-#[ignore = "pending: chart publishing (the demo's trains fail until charts land)"]
 fn demo_summary_matches_the_repositories_and_targets_and_a_rerun_is_safe() {
     let sandbox = Sandbox::new();
     let dir = sandbox.root().display().to_string();

@@ -83,7 +83,6 @@ fn failing_build_blocks_its_dependents_and_the_others_succeed() {
 }
 
 #[test]
-#[ignore = "bug: replayed create-branch says diverged once master has the reflect commit"]
 fn resume_after_the_fix_completes_without_a_duplicate_commit_or_tag() {
     let fleet = broken_fleet();
     let failed = fleet
@@ -144,7 +143,6 @@ fn resume_after_the_fix_completes_without_a_duplicate_commit_or_tag() {
 }
 
 #[test]
-#[ignore = "bug: replayed create-branch says diverged once master has the reflect commit"]
 fn retry_runs_only_the_named_repository_and_resume_finishes_the_rest() {
     let fleet = broken_fleet();
     let failed = fleet
@@ -179,7 +177,6 @@ fn retry_runs_only_the_named_repository_and_resume_finishes_the_rest() {
 }
 
 #[test]
-#[ignore = "bug: the wave gate waits for a failed dependency's package; unrelated runs fail"]
 fn failed_core_library_does_not_hold_back_repositories_that_do_not_depend_on_it() {
     let fleet = Fleet::new()
         .category("svc")

@@ -16,7 +16,6 @@ fn assert_again_changes_nothing(fleet: &Sandbox, args: &[&str]) {
 }
 
 #[test]
-#[ignore = "bug: replayed create-branch says diverged once master has the reflect commit"]
 fn release_start_twice_changes_nothing() {
     let fleet = Fleet::new()
         .category("svc")

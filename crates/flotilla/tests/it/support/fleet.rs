@@ -32,7 +32,6 @@ struct RepoSpec {
     category: String,
     depends_on: Vec<String>,
     files: BTreeMap<String, String>,
-    keys: Vec<String>,
     commands: Vec<CommandSpec>,
 }
 
@@ -69,8 +68,8 @@ impl Fleet {
     }
 
     /// A repository with the content its category publishes: a Python package for
-    /// backend-core, backend and tool, a `package.json` for frontend-core; images use the whole
-    /// tree as their context.
+    /// backend-core, backend and tool, a `package.json` for frontend-core, a Helm chart in
+    /// `deploy/helm` for frontend and backend; images use the whole tree as their context.
     pub fn repo(mut self, name: &str, category: &str) -> Self {
         let mut files = BTreeMap::from([
             ("VERSION".to_owned(), format!("{INITIAL_VERSION}\n")),
@@ -80,7 +79,6 @@ impl Fleet {
                 "name: ci\non: [push]\n".to_owned(),
             ),
         ]);
-        let mut keys = Vec::new();
         if matches!(category, "backend-core" | "backend" | "tool") {
             files.insert(
                 format!("src/{}/__init__.py", name.replace('-', "_")),
@@ -100,15 +98,26 @@ impl Fleet {
             );
         }
         if matches!(category, "frontend" | "backend") {
-            // Chart publishing is not part of these tests yet.
-            keys.push("publishes: {chart: false}".to_owned());
+            files.insert(
+                "deploy/helm/Chart.yaml".to_owned(),
+                format!(
+                    "apiVersion: v2\nname: {name}\ntype: application\nversion: 0.0.0\nappVersion: \"0.0.0\"\n"
+                ),
+            );
+            files.insert(
+                "deploy/helm/values.yaml".to_owned(),
+                format!("image:\n  name: fleet/{name}\n  version: latest\n"),
+            );
+            files.insert(
+                "deploy/helm/templates/configmap.yaml".to_owned(),
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  image: \"{{ .Values.image.name }}:{{ .Values.image.version }}\"\n".to_owned(),
+            );
         }
         self.repos.push(RepoSpec {
             name: name.to_owned(),
             category: category.to_owned(),
             depends_on: Vec::new(),
             files,
-            keys,
             commands: Vec::new(),
         });
         self
@@ -195,9 +204,6 @@ impl Fleet {
             );
             if !repo.depends_on.is_empty() {
                 let _ = writeln!(yaml, "    depends_on: [{}]", repo.depends_on.join(", "));
-            }
-            for key in &repo.keys {
-                let _ = writeln!(yaml, "    {key}");
             }
             if !repo.commands.is_empty() {
                 yaml.push_str("    commands:\n");
