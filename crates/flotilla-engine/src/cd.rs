@@ -266,7 +266,7 @@ impl Engine {
             match self.deploy_image(name, tag, &digest, &trigger).await {
                 Ok(outcome) => tracing::info!(detail = %outcome.detail, "continuous deployment"),
                 Err(err) => {
-                    tracing::warn!(%err, image = %name, %tag, "continuous deployment failed")
+                    tracing::warn!(%err, image = %name, %tag, "continuous deployment failed");
                 }
             }
         }
@@ -461,9 +461,9 @@ fn helm_upgrade(
     let tag = version.to_string();
     let argv = deploy::helm_upgrade_argv(release, chart, namespace, kube_context, &tag)
         .map_err(|e| e.to_string())?;
-    let (program, args) = argv.split_first().ok_or("empty helm command")?;
+    let (program, arguments) = argv.split_first().ok_or("empty helm command")?;
     let output = std::process::Command::new(program)
-        .args(args)
+        .args(arguments)
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run {program}: {e}\n  help: install helm, or deploy this environment by GitOps"))?;

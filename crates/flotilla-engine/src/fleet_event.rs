@@ -69,13 +69,13 @@ pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, St
                 Err(format!("{} has no master-push flow", repo.name))
             };
         }
-        if is_zero(before) {
-            if let Some(line) = release_line(repo, branch) {
-                return Ok(Request::ReleaseStart {
-                    line,
-                    repos: vec![repo.name.clone()],
-                });
-            }
+        if is_zero(before)
+            && let Some(line) = release_line(repo, branch)
+        {
+            return Ok(Request::ReleaseStart {
+                line,
+                repos: vec![repo.name.clone()],
+            });
         }
         return Err(format!(
             "{branch} is neither {} nor a new release branch",

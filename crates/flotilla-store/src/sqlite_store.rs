@@ -888,21 +888,20 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *tx)
             .await
             .map_err(StoreError::query(OP))?;
-            let receipt = match inserted {
-                Some(row) => EventReceipt::New(RowReader::new(&row, "events").event()?),
-                None => {
-                    let row = sqlx::query(concat!(
-                        "SELECT ",
-                        event_columns!(),
-                        " FROM events WHERE source = $1 AND delivery_id = $2"
-                    ))
-                    .bind(&event.source)
-                    .bind(&event.delivery_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(OP))?;
-                    EventReceipt::Replay(RowReader::new(&row, "events").event()?)
-                }
+            let receipt = if let Some(row) = inserted {
+                EventReceipt::New(RowReader::new(&row, "events").event()?)
+            } else {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    " FROM events WHERE source = $1 AND delivery_id = $2"
+                ))
+                .bind(&event.source)
+                .bind(&event.delivery_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::query(OP))?;
+                EventReceipt::Replay(RowReader::new(&row, "events").event()?)
             };
             receipts.push(receipt);
         }

@@ -11,10 +11,10 @@ use crate::failure::{Failure, Outcome};
 pub fn line(text: impl std::fmt::Display) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = writeln!(stdout, "{text}") {
-        if err.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    if let Err(err) = writeln!(stdout, "{text}")
+        && err.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
     }
 }
 

@@ -23,7 +23,7 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
     let engine = super::release::engine(manifest, true)
         .await?
         .with_deploy_observer(Arc::new(move |latency| {
-            metrics.observe_deploy_latency(latency)
+            metrics.observe_deploy_latency(latency);
         }));
     output::progress(&format!(
         "flotilla serve: listening on http://{} (hooks: /hooks/git, /hooks/registry; API: /api/v1)",

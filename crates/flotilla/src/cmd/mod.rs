@@ -16,7 +16,7 @@ use flotilla_core::fleet::Fleet;
 use crate::cli::{Cli, Command};
 use crate::failure::{Failure, Outcome};
 
-pub fn run(cli: Cli) -> Outcome {
+pub fn run(cli: &Cli) -> Outcome {
     match &cli.command {
         Command::Version(command) => version::run(command, cli.json),
         Command::Check => manifest::check(&cli.manifest, cli.json),
