@@ -10,8 +10,8 @@ use flotilla_core::fleet::Repo;
 use flotilla_core::plan::{self, Plan, RepoRun, Request, Step};
 use flotilla_git::Git;
 use flotilla_store::{
-    NewArtifact, NewRun, NewStep, NewTrain, Run, RunStatus, StepOutcome, StepStatus, Store, Train,
-    TrainKind, TrainStatus,
+    NewArtifact, NewRun, NewStep, NewTrain, Run, RunStatus, StepOutcome, StepStatus, Store,
+    StoreError, Train, TrainKind, TrainStatus,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -442,12 +442,13 @@ impl Engine {
         git: &Git,
     ) -> Result<RunStatus, EngineError> {
         let store = &self.workspace.store;
-        let holder = format!("train {}", train.id);
-        if let Err(err) = store
-            .acquire_repo_lease(&run_plan.repo, &holder, LEASE_TTL)
-            .await
-        {
-            let message = err.to_string();
+        let holder = format!(
+            "train {} (pid {} on {})",
+            train.id,
+            std::process::id(),
+            hostname()
+        );
+        if let Err(message) = self.acquire_lease(&run_plan.repo, &train.id, &holder).await {
             store.run_started(&run.id).await?;
             store
                 .run_finished(&run.id, RunStatus::Failed, Some(&message))
@@ -463,6 +464,48 @@ impl Engine {
             .await?;
         self.run_finished(&run_plan.repo, status, error);
         Ok(status)
+    }
+
+    /// Takes the repository's lease, so that two operations on one repository run one after
+    /// the other: waits for a live holder (up to the gate timeout), and takes over a lease whose
+    /// holder is gone (a crashed process, or this same train before a resume).
+    async fn acquire_lease(
+        &self,
+        repo: &str,
+        train: &flotilla_store::Id,
+        holder: &str,
+    ) -> Result<(), String> {
+        let store = &self.workspace.store;
+        let deadline =
+            Instant::now() + Duration::from_secs(self.workspace.fleet.settings.gate_timeout_secs);
+        let mut announced = false;
+        loop {
+            match store.acquire_repo_lease(repo, holder, LEASE_TTL).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::LeaseBusy { holder: other, .. }) => {
+                    let same_train = other.starts_with(&format!("train {train} "));
+                    if same_train || holder_is_gone(&other) {
+                        store
+                            .release_repo_lease(repo, &other)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        continue;
+                    }
+                    if Instant::now() >= deadline || self.cancel.load(Ordering::SeqCst) {
+                        return Err(format!(
+                            "{repo} is busy: {other} holds it\n  help: retry when it finishes \
+                             (`flotilla release list` shows running trains)"
+                        ));
+                    }
+                    if !announced {
+                        tracing::warn!(%repo, %other, "waiting for the repository's other operation");
+                        announced = true;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(other) => return Err(other.to_string()),
+            }
+        }
     }
 
     fn run_finished(&self, repo: &str, status: RunStatus, error: Option<String>) {
@@ -661,6 +704,27 @@ fn is_local(step: &Step) -> bool {
             | Step::SetVersion { .. }
             | Step::Run { .. }
     )
+}
+
+/// This machine's name, to tell our own processes' leases from other machines'.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map_or_else(|_| "localhost".to_owned(), |h| h.trim().to_owned())
+}
+
+/// Whether a lease holder (`train ID (pid N on HOST)`) was a process of this machine that is no
+/// longer running. Holders on other machines are never presumed dead.
+fn holder_is_gone(holder: &str) -> bool {
+    let Some(rest) = holder.split_once("(pid ").map(|(_, rest)| rest) else {
+        return false;
+    };
+    let Some((pid, host)) = rest.trim_end_matches(')').split_once(" on ") else {
+        return false;
+    };
+    host == hostname()
+        && pid
+            .parse::<u32>()
+            .is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
 fn release_line(request: &Request) -> Option<flotilla_core::Version> {

@@ -39,7 +39,7 @@ pub enum StoreError {
     },
 
     #[error(
-        "a {kind} train for version {version} is already {status}: {active}; wait for it to finish, cancel it, or resume it"
+        "a {kind} train for version {version} is already {status}: {active}\n  help: wait for it to finish; if its process was interrupted, finish it with `flotilla release resume {active}`"
     )]
     TrainConflict {
         kind: TrainKind,
