@@ -94,7 +94,9 @@ fn host_and_namespace(url: &str) -> (String, Option<String>) {
 
 /// An OCI registry client with the credentials the manifest names, or else the user's Docker
 /// configuration.
-fn oci_registry(registry: &Registry) -> Result<(RegistryImageTarget, Option<String>), String> {
+pub(crate) fn oci_registry(
+    registry: &Registry,
+) -> Result<(RegistryImageTarget, Option<String>), String> {
     let (host, namespace) = host_and_namespace(&registry.url);
     let credentials = match (
         env(registry.username_env.as_ref()),

@@ -179,6 +179,10 @@ pub struct ServeArgs {
     /// Environment variable with the bearer token of /api/v1.
     #[arg(long, default_value = "FLOTILLA_API_TOKEN")]
     pub api_token_env: String,
+    /// Also poll the image registries' tag lists every N seconds (with ETag), for registries
+    /// that cannot send notifications; 0 turns polling off.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub poll_interval: u64,
 }
 
 #[derive(Debug, Subcommand)]

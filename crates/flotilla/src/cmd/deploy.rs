@@ -25,6 +25,19 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
         .with_deploy_observer(Arc::new(move |latency| {
             metrics.observe_deploy_latency(latency);
         }));
+    if args.poll_interval > 0 {
+        let poller = engine.clone();
+        let every = std::time::Duration::from_secs(args.poll_interval);
+        tokio::spawn(async move {
+            let mut state = flotilla_engine::PollState::default();
+            loop {
+                for outcome in poller.poll_registries(&mut state).await {
+                    tracing::info!(detail = %outcome.detail, "registry poll");
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
     output::progress(&format!(
         "flotilla serve: listening on http://{} (hooks: /hooks/git, /hooks/registry; API: /api/v1)",
         args.listen
