@@ -12,12 +12,7 @@ use flotilla_core::{HotfixSemver, Version};
 /// it: release branches, tags, version files, images, Python and npm packages, charts and
 /// notifications, in dependency order.
 #[derive(Debug, Parser)]
-#[command(
-    name = "flotilla",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "flotilla", version, max_term_width = 100)]
 pub struct Cli {
     /// The fleet manifest.
     #[arg(

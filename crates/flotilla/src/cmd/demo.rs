@@ -167,11 +167,7 @@ fn short_digest(digest: &str) -> &str {
 pub async fn logs(manifest: &Path, run: &str, step: Option<&str>) -> Outcome {
     let engine = super::release::engine(manifest, false).await?;
     let store = &engine.workspace().store;
-    let id = flotilla_store::Id::parse(run).ok_or_else(|| {
-        Failure::input(format!(
-            "{run:?} is not a run id; `flotilla release status` lists them"
-        ))
-    })?;
+    let id = find_run(store, run).await?;
     let steps = store.steps_of_run(&id).await.map_err(Failure::input)?;
     let mut shown = 0;
     for stored in steps {
@@ -198,4 +194,38 @@ pub async fn logs(manifest: &Path, run: &str, step: Option<&str>) -> Outcome {
         )));
     }
     Ok(())
+}
+
+/// A run id, or a unique prefix of one among the recent trains' runs.
+async fn find_run(
+    store: &flotilla_engine::SqliteStore,
+    text: &str,
+) -> Result<flotilla_store::Id, Failure> {
+    if let Some(id) = flotilla_store::Id::parse(text) {
+        return Ok(id);
+    }
+    let prefix = text.to_ascii_uppercase();
+    let mut found = Vec::new();
+    if !prefix.is_empty() {
+        for train in store.list_trains(1000).await.map_err(Failure::failed)? {
+            for run in store
+                .runs_of_train(&train.id)
+                .await
+                .map_err(Failure::failed)?
+            {
+                if run.run.id.as_str().starts_with(&prefix) {
+                    found.push(run.run.id);
+                }
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Failure::input(format!(
+            "no run id starts with {text:?}; `flotilla release status` lists them"
+        ))),
+        n => Err(Failure::input(format!(
+            "{n} runs start with {text:?}; give more characters"
+        ))),
+    }
 }
