@@ -82,6 +82,27 @@ impl Engine {
                     needs_approval,
                     ..
                 } => {
+                    // The same event processed again (the server stopped mid-way): continue
+                    // what it started instead of recording a second deployment.
+                    let earlier = store
+                        .deployment_history(&matched.service, Some(&environment), 20)
+                        .await?
+                        .into_iter()
+                        .find(|d| d.trigger == trigger && d.version == tag);
+                    if let Some(earlier) = earlier {
+                        ids.push(earlier.id.to_string());
+                        if matches!(
+                            earlier.status,
+                            DeploymentStatus::Running | DeploymentStatus::Approved
+                        ) {
+                            let done = self.execute_deployment(&earlier, None).await?;
+                            failed |= done.status == DeploymentStatus::Failed;
+                            notes.push(format!("{environment}: {} (resumed)", done.status));
+                        } else {
+                            notes.push(format!("{environment}: already {}", earlier.status));
+                        }
+                        continue;
+                    }
                     let deployment = store
                         .create_deployment(&NewDeployment {
                             service: matched.service.clone(),
@@ -206,7 +227,11 @@ impl Engine {
                     deployment.environment
                 ))
             })?;
-        store.deployment_started(&deployment.id).await?;
+        // A deployment left `running` by a stopped process is carried on: the deployers check
+        // what is already there, so doing it again changes nothing twice.
+        if deployment.status != DeploymentStatus::Running {
+            store.deployment_started(&deployment.id).await?;
+        }
         let workspace = self.workspace().clone();
         let record = deployment.clone();
         let approved_by = approved_by.map(str::to_owned);

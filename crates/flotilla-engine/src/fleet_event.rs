@@ -85,10 +85,13 @@ pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, St
     if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
         let version = Version::from_tag(&repo.tag_template, tag)
             .ok_or_else(|| format!("tag {tag} is not a version of {}", repo.tag_template))?;
+        // Someone pushed the tag: it exists already, and what it asks for is the build and
+        // publication of that commit (publishing is idempotent, so a tag flotilla pushed itself
+        // publishes nothing twice).
         return Ok(Request::ReleaseTag {
             version,
             repos: vec![repo.name.clone()],
-            republish: false,
+            republish: true,
         });
     }
     Err(format!("{git_ref} is not a branch or tag"))

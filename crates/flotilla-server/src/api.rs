@@ -299,8 +299,16 @@ async fn decide(
         Ok(deployment) => deployment,
         Err(err) => return store_error(&err),
     };
-    match store.decide_deployment(&deployment.id, approve, &by).await {
+    // The engine decides and, for an approval, carries the deployment out, as the CLI does.
+    let id = deployment.id.to_string();
+    let decided = if approve {
+        state.engine.approve(&id, &by).await
+    } else {
+        state.engine.reject(&id, &by).await
+    };
+    match decided {
         Ok(deployment) => Json(deployment).into_response(),
-        Err(err) => store_error(&err),
+        Err(flotilla_engine::EngineError::Store(err)) => store_error(&err),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
     }
 }

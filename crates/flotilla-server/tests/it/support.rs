@@ -40,7 +40,12 @@ pub fn tiny_fleet(dir: &Path) -> std::path::PathBuf {
 
 /// The sample fleet of `flotilla demo`: real bare repositories with real builds.
 pub fn demo_fleet(dir: &Path) -> std::path::PathBuf {
-    flotilla_engine::demo::prepare(dir, &flotilla_git::Git::new()).unwrap()
+    flotilla_engine::demo::prepare(
+        dir,
+        &flotilla_git::Git::new(),
+        &flotilla_engine::demo::DemoRegistries::default(),
+    )
+    .unwrap()
 }
 
 pub async fn engine(manifest: &Path) -> Engine {

@@ -63,7 +63,6 @@ fn invalid_versions_are_refused() {
 }
 
 #[test]
-#[ignore = "bug: debug build panics on `release tag`/`release hotfix` (arg `version` vs --version)"]
 fn invalid_versions_to_tag_are_refused() {
     let fleet = two_repos();
     for (args, mention) in [
@@ -92,7 +91,6 @@ fn unknown_repositories_are_refused_with_the_known_ones() {
 }
 
 #[test]
-#[ignore = "bug: debug build panics on `release tag`/`release hotfix` (arg `version` vs --version)"]
 fn requests_the_fleet_state_does_not_allow_are_refused() {
     let fleet = Fleet::new()
         .category("svc")

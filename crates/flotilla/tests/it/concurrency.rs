@@ -61,3 +61,42 @@ fn second_train_for_the_same_version_is_refused_while_the_first_runs() {
         "the refused train was not recorded: {trains:#}"
     );
 }
+
+/// On a tag: announces it started, waits for the release file, then marks the build done. On a
+/// push: succeeds only if the tag build is done, i.e. if the push ran after it.
+const SERIAL_SCRIPT: &str = "#!/bin/sh\n\
+if [ \"$FLOTILLA_EVENT\" = push ]; then\n  test -f \"$FLOTILLA_E2E_DONE\"; exit $?\nfi\n\
+: > \"$FLOTILLA_E2E_STARTED\"\n\
+while [ ! -f \"$FLOTILLA_E2E_RELEASE\" ]; do sleep 0.05; done\n\
+: > \"$FLOTILLA_E2E_DONE\"\n";
+
+#[test]
+fn an_operation_on_a_busy_repository_waits_for_the_other_to_finish() {
+    let mut fleet = Fleet::new()
+        .category("svc")
+        .setting("gate_timeout_secs: 150")
+        .repo("a", "svc")
+        .file("scripts/build.sh", SERIAL_SCRIPT)
+        .command("build", &["sh", "scripts/build.sh"], &["tag", "push"])
+        .build();
+    for (var, file) in [
+        ("FLOTILLA_E2E_STARTED", "started"),
+        ("FLOTILLA_E2E_RELEASE", "release"),
+        ("FLOTILLA_E2E_DONE", "done"),
+    ] {
+        let path = fleet.outside(file);
+        fleet.set_env(var, path);
+    }
+    let release_args = ["release", "start", "1.0.0"];
+    let mut release = fleet.spawn(&release_args);
+    wait_for_file(&fleet.outside("started"), &mut release);
+    let push_args = ["push", "a", "--json"];
+    let mut push = fleet.spawn(&push_args);
+    fleet.wait_for_stderr(&push_args, "waiting for the repository", &mut push);
+
+    std::fs::write(fleet.outside("release"), "").unwrap();
+
+    fleet.finish(release, &release_args).success();
+    let push = fleet.finish(push, &push_args).success();
+    assert_eq!(run_states(&push.json()), states(&[("a", "succeeded")]));
+}

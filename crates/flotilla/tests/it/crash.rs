@@ -109,8 +109,17 @@ fn sigkill_mid_train_then_resume_reaches_the_uninterrupted_end_state() {
         killed.tags("web").is_empty(),
         "the kill came before the last wave"
     );
-    let status = killed.flotilla(&["release", "status", "--json"]).success();
-    assert_ne!(status.json()["status"], "succeeded");
+    let status = killed
+        .flotilla(&["release", "status", "--json"])
+        .success()
+        .json();
+    assert_ne!(status["status"], "succeeded");
+    let train = status["train"].as_str().unwrap();
+    let again = killed.flotilla(&args).failure();
+    assert!(
+        again.stderr.contains(train) && again.stderr.contains("resume"),
+        "a new train for the version points to the unfinished one:\n{again}"
+    );
 
     let resumed = killed.flotilla(&["release", "resume", "--json"]).success();
 
@@ -123,4 +132,39 @@ fn sigkill_mid_train_then_resume_reaches_the_uninterrupted_end_state() {
         ])
     );
     assert_eq!(end_state(&killed), expected);
+}
+
+#[test]
+fn a_killed_train_does_not_lock_its_repositories() {
+    let mut fleet = Fleet::new()
+        .category("svc")
+        .repo("a", "svc")
+        .file(
+            "scripts/build.sh",
+            &waits_for_file(STARTED_VAR, RELEASE_VAR),
+        )
+        .command("build", &["sh", "scripts/build.sh"], &["tag"])
+        .build();
+    let started = fleet.outside("started");
+    let release = fleet.outside("release");
+    fleet.set_env(STARTED_VAR, started);
+    fleet.set_env(RELEASE_VAR, &release);
+    let mut child = fleet.spawn(&["release", "start", "1.0.0"]);
+    wait_for_file(&fleet.outside("started.a"), &mut child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::write(&release, "").unwrap();
+    let train = fleet
+        .flotilla(&["release", "status", "--json"])
+        .success()
+        .json()["train"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let push = fleet.flotilla(&["push", "a", "--json"]).success();
+
+    assert_eq!(run_states(&push.json()), states(&[("a", "succeeded")]));
+    fleet.flotilla(&["release", "resume", &train]).success();
+    assert_eq!(fleet.tags("a"), ["v1.0.0rc1"]);
 }

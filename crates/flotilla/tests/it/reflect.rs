@@ -4,7 +4,6 @@
 use crate::support::{Fleet, run_id};
 
 #[test]
-#[ignore = "bug: debug build panics on `release tag`/`release hotfix` (arg `version` vs --version)"]
 fn hotfix_of_an_older_line_leaves_master_at_the_newer_release() {
     let fleet = Fleet::new().category("svc").repo("a", "svc").build();
     for args in [
@@ -46,7 +45,6 @@ fn hotfix_of_an_older_line_leaves_master_at_the_newer_release() {
 }
 
 #[test]
-#[ignore = "bug: debug build panics on `release tag`/`release hotfix` (arg `version` vs --version)"]
 fn release_of_the_newer_line_moves_master_after_an_older_hotfix() {
     let fleet = Fleet::new().category("svc").repo("a", "svc").build();
     for args in [

@@ -6,7 +6,7 @@ mod fleet;
 mod sandbox;
 mod snapshot;
 
-pub use clients::{npm_install, pip_install, skopeo_inspect};
+pub use clients::{chart_yaml, npm_install, pip_install, skopeo_inspect};
 pub use fleet::Fleet;
 pub use sandbox::{Outcome, Sandbox, wait_for_file};
 

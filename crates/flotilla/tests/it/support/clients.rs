@@ -83,3 +83,11 @@ fn run(command: &mut Command) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// `NAME/Chart.yaml` of a packaged chart, read with tar as helm would unpack it.
+pub fn chart_yaml(package: &Path, name: &str) -> String {
+    run(Command::new("tar")
+        .arg("-xzOf")
+        .arg(package)
+        .arg(format!("{name}/Chart.yaml")))
+}

@@ -149,6 +149,24 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// Waits until the stderr of a process started by [`Self::spawn`] with `args` contains
+    /// `needle`, failing the test if the process exits first.
+    pub fn wait_for_stderr(&self, args: &[&str], needle: &str, child: &mut Child) {
+        let name = args.join("-").replace(['/', ' '], "_");
+        let path = self.root().join(format!("{name}.stderr"));
+        let deadline = Instant::now() + PATIENCE;
+        while !std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .contains(needle)
+        {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("flotilla exited with {status} before it printed {needle:?}");
+            }
+            assert!(Instant::now() < deadline, "no {needle:?} in {PATIENCE:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits for a process started by [`Self::spawn`] with `args` and returns its outcome.
     pub fn finish(&self, child: Child, args: &[&str]) -> Outcome {
         let output = wait_bounded(child);

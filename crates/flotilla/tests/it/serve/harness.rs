@@ -1,0 +1,537 @@
+//! What the `flotilla serve` tests share: the server as a child process, a docker-registry of
+//! the test's own that notifies it, a deploy repository, tiny images pushed with skopeo, and
+//! HTTP through curl.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{Fleet, Sandbox};
+
+pub const HOOK_SECRET: &str = "e2e-hook-secret-0123456789abcdef";
+pub const REGISTRY_TOKEN: &str = "e2e-registry-token-0123456789abcdef";
+pub const API_TOKEN: &str = "e2e-api-token-0123456789abcdef";
+
+/// The media type of the registry's notification envelopes.
+pub const ENVELOPE_TYPE: &str = "application/vnd.docker.distribution.events.v1+json";
+
+/// How long a test waits for something it caused (a server to answer, an event to be
+/// processed): it only bounds a hang, no test relies on it being short.
+const PATIENCE: Duration = Duration::from_mins(2);
+
+/// The environments of issue 5's default policy, all written back into one deploy repository.
+const ENVIRONMENTS: &str = "environments:
+  - name: dev
+    dev_builds: true
+    channels: [dev]
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/dev.yaml}
+  - name: stg
+    channels: [rc]
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/stg.yaml}
+  - name: prd
+    channels: [final, hotfix]
+    approval: true
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/prd.yaml}";
+
+/// A fleet of one service, `identity`, whose images are `fleet/identity` (releases) and
+/// `fleet-dev/identity` (master builds), with dev, stg and prd deployed by GitOps into
+/// `remotes/deploy.git`.
+pub fn cd_fleet() -> Sandbox {
+    let mut sandbox = Fleet::new()
+        .setting("image_namespace: fleet")
+        .section(ENVIRONMENTS)
+        .repo("identity", "plugin")
+        .build();
+    create_deploy_repo(&sandbox);
+    set_secrets(&mut sandbox);
+    sandbox
+}
+
+/// The secrets `flotilla serve` and `flotilla hook install` read from the environment.
+pub fn set_secrets(sandbox: &mut Sandbox) {
+    sandbox.set_env("FLOTILLA_HOOK_SECRET", HOOK_SECRET);
+    sandbox.set_env("FLOTILLA_REGISTRY_TOKEN", REGISTRY_TOKEN);
+    sandbox.set_env("FLOTILLA_API_TOKEN", API_TOKEN);
+}
+
+/// A values file as people write them: comments, odd spacing, keys around the version.
+pub fn values(environment: &str) -> String {
+    format!(
+        "# Umbrella chart values for {environment}.\n\
+         # flotilla writes image versions back here; Argo CD syncs the cluster from it.\n\
+         global:\n  \
+           domain: {environment}.example.com   # keep\n\
+         identity:\n  \
+           enabled: true\n  \
+           image:\n    \
+             name: fleet/identity    # the release image\n    \
+             version: latest  # set by flotilla\n  \
+           replicas: 2\n\
+         inventory:\n  \
+           image:\n    \
+             version: 0.1.0\n"
+    )
+}
+
+/// The line of [`values`] that holds identity's version, with `version` in it.
+pub fn version_line(version: &str) -> String {
+    format!("    version: {version}  # set by flotilla\n")
+}
+
+const DEPLOY_ENVIRONMENTS: [&str; 3] = ["dev", "stg", "prd"];
+
+fn create_deploy_repo(sandbox: &Sandbox) {
+    let bare = sandbox.remote("deploy").display().to_string();
+    sandbox.git(
+        sandbox.root(),
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=master",
+            &bare,
+        ],
+    );
+    let seed = tempfile::tempdir_in(sandbox.root()).unwrap();
+    std::fs::create_dir_all(seed.path().join("values")).unwrap();
+    for environment in DEPLOY_ENVIRONMENTS {
+        std::fs::write(
+            seed.path().join(format!("values/{environment}.yaml")),
+            values(environment),
+        )
+        .unwrap();
+    }
+    sandbox.git(seed.path(), &["init", "--quiet", "--initial-branch=master"]);
+    sandbox.git(seed.path(), &["add", "--all"]);
+    sandbox.git(seed.path(), &["commit", "--quiet", "-m", "Deploy values"]);
+    sandbox.git(seed.path(), &["push", "--quiet", &bare, "master"]);
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `probe` until it gives a value; fails the test with `what` after [`PATIENCE`].
+pub fn wait_until<T>(what: &str, probe: impl FnMut() -> Option<T>) -> T {
+    wait_within(PATIENCE, what, probe)
+}
+
+/// [`wait_until`] with a patience of its own.
+pub fn wait_within<T>(patience: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + patience;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting {patience:?} for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {} {}", self.status, self.body))
+    }
+}
+
+/// One request with curl; `None` when nothing listens there.
+pub fn try_http(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Option<Reply> {
+    let mut command = Command::new("curl");
+    command.args([
+        "--silent",
+        "--max-time",
+        "30",
+        "--request",
+        method,
+        "--output",
+        "-",
+        "--write-out",
+        "\n%{http_code}",
+    ]);
+    for (name, value) in headers {
+        command.arg("--header").arg(format!("{name}: {value}"));
+    }
+    if body.is_some() {
+        command.args(["--data-binary", "@-"]);
+    }
+    let mut child = command
+        .arg(url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = body.map(|body| {
+        let body = body.to_vec();
+        // curl may stop reading once the server refused the body (413): a broken pipe here
+        // is the expected end, not a failure.
+        std::thread::spawn(move || drop(stdin.write_all(&body)))
+    });
+    let output = child.wait_with_output().unwrap();
+    if let Some(writer) = writer {
+        writer.join().unwrap();
+    }
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    let status: u16 = code.trim().parse().unwrap();
+    (status != 0).then(|| Reply {
+        status,
+        body: body.to_owned(),
+    })
+}
+
+pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    try_http(method, url, headers, body)
+        .unwrap_or_else(|| panic!("{method} {url}: nothing answered"))
+}
+
+/// `sha256=HEX`, the HMAC-SHA256 of `body` under `secret`, computed by openssl as the
+/// post-receive hook does.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    let mut child = Command::new("openssl")
+        .args(["dgst", "-sha256", "-hmac", secret])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let hex = text.trim().rsplit(' ').next().unwrap();
+    format!("sha256={hex}")
+}
+
+/// A registry notification envelope with one tagged manifest push, as docker-registry sends.
+pub fn envelope(event_id: &str, repository: &str, tag: &str, digest: &str) -> String {
+    serde_json::json!({ "events": [{
+        "id": event_id,
+        "timestamp": "2026-11-26T09:00:00.123456789Z",
+        "action": "push",
+        "target": {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "size": 420,
+            "digest": digest,
+            "length": 420,
+            "repository": repository,
+            "url": format!("http://127.0.0.1:5000/v2/{repository}/manifests/{digest}"),
+            "tag": tag,
+        },
+        "request": {"id": "r1", "addr": "127.0.0.1:40000", "host": "127.0.0.1:5000",
+                    "method": "PUT", "useragent": "skopeo/1.9.3"},
+        "actor": {},
+        "source": {"addr": "127.0.0.1:5000", "instanceID": "e2e"},
+    }]})
+    .to_string()
+}
+
+/// A digest-shaped string made of one repeated hex digit.
+pub fn fake_digest(digit: char) -> String {
+    format!("sha256:{}", digit.to_string().repeat(64))
+}
+
+/// `flotilla serve`, run as a child process of the test on a port of its own.
+pub struct Server {
+    child: Child,
+    pub addr: String,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts the server on `port` with the sandbox's manifest and state, and waits until it
+    /// answers `/healthz`.
+    pub fn start(sandbox: &Sandbox, port: u16) -> Self {
+        let addr = format!("127.0.0.1:{port}");
+        let log = sandbox.outside("serve.log");
+        let out = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let child = sandbox
+            .command(&["serve", "--listen", &addr])
+            .stdout(Stdio::from(out.try_clone().unwrap()))
+            .stderr(Stdio::from(out))
+            .spawn()
+            .unwrap();
+        let mut server = Self { child, addr, log };
+        let url = server.url("/healthz");
+        wait_until("flotilla serve to answer /healthz", || {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("flotilla serve exited with {status}:\n{}", server.log());
+            }
+            try_http("GET", &url, &[], None).filter(|reply| reply.status == 200)
+        });
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// What the server wrote to stdout and stderr, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: no shutdown, no cleanup, exactly as a crash.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub fn post_registry(&self, body: &str, token: &str) -> Reply {
+        http(
+            "POST",
+            &self.url("/hooks/registry"),
+            &[
+                ("Content-Type", ENVELOPE_TYPE),
+                ("Authorization", &format!("Bearer {token}")),
+            ],
+            Some(body.as_bytes()),
+        )
+    }
+
+    /// `GET /api/v1{path}` with the API token; panics unless it answers 200.
+    pub fn api(&self, path: &str) -> Value {
+        let reply = http(
+            "GET",
+            &self.url(&format!("/api/v1{path}")),
+            &[("Authorization", &format!("Bearer {API_TOKEN}"))],
+            None,
+        );
+        assert_eq!(reply.status, 200, "GET /api/v1{path}: {}", reply.body);
+        reply.json()
+    }
+
+    /// Every stored event, whatever its status.
+    pub fn events(&self) -> Vec<Value> {
+        ["received", "processed", "ignored", "failed"]
+            .iter()
+            .flat_map(|status| {
+                self.api(&format!("/events?status={status}&limit=1000"))
+                    .as_array()
+                    .unwrap()
+                    .clone()
+            })
+            .collect()
+    }
+
+    /// Waits until the image-pushed event for `tag` has been processed and returns it.
+    pub fn wait_image_event(&self, tag: &str) -> Value {
+        wait_until(&format!("the event of tag {tag} to be handled"), || {
+            self.events()
+                .into_iter()
+                .find(|e| e["payload"]["tag"] == tag && e["status"] != "received")
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        drop(self.child.kill());
+        drop(self.child.wait());
+    }
+}
+
+/// A docker-registry of the test's own whose notifications go to `notify_url`.
+pub struct Registry {
+    child: Child,
+    pub host: String,
+}
+
+impl Registry {
+    pub fn start(dir: &Path, notify_url: &str, token: &str) -> Self {
+        let port = free_port();
+        let host = format!("127.0.0.1:{port}");
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        let config = dir.join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: '{data}'
+  delete:
+    enabled: true
+http:
+  addr: {host}
+  secret: e2e-registry-http-secret
+notifications:
+  events:
+    includereferences: true
+  endpoints:
+    - name: flotilla
+      url: '{notify_url}'
+      headers:
+        Authorization: ['Bearer {token}']
+      timeout: 1s
+      threshold: 5
+      backoff: 1s
+",
+                data = dir.join("data").display()
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.join("registry.log")).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        let mut registry = Self { child, host };
+        let url = format!("http://{}/v2/", registry.host);
+        wait_until("docker-registry to answer /v2/", || {
+            if let Some(status) = registry.child.try_wait().unwrap() {
+                panic!("docker-registry exited with {status}");
+            }
+            try_http("GET", &url, &[], None).filter(|reply| reply.status == 200)
+        });
+        registry
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        drop(self.child.kill());
+        drop(self.child.wait());
+    }
+}
+
+/// A tiny OCI image (no layers) in a local layout; each tag gets its own config label, so
+/// every version has its own manifest digest.
+pub struct Images {
+    layout: PathBuf,
+}
+
+impl Images {
+    pub fn new(dir: &Path) -> Self {
+        let layout = dir.join("layout");
+        run(Command::new("umoci")
+            .arg("init")
+            .arg("--layout")
+            .arg(&layout));
+        run(Command::new("umoci")
+            .arg("new")
+            .arg("--image")
+            .arg(format!("{}:base", layout.display())));
+        Self { layout }
+    }
+
+    /// Pushes `name:tag` to the registry with skopeo and returns the manifest digest.
+    pub fn push(&self, registry: &Registry, name: &str, tag: &str) -> String {
+        run(Command::new("umoci")
+            .arg("config")
+            .arg("--image")
+            .arg(format!("{}:base", self.layout.display()))
+            .arg("--tag")
+            .arg(tag)
+            .arg("--config.label")
+            .arg(format!("org.opencontainers.image.version={tag}")));
+        let digest_file = self.layout.with_file_name(format!("{tag}.digest"));
+        run(Command::new("skopeo")
+            .args(["copy", "--quiet", "--dest-tls-verify=false", "--digestfile"])
+            .arg(&digest_file)
+            .arg(format!("oci:{}:{tag}", self.layout.display()))
+            .arg(format!("docker://{}/{name}:{tag}", registry.host)));
+        std::fs::read_to_string(digest_file)
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.stdin(Stdio::null()).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `environment → version` of `flotilla deploy status --json`.
+pub fn deploy_status(sandbox: &Sandbox) -> BTreeMap<String, String> {
+    sandbox
+        .flotilla(&["deploy", "status", "--json"])
+        .success()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["service"] == "identity")
+        .map(|d| {
+            (
+                d["environment"].as_str().unwrap().to_owned(),
+                d["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A `deploy status` map from pairs.
+pub fn running(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(e, v)| ((*e).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// `flotilla deploy history identity [--env ENV] --json`, newest first.
+pub fn history(sandbox: &Sandbox, environment: Option<&str>) -> Vec<Value> {
+    let mut args = vec!["deploy", "history", "identity", "--json"];
+    if let Some(environment) = environment {
+        args.extend(["--env", environment]);
+    }
+    sandbox
+        .flotilla(&args)
+        .success()
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Commits of the deploy repository's master, newest first.
+pub fn deploy_commits(sandbox: &Sandbox) -> Vec<String> {
+    sandbox
+        .remote_git("deploy", &["rev-list", "master"])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
