@@ -58,10 +58,10 @@ echo "plan JSON: $(wc -c < "$work/plan.json") bytes"
 # Peak resident set size and wall time of one run, from GNU time.
 peak() {
   /usr/bin/time -v "$@" > /dev/null 2> "$work/time.txt"
-  local rss wall
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
-  awk -v rss="$rss" -v wall="$wall" 'BEGIN {printf "  peak RSS %.1f MiB, wall %s\n", rss / 1024, wall}'
+  awk -F': ' '/Maximum resident set size/ {rss = $2} /Elapsed \(wall clock\)/ {wall = $2}
+              /User time/ {user = $2} /System time/ {sys = $2}
+              END {printf "  peak RSS %.1f MiB; wall %s, user %.2f s, system %.2f s (GNU time)\n",
+                   rss / 1024, wall, user, sys}' "$work/time.txt"
 }
 
 # Median wall time of `runs` runs, for machines without hyperfine.
@@ -83,7 +83,12 @@ for name in check plan; do
   echo "== end to end: ${cmd[*]/#$work\//} > /dev/null"
   peak "${cmd[@]}"
   if command -v hyperfine > /dev/null; then
-    hyperfine -N --warmup 3 --runs "$runs" --style basic --output=null "${cmd[*]}" | sed -n '2,4p'
+    hyperfine -N --warmup 3 --runs "$runs" --style none --output=null \
+      --export-json "$work/hyperfine.json" "${cmd[*]}"
+    # The median resists the other processes of a shared machine better than the mean.
+    tr -d ' \n' < "$work/hyperfine.json" | grep -o '"\(median\|mean\|min\|user\|system\)":[0-9.e-]*' |
+      awk -F: '{printf "%s%s %.1f ms", sep, substr($1, 2, length($1) - 2), $2 * 1000; sep = ", "}
+               END {print " (" '"$runs"' " runs, hyperfine)"}' | sed 's/^/  /'
   else
     median_ms "${cmd[@]}"
   fi

@@ -89,15 +89,15 @@ run_flotilla() {
   "$flotilla" --manifest "$fleet/flotilla.yaml" release start 1.0.0 >"$dir/flotilla.out" 2>&1
 }
 
-# Every remote must end with release-1.0.0, tag 1.0.0rc1 and master at v1.0.0rc1: a variant that
+# Every remote must end with release-1.0.0, tag v1.0.0rc1 and master at v1.0.0rc1: a variant that
 # did less than the others must not look faster.
 verify_fleet() { # label
   local bad=0 i remote
   for i in $(seq -f '%03g' 1 "$repos"); do
     remote="$fleet/remotes/r$i.git"
     if [ "$(git -C "$remote" show master:VERSION 2>/dev/null)" != v1.0.0rc1 ] \
-      || [ "$(git -C "$remote" show 1.0.0rc1:VERSION 2>/dev/null)" != v1.0.0rc1 ] \
-      || [ "$(git -C "$remote" cat-file -t 1.0.0rc1 2>/dev/null)" != tag ] \
+      || [ "$(git -C "$remote" show v1.0.0rc1:VERSION 2>/dev/null)" != v1.0.0rc1 ] \
+      || [ "$(git -C "$remote" cat-file -t v1.0.0rc1 2>/dev/null)" != tag ] \
       || git -C "$remote" cat-file -e release-1.0.0:.github 2>/dev/null; then
       bad=$((bad + 1))
     fi
@@ -117,20 +117,25 @@ wait_for_quiet() {
 }
 
 # Runs a command under /usr/bin/time -v and appends: label, run, wall seconds, peak RSS (KiB),
-# 1-minute load average just before.
+# 1-minute load average just before, CPU seconds (user + system, children included).
 measure() { # label run command...
   local label=$1 run=$2 load
   shift 2
   wait_for_quiet
   load=$(cut -d' ' -f1 /proc/loadavg)
-  /usr/bin/time -v -o "$dir/time.txt" "$@"
+  if ! /usr/bin/time -v -o "$dir/time.txt" "$@" >"$dir/last.out" 2>&1; then
+    echo "bench-fanout: $label failed:" >&2
+    cat "$dir/last.out" >&2
+    exit 1
+  fi
   awk -v label="$label" -v run="$run" -v load="$load" '
     /Elapsed \(wall clock\)/ {
       n = split($NF, p, ":"); wall = 0
       for (i = 1; i <= n; i++) wall = wall * 60 + p[i]
     }
+    /User time \(seconds\)/ || /System time \(seconds\)/ { cpu += $NF }
     /Maximum resident set size/ { rss = $NF }
-    END { printf "%s\t%s\t%.2f\t%d\t%s\n", label, run, wall, rss, load }
+    END { printf "%s\t%s\t%.2f\t%d\t%s\t%.2f\n", label, run, wall, rss, load, cpu }
   ' "$dir/time.txt" | tee -a "$results"
 }
 
@@ -142,14 +147,21 @@ if [ "$count_git" != 0 ]; then
   real_git=$(command -v git)
   printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"$GIT_COUNT_LOG"\nexec %s "$@"\n' "$real_git" >"$shim/git"
   chmod +x "$shim/git"
+  # Invocations per git subcommand (global options such as --git-dir skipped), per repository.
+  summarise() { # label log
+    echo "== $1: $(wc -l <"$2") git invocations for $repos repositories"
+    awk -v n="$repos" '
+      { i = 1; while ($i ~ /^-/) { if ($i == "-C" || $i == "-c") i++; i++ } c[$i]++ }
+      END { for (k in c) printf "%8d %6.2f/repo  %s\n", c[k], c[k] / n, k }
+    ' "$2" | sort -rn
+  }
   count() { # label command...
     local label=$1
     shift
     reset_fleet 2
     rm -f "$dir/$label.git.log"
     GIT_COUNT_LOG="$dir/$label.git.log" PATH="$shim:$PATH" "$@"
-    echo "== $label: $(wc -l <"$dir/$label.git.log") git invocations for $repos repositories"
-    awk '{ print $1 }' "$dir/$label.git.log" | sed 's/^-C$/(-C)/' | sort | uniq -c | sort -rn
+    summarise "$label" "$dir/$label.git.log"
   }
   count script script_serial
   verify_fleet script
@@ -158,17 +170,20 @@ if [ "$count_git" != 0 ]; then
   # The no-op case on the same fleet.
   rm -f "$dir/noop.git.log"
   GIT_COUNT_LOG="$dir/noop.git.log" PATH="$shim:$PATH" run_flotilla
-  echo "== flotilla again (no-op): $(wc -l <"$dir/noop.git.log") git invocations"
+  summarise "flotilla again (no-op)" "$dir/noop.git.log"
   # Total processes including git's own children, from the kernel's point of view.
   for label in script flotilla; do
     reset_fleet 2
     if [ "$label" = script ]; then
-      strace -f -qq -e trace=execve -o "$dir/$label.strace" bash -c "$(declare -f script_serial); $(declare -p repos bench fleet); script_serial"
+      strace -f -qq -e trace=execve -e status=successful -o "$dir/$label.strace" bash -c "$(declare -f script_serial); $(declare -p repos bench fleet); script_serial"
     else
-      strace -f -qq -e trace=execve -o "$dir/$label.strace" "$flotilla" --manifest "$fleet/flotilla.yaml" release start 1.0.0 >/dev/null 2>&1
+      strace -f -qq -e trace=execve -e status=successful -o "$dir/$label.strace" "$flotilla" --manifest "$fleet/flotilla.yaml" release start 1.0.0 >/dev/null 2>&1
     fi
-    echo "== $label execve under strace -f: $(grep -c 'execve(' "$dir/$label.strace") total," \
-      "$(grep -cE 'execve\("[^"]*/git"' "$dir/$label.strace") of a git binary"
+    echo "== $label, successful execve under strace -f: $(grep -c 'execve(' "$dir/$label.strace") in all," \
+      "$(grep -cE 'execve\("[^"]*/git(-[a-z-]+)?"' "$dir/$label.strace") of git programs:"
+    grep -oE 'execve\("[^"]*"' "$dir/$label.strace" | sed 's/^execve("//; s/"$//; s|.*/||' \
+      | sort | uniq -c | sort -rn | awk -v n="$repos" '{ printf "%8d %6.2f/repo  %s\n", $1, $1 / n, $2 }'
+
   done
   echo "logs in $dir"
   exit 0
@@ -176,7 +191,7 @@ fi
 
 : >"$results"
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores; $repos repositories; git $(git --version | cut -d' ' -f3)"
-echo "# label	run	wall_s	peak_rss_kib	load1_before"
+echo "# label	run	wall_s	peak_rss_kib	load1_before	cpu_s"
 for run in $(seq 1 "$runs"); do
   reset_fleet 2
   measure script-serial "$run" bash -c "$(declare -f script_serial); $(declare -p repos bench fleet); script_serial"
@@ -190,6 +205,7 @@ for run in $(seq 1 "$runs"); do
     verify_fleet "flotilla-mp$p"
     if [ "$p" = 2 ]; then
       measure flotilla-mp2-noop "$run" "$flotilla" --manifest "$fleet/flotilla.yaml" release start 1.0.0
+      verify_fleet flotilla-mp2-noop
     fi
   done
 done >"$dir/measure.log"
@@ -198,7 +214,7 @@ cat "$dir/measure.log"
 echo
 echo "median of $runs runs, $repos repositories:"
 awk -F'\t' -v n="$repos" '
-  { walls[$1] = walls[$1] " " $3; rsss[$1] = rsss[$1] " " $4; if (!($1 in seen)) { order[++k] = $1; seen[$1] = 1 } }
+  { walls[$1] = walls[$1] " " $3; rsss[$1] = rsss[$1] " " $4; cpus[$1] = cpus[$1] " " $6; if (!($1 in seen)) { order[++k] = $1; seen[$1] = 1 } }
   function median(list,   a, c, i, j, t) {
     c = split(list, a, " ")
     for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -206,9 +222,9 @@ awk -F'\t' -v n="$repos" '
   }
   END {
     serial = median(walls["script-serial"]); xargs = median(walls["script-xargs-P2"])
-    printf "%-20s %9s %12s %14s %14s\n", "variant", "wall s", "peak RSS MB", "vs xargs -P2", "overhead ms/repo vs serial, vs xargs"
+    printf "%-18s %8s %8s %8s %8s %16s %16s\n", "variant", "wall s", "x xargs", "CPU s", "RSS MiB", "ms/repo − serial", "ms/repo − xargs"
     for (i = 1; i <= k; i++) {
-      l = order[i]; w = median(walls[l]); r = median(rsss[l])
-      printf "%-20s %9.2f %12.1f %13.2fx %10.1f %8.1f\n", l, w, r / 1024, w / xargs, (w - serial) * 1000 / n, (w - xargs) * 1000 / n
+      l = order[i]; w = median(walls[l])
+      printf "%-18s %8.2f %7.2fx %8.2f %8.1f %16.1f %16.1f\n", l, w, w / xargs, median(cpus[l]), median(rsss[l]) / 1024, (w - serial) * 1000 / n, (w - xargs) * 1000 / n
     }
   }' "$results"

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 name=$1 remote=$2 cache=$3 work=$4
-line=1.0.0 rc=1.0.0rc1 version=v1.0.0rc1
+line=1.0.0 version=v1.0.0rc1 tag=v1.0.0rc1
 branch="release-$line"
 mirror="$cache/$name.git"
 tree="$work/$name"
@@ -26,19 +26,19 @@ cd "$tree"
 # release branch: cut from master, strip .github
 git switch --quiet --create "$branch"
 git rm -r --quiet -- .github
-git commit --quiet -m "[CI/CD] remove .github on $branch"
+git commit --quiet -m "[CI/CD] remove CI from the release branch"
 
 # tag rc1: version file, commit, annotated tag, atomic push of branch and tag
 printf '%s\n' "$version" >VERSION
 git add -- VERSION
 git commit --quiet -m "[CI/CD] release version $version"
-git tag -a -m "release $rc" "$rc"
-git push --quiet --atomic origin "refs/heads/$branch:refs/heads/$branch" "refs/tags/$rc:refs/tags/$rc"
+git tag -a -m "release $tag" "$tag"
+git push --quiet --atomic origin "refs/heads/$branch:refs/heads/$branch" "refs/tags/$tag:refs/tags/$tag"
 
 # reflect: master takes the version
 git fetch --quiet -- "$remote" refs/heads/master
 git switch --quiet --detach FETCH_HEAD
 printf '%s\n' "$version" >VERSION
 git add -- VERSION
-git commit --quiet -m "[CI/CD] release version $version"
+git commit --quiet -m "[CI/CD] reflect version $version"
 git push --quiet origin HEAD:refs/heads/master

@@ -197,7 +197,7 @@ fn millis(d: Duration) -> String {
 }
 
 /// Peak resident set of this process (Linux), for a rough in-process memory figure.
-fn peak_rss_kib() -> Option<u64> {
+fn peak_rss_kib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
@@ -291,7 +291,7 @@ fn main() -> ExitCode {
         options.iterations
     );
     if let Some(kib) = peak_rss_kib() {
-        println!("peak RSS of this process: {:.1} MiB", kib as f64 / 1024.0);
+        println!("peak RSS of this process: {:.1} MiB", kib / 1024.0);
     }
     ExitCode::SUCCESS
 }

@@ -7,10 +7,10 @@ use flotilla_engine::{Engine, FleetEvent};
 use flotilla_store::{EventReceipt, NewEvent};
 use serde_json::json;
 
-use crate::event_writer::EventWriter;
 use crate::metrics::{Metrics, Rejection, Source};
 use crate::raw_body::BodyError;
 use crate::secret::Secret;
+use crate::store_writer::StoreWriter;
 use crate::worker::Worker;
 
 #[derive(Clone)]
@@ -21,7 +21,7 @@ pub(crate) struct AppState {
     pub api_token: Secret,
     pub body_limit: usize,
     pub metrics: Metrics,
-    pub writer: EventWriter,
+    pub writer: StoreWriter,
     pub worker: Worker,
 }
 

@@ -5,7 +5,6 @@
 
 mod api;
 mod app_state;
-mod event_writer;
 mod git_delivery;
 mod hook_install;
 mod hooks;
@@ -16,6 +15,7 @@ mod secret;
 mod serve_config;
 mod server;
 mod server_error;
+mod store_writer;
 mod worker;
 
 pub use hook_install::{install_hook, install_hook_with_secret};

@@ -14,9 +14,9 @@ use flotilla_store::Store;
 use tokio::net::TcpListener;
 
 use crate::app_state::{AppState, error};
-use crate::event_writer::EventWriter;
 use crate::serve_config::ServeConfig;
 use crate::server_error::ServerError;
+use crate::store_writer::StoreWriter;
 use crate::worker::Worker;
 use crate::{api, hooks};
 
@@ -52,7 +52,8 @@ pub async fn serve_on(
         .unhandled_events()
         .await
         .map_err(ServerError::Backlog)?;
-    let worker = Worker::new(engine.clone());
+    let (writer, writer_task) = StoreWriter::start(store);
+    let worker = Worker::new(engine.clone(), writer.clone());
     if !backlog.is_empty() {
         tracing::info!(
             "processing {} events left unhandled by the previous run",
@@ -62,7 +63,6 @@ pub async fn serve_on(
     for event in backlog {
         worker.submit(event);
     }
-    let (writer, writer_task) = EventWriter::start(store);
     let state = AppState {
         engine,
         hook_secret: config.hook_secret,
@@ -70,7 +70,7 @@ pub async fn serve_on(
         api_token: config.api_token,
         body_limit: config.body_limit,
         metrics: config.metrics,
-        writer,
+        writer: writer.clone(),
         worker: worker.clone(),
     };
     if let Ok(addr) = listener.local_addr() {
@@ -85,11 +85,14 @@ pub async fn serve_on(
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
-    // Every handler has answered and dropped its writer handle: the writer ends.
-    if let Err(err) = writer_task.await {
-        tracing::error!("the event writer ended abnormally: {err}");
-    }
+    // Every handler has answered; the lanes finish their current event (its mark goes through
+    // the writer), then the last handles go and the writer ends after the queued writes.
     worker.shutdown().await;
+    drop(worker);
+    drop(writer);
+    if let Err(err) = writer_task.await {
+        tracing::error!("the store writer ended abnormally: {err}");
+    }
     served.map_err(ServerError::Serve)
 }
 

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use flotilla_engine::Engine;
-use flotilla_store::{Event, EventStatus, Store};
+use flotilla_store::{Event, EventStatus};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+
+use crate::store_writer::StoreWriter;
 
 /// The event processor. Events reach it only after they are committed, so whatever it has not
 /// finished when the process dies is still `received` in the store and is handed to it again
@@ -19,6 +21,7 @@ pub(crate) struct Worker {
 
 struct Inner {
     engine: Engine,
+    writer: StoreWriter,
     lanes: Mutex<Lanes>,
     stop: watch::Sender<bool>,
 }
@@ -30,10 +33,11 @@ struct Lanes {
 }
 
 impl Worker {
-    pub(crate) fn new(engine: Engine) -> Self {
+    pub(crate) fn new(engine: Engine, writer: StoreWriter) -> Self {
         Self {
             inner: Arc::new(Inner {
                 engine,
+                writer,
                 lanes: Mutex::new(Lanes::default()),
                 stop: watch::Sender::new(false),
             }),
@@ -52,6 +56,7 @@ impl Worker {
             let (sender, receiver) = mpsc::unbounded_channel();
             tasks.spawn(lane(
                 self.inner.engine.clone(),
+                self.inner.writer.clone(),
                 receiver,
                 self.inner.stop.subscribe(),
             ));
@@ -84,6 +89,7 @@ impl Worker {
 
 async fn lane(
     engine: Engine,
+    writer: StoreWriter,
     mut receiver: mpsc::UnboundedReceiver<Event>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -97,11 +103,11 @@ async fn lane(
             },
         };
         // Not raced against `stop`: an event once started is processed to its end.
-        process(&engine, &event).await;
+        process(&engine, &writer, &event).await;
     }
 }
 
-async fn process(engine: &Engine, event: &Event) {
+async fn process(engine: &Engine, writer: &StoreWriter, event: &Event) {
     let (status, error) = match engine.process_event(event).await {
         Ok(outcome) => {
             tracing::info!(
@@ -119,12 +125,7 @@ async fn process(engine: &Engine, event: &Event) {
             (EventStatus::Failed, Some(err.to_string()))
         }
     };
-    if let Err(err) = engine
-        .workspace()
-        .store
-        .event_handled(&event.id, status, error.as_deref())
-        .await
-    {
+    if let Err(err) = writer.handled(event.id.clone(), status, error).await {
         // It stays `received` and is processed again at the next start; the flows it starts
         // are idempotent.
         tracing::error!(event = %event.id, "recording the outcome failed: {err}");

@@ -246,7 +246,7 @@ fn release_start_on_the_spaceone_example_starts_with_the_backend_core() {
     assert_eq!(plan.runs.len(), spaceone.repos.len());
     for run in &plan.runs {
         assert_eq!(run.version, "1.12.0rc1");
-        let Step::CreateBranch { branch, from } = &run.steps[0] else {
+        let Step::CreateBranch { branch, from, .. } = &run.steps[0] else {
             panic!("{} does not start with its branch", run.repo);
         };
         let expected = if run.category == "plugin" {
@@ -267,6 +267,22 @@ fn release_start_on_the_spaceone_example_starts_with_the_backend_core() {
             }
         }
     }
+}
+
+#[test]
+fn release_start_cuts_a_line_once() {
+    // Run again after rc1 is out, the line is left as it is; a repository not cut yet is cut.
+    let plan = planned("release-start-again");
+    assert_eq!(step_names(&plan, "core"), ["notify"]);
+    assert_eq!(run_of(&plan, "core").source, "refs/tags/v1.12.0rc1");
+    assert_eq!(step_names(&plan, "orders")[0], "create-branch");
+    // A release branch somebody else cut, with commits master lacks, is not released.
+    assert_refused(
+        "release-start-diverged-branch",
+        &[
+            "orders: release branch release-1.12.0 already exists and has commits that master does not have",
+        ],
+    );
 }
 
 #[test]
@@ -593,6 +609,7 @@ proptest! {
             master_version: Some(v(&master)),
             branches: BTreeSet::from(["release-1.12.0".to_owned()]),
             tags: BTreeSet::from(["v1.12.0rc1".to_owned()]),
+            ..RepoFacts::default()
         });
         let request = Request::ReleaseTag { version: v("1.12.0rc2"), repos: Vec::new(), republish: false };
         let plan = plan::plan(&fleet, &request, &facts).unwrap();

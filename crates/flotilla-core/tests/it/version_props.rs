@@ -87,7 +87,8 @@ fn sem(text: &str) -> semver::Version {
 }
 
 fn patch_bump(v: &Version) -> semver::Version {
-    sem(&v.semver(Some(HotfixSemver::PatchBump)).unwrap())
+    let rendered = v.semver(Some(HotfixSemver::PatchBump));
+    sem(&rendered.unwrap_or_else(|e| panic!("{v}: {e}")))
 }
 
 proptest! {
@@ -298,10 +299,20 @@ fn patch_bump_breaks_the_order_against_later_patch_lines() {
     );
 }
 
+/// input, canonical = docker, channel, tag, pep440, semver, branch
+type Rendering<'a> = (
+    &'a str,
+    &'a str,
+    Channel,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+);
+
 #[test]
 fn renders_every_spelling_of_issue_2() {
-    // input, canonical = docker, channel, tag, pep440, semver, branch
-    let table: [(&str, &str, Channel, &str, &str, Option<&str>, &str); 9] = [
+    let table: [Rendering; 9] = [
         (
             "1.2.3",
             "1.2.3",

@@ -4,7 +4,7 @@ use flotilla_store::{DeploymentStatus, NewDeployment, Store};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{API_TOKEN, REGISTRY_TOKEN, TestServer, hook_body, tiny_fleet};
+use crate::support::{API_TOKEN, REGISTRY_TOKEN, TestServer, git, hook_body, tiny_fleet};
 
 fn deployment(version: &str, environment: &str, needs_approval: bool) -> NewDeployment {
     NewDeployment {
@@ -103,15 +103,15 @@ async fn events_are_listed_by_status() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_pending_deployment_is_approved_once_and_unknown_ones_are_404() {
+async fn a_pending_deployment_is_decided_once_and_unknown_ones_are_404() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(&tiny_fleet(dir.path())).await;
-    let prd = server
+    let first = server
         .store
         .create_deployment(&deployment("1.2.0", "prd", true))
         .await
         .unwrap();
-    let other = server
+    let second = server
         .store
         .create_deployment(&deployment("1.2.1", "stg", true))
         .await
@@ -126,46 +126,46 @@ async fn a_pending_deployment_is_approved_once_and_unknown_ones_are_404() {
         .await
         .unwrap();
     assert_eq!(pending.as_array().unwrap().len(), 2);
-    assert_eq!(pending[0]["id"], prd.id.as_str());
+    assert_eq!(pending[0]["id"], first.id.as_str());
 
-    let approved = server
-        .api(Method::POST, &format!("/deployments/{}/approve", prd.id))
+    let rejected = server
+        .api(Method::POST, &format!("/deployments/{}/reject", first.id))
         .json(&json!({ "by": "alice" }))
         .send()
         .await
         .unwrap();
-    assert_eq!(approved.status(), 200);
-    let approved: Value = approved.json().await.unwrap();
-    assert_eq!(approved["status"], "approved");
-    assert_eq!(approved["decided_by"], "alice");
-    let again = server
-        .api(Method::POST, &format!("/deployments/{}/reject", prd.id))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        again.status(),
-        409,
-        "a decided deployment cannot be decided again"
-    );
+    assert_eq!(rejected.status(), 200);
+    let rejected: Value = rejected.json().await.unwrap();
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["decided_by"], "alice");
+    for action in ["approve", "reject"] {
+        let again = server
+            .api(Method::POST, &format!("/deployments/{}/{action}", first.id))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            again.status(),
+            409,
+            "a decided deployment cannot be decided again"
+        );
+    }
 
-    let rejected: Value = server
-        .api(
-            Method::POST,
-            &format!("/deployments/{}/reject", &other.id.as_str()[..14]),
-        )
+    // A unique prefix of the id is enough, and without a body the decider is "api".
+    let prefix = &second.id.as_str()[..14];
+    let by_prefix: Value = server
+        .api(Method::POST, &format!("/deployments/{prefix}/reject"))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(rejected["status"], "rejected");
-    assert_eq!(rejected["decided_by"], "api");
+    assert_eq!(by_prefix["decided_by"], "api");
     assert_eq!(
         server
             .store
-            .deployment(other.id.as_str())
+            .deployment(second.id.as_str())
             .await
             .unwrap()
             .status,
@@ -181,6 +181,13 @@ async fn a_pending_deployment_is_approved_once_and_unknown_ones_are_404() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+    let bad_body = server
+        .api(Method::POST, &format!("/deployments/{}/approve", second.id))
+        .body("{\"who\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_body.status(), 400);
     let history: Value = server
         .api(Method::GET, "/deployments?service=identity&env=prd")
         .send()
@@ -192,24 +199,104 @@ async fn a_pending_deployment_is_approved_once_and_unknown_ones_are_404() {
     assert_eq!(history.as_array().unwrap().len(), 1);
     assert_eq!(history[0]["version"], "1.2.0");
     let shown: Value = server
-        .api(Method::GET, &format!("/deployments/{}", prd.id))
+        .api(Method::GET, &format!("/deployments/{}", first.id))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(shown["status"], "approved");
-    let matrix = server
-        .api(Method::GET, "/deployments")
+    assert_eq!(shown["status"], "rejected");
+    server.stop().await;
+}
+
+const VALUES: &str = "# production values\nidentity:\n  image:\n    version: 1.0.0  # set by flotilla\n  replicas: 3\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_final_image_waits_for_approval_and_the_api_approval_deploys_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = dir.path().join("deploy.git");
+    git(
+        dir.path(),
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=master",
+            "deploy.git",
+        ],
+    );
+    git(dir.path(), &["clone", "--quiet", "deploy.git", "seed"]);
+    let seed = dir.path().join("seed");
+    std::fs::create_dir_all(seed.join("values")).unwrap();
+    std::fs::write(seed.join("values/prd.yaml"), VALUES).unwrap();
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "--quiet", "-m", "prd values"]);
+    git(
+        &seed,
+        &["push", "--quiet", "origin", "HEAD:refs/heads/master"],
+    );
+    let manifest = dir.path().join("flotilla.yaml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "settings:\n  image_namespace: spaceone\nrepositories:\n  - name: identity\n    remote: remotes/identity.git\n    category: backend\n    image:\n      context: image\nenvironments:\n  - name: prd\n    channels: [final]\n    approval: true\n    deploy:\n      kind: gitops\n      remote: {}\n      file: values/prd.yaml\n",
+            deploy.display()
+        ),
+    )
+    .unwrap();
+    let server = TestServer::start(&manifest).await;
+    let envelope = r#"{"events":[{"id":"m-1","action":"push","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","repository":"spaceone/identity","tag":"1.1.0","digest":"sha256:abcd"}}]}"#;
+    assert_eq!(
+        server
+            .post_registry(envelope, Some(REGISTRY_TOKEN))
+            .await
+            .status(),
+        200
+    );
+    server.wait_handled(1).await;
+
+    let pending: Value = server
+        .api(Method::GET, "/deployments/pending")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pending = pending.as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0]["environment"], "prd");
+    assert_eq!(pending[0]["version"], "1.1.0");
+    let before = git(&deploy, &["rev-parse", "master"]).stdout;
+
+    let id = pending[0]["id"].as_str().unwrap();
+    let approved = server
+        .api(Method::POST, &format!("/deployments/{id}/approve"))
+        .json(&json!({ "by": "alice" }))
         .send()
         .await
         .unwrap();
-    assert_eq!(matrix.status(), 200);
+    let status = approved.status();
+    let approved: Value = approved.json().await.unwrap();
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["status"], "succeeded", "{approved}");
+    assert_eq!(approved["decided_by"], "alice");
+    let after = git(&deploy, &["rev-parse", "master"]).stdout;
+    assert_ne!(before, after, "no deploy commit");
+    let values = git(&deploy, &["show", "master:values/prd.yaml"]).stdout;
     assert_eq!(
-        matrix.json::<Value>().await.unwrap(),
-        json!([]),
-        "nothing succeeded yet"
+        String::from_utf8(values).unwrap(),
+        VALUES.replace("version: 1.0.0", "version: 1.1.0")
     );
+    let matrix: Value = server
+        .api(Method::GET, "/deployments")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(matrix[0]["version"], "1.1.0");
     server.stop().await;
 }

@@ -17,9 +17,9 @@ use serde_json::Value;
 
 use crate::support::{Fleet, Sandbox, run_states, states, wait_for_file, waits_for_file};
 use clients::{
-    RegistryState, fetch_chart, http_get, http_json, http_status, manifest_blob_count,
-    npm_dist_tags, npm_install_and_require, oci_digest, oci_tags, pip_install_and_import, run,
-    skopeo_inspect, yaml_field,
+    RegistryState, fetch_chart, http_get, http_json, manifest_blob_count, npm_dist_tags,
+    npm_install_and_require, oci_digest, oci_tags, pip_install_and_import, run, skopeo_inspect,
+    yaml_field,
 };
 use servers::{Registries, count_requests, own_oci_registry, requests, unique, uploaded_digests};
 

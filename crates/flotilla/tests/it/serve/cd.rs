@@ -281,7 +281,6 @@ fn an_older_release_candidate_is_ignored_and_rollback_restores_the_previous_fina
 /// Approving through the API (`POST /api/v1/deployments/{id}/approve`) must deploy, as
 /// `flotilla deploy approve` does.
 #[test]
-#[ignore = "bug: the API's approve only marks the deployment approved; nothing deploys it"]
 fn approving_through_the_api_deploys() {
     let sandbox = cd_fleet();
     let server = Server::start(&sandbox, free_port());

@@ -129,7 +129,6 @@ fn killed_before_its_deploy_commit_landed_the_server_deploys_after_restart() {
 }
 
 #[test]
-#[ignore = "bug: the deployment interrupted by the kill stays `running` forever and a second one is recorded"]
 fn a_deployment_interrupted_by_a_kill_is_finished_after_restart_not_recorded_twice() {
     let (sandbox, _server, _) = killed_mid_deployment(HeldPush::Lands);
     let stg = history(&sandbox, Some("stg"));

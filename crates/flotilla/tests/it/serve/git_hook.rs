@@ -121,16 +121,53 @@ fn a_push_to_master_starts_the_master_push_flow_and_a_version_tag_the_tagging_fl
     assert_eq!(tag["status"], "succeeded", "{tag:#}");
     assert_eq!(
         tag["request"]["request"],
-        json!({"request": "release-tag", "version": "1.0.0rc1", "repos": ["app"], "republish": false})
+        json!({"request": "release-tag", "version": "1.0.0rc1", "repos": ["app"], "republish": true})
     );
 }
 
 #[test]
-#[ignore = "bug: a version tag pushed by a developer starts a tag train that builds and publishes nothing"]
 fn a_version_tag_pushed_by_a_developer_is_built() {
     let (sandbox, server) = setup();
     push_tag(&sandbox, "release-1.0.0", "1.0.0rc1");
     let trains = finished_trains(&sandbox, 1);
     assert_eq!(trains[0]["kind"], "tag", "{}", server.log());
     assert_eq!(builds(&sandbox), vec!["tag 1.0.0rc1".to_owned()]);
+}
+
+/// A new release branch starts the line: flotilla tags rc1 and builds it. Its own pushes (the
+/// tag, the reflect commit on master) reach the hook too; the tag must not build rc1 again.
+#[test]
+fn a_release_branch_pushed_by_a_developer_starts_the_line_and_builds_its_candidate_once() {
+    let (sandbox, server) = setup();
+    let work = tempfile::tempdir_in(sandbox.root()).unwrap();
+    let remote = sandbox.remote("app").display().to_string();
+    sandbox.git(work.path(), &["clone", "--quiet", &remote, "."]);
+    sandbox.git(
+        work.path(),
+        &["push", "--quiet", "origin", "master:refs/heads/release-1.1.0"],
+    );
+    let start = wait_until("the release-start train", || {
+        finished_trains(&sandbox, 1)
+            .into_iter()
+            .find(|t| t["kind"] == "release-start")
+    });
+    assert_eq!(start["version"], "1.1.0", "{start:#}\n{}", server.log());
+    assert_eq!(start["status"], "succeeded", "{start:#}");
+    assert!(sandbox.tags("app").contains(&"v1.1.0rc1".to_owned()));
+    // Everything the train's own pushes start has run once the server has no event left.
+    wait_until("every event to be handled", || {
+        let events = server.events();
+        let trains = sandbox.flotilla(&["release", "list", "--json"]).success().json();
+        let idle = trains
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "succeeded" || t["status"] == "failed");
+        (idle && events.iter().all(|e| e["status"] != "received")).then_some(())
+    });
+    let rc1_builds: Vec<String> = builds(&sandbox)
+        .into_iter()
+        .filter(|b| b.ends_with(" 1.1.0rc1"))
+        .collect();
+    assert_eq!(rc1_builds.len(), 1, "{:?}\n{}", builds(&sandbox), server.log());
 }
