@@ -15,7 +15,9 @@
 #   --no-build        use the existing binary instead of `cargo build --release -p flotilla`
 #
 # Environment: CARGO_TARGET_DIR (binary at $CARGO_TARGET_DIR/release/flotilla), FLOTILLA (the
-# binary, overrides), PUSH_TIMEOUT (default 30: seconds one push may take to be deployed).
+# binary, overrides), PUSH_TIMEOUT (default 30: seconds one push may take to be deployed),
+# LOAD_MAX (default 1.5: before measuring, wait until the 1-minute load average is at most
+# this), LOAD_WAIT (default 600: give up waiting after these seconds, and say so).
 # Needs docker-registry, umoci, skopeo, git, curl, python3 (scripts/install-services.sh).
 set -euo pipefail
 
@@ -39,6 +41,8 @@ if [ "$pushes" -lt 1 ] || [ "$pushes" -gt 5000 ]; then
   echo "bench-deploy: --pushes must be between 1 and 5000" >&2; exit 2
 fi
 push_timeout=${PUSH_TIMEOUT:-30}
+load_max=${LOAD_MAX:-1.5}
+load_wait=${LOAD_WAIT:-600}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -169,6 +173,18 @@ push() { # INDEX: push the tag, wait for its deploy commit
 }
 
 push 0 # warm-up: first blobs, first clone of the deploy repository; not measured
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+waited=0
+while awk -v l="$(load)" -v m="$load_max" 'BEGIN { exit !(l > m) }'; do
+  if [ "$waited" -ge "$load_wait" ]; then
+    echo "bench-deploy: load $(load) still above $load_max after $load_wait s; measuring anyway" >&2
+    break
+  fi
+  sleep 5
+  waited=$((waited + 5))
+done
+load_before=$(load)
 started=$SECONDS
 done_pushes=0
 for i in $(seq 1 "$pushes"); do
@@ -180,16 +196,18 @@ for i in $(seq 1 "$pushes"); do
   done_pushes=$i
 done
 wall=$((SECONDS - started))
+load_after=$(load)
 
 curl -fsS -H "Authorization: Bearer $api_token" \
   "http://127.0.0.1:$server_port/api/v1/events?status=processed&limit=10000" >events.json
 "$flotilla" -f flotilla.yaml deploy history identity --env dev --limit 10000 --json >history.json
 
-python3 - "$done_pushes" "$wall" registry/log events.json history.json "$(nproc)" <<'EOF'
+python3 - "$done_pushes" "$wall" registry/log events.json history.json "$(nproc)" \
+  "$load_before" "$load_after" <<'EOF'
 import json, math, re, sys
 from datetime import datetime, timezone
 
-count, wall, registry_log, events_file, history_file, cores = sys.argv[1:7]
+count, wall, registry_log, events_file, history_file, cores, load_before, load_after = sys.argv[1:9]
 count = int(count)
 
 def ns(text):
@@ -236,7 +254,8 @@ def pct(values, q):
 def ms(value):
     return f"{value / 1e6:7.1f}"
 
-print(f"pushes measured: {count} in {wall} s on {cores} cores (1 warm-up push not counted)")
+print(f"pushes measured: {count} in {wall} s on {cores} cores (1 warm-up push not counted); "
+      f"1-min load {load_before} before, {load_after} after")
 print(f"{'':40} {'p50':>7} {'p99':>7} {'max':>7}  (ms)")
 for key, label in [("total", "manifest PUT -> deploy commit pushed"),
                    ("notify", "PUT answered -> event stored by serve"),

@@ -20,11 +20,10 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
     )
     .map_err(Failure::input)?;
     let metrics = config.metrics.clone();
-    let engine = super::release::engine(manifest, true)
-        .await?
-        .with_deploy_observer(Arc::new(move |latency| {
-            metrics.observe_deploy_latency(latency);
-        }));
+    let (engine, cancel) = super::release::engine_without_signals(manifest, true).await?;
+    let engine = engine.with_deploy_observer(Arc::new(move |latency| {
+        metrics.observe_deploy_latency(latency);
+    }));
     if args.poll_interval > 0 {
         let poller = engine.clone();
         let every = std::time::Duration::from_secs(args.poll_interval);
@@ -54,6 +53,14 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
             _ = tokio::signal::ctrl_c() => {},
             () = terminate => {},
         }
+        output::progress(
+            "flotilla serve: stopping; running work finishes (interrupt again to cancel it)",
+        );
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
     };
     flotilla_server::serve(engine, config, shutdown)
         .await

@@ -14,21 +14,31 @@ use crate::output;
 
 /// Opens the workspace of the manifest and an engine whose Ctrl-C stops running steps.
 pub async fn engine(manifest: &Path, json: bool) -> Result<Engine, Failure> {
-    let fleet = super::load_fleet(manifest)?;
-    let workspace = Workspace::open(fleet, manifest)
-        .await
-        .map_err(Failure::failed)?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    let on_signal = Arc::clone(&cancel);
+    let (engine, cancel) = engine_without_signals(manifest, json).await?;
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             tracing::warn!(
                 "interrupted: stopping running steps; `flotilla release resume` continues"
             );
-            on_signal.store(true, Ordering::SeqCst);
+            cancel.store(true, Ordering::SeqCst);
         }
     });
-    Ok(Engine::new(workspace, progress_sink(json), cancel))
+    Ok(engine)
+}
+
+/// An engine whose cancel flag the caller owns (`flotilla serve` finishes running work on the
+/// first signal and cancels only on a second).
+pub async fn engine_without_signals(
+    manifest: &Path,
+    json: bool,
+) -> Result<(Engine, Arc<AtomicBool>), Failure> {
+    let fleet = super::load_fleet(manifest)?;
+    let workspace = Workspace::open(fleet, manifest)
+        .await
+        .map_err(Failure::failed)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let engine = Engine::new(workspace, progress_sink(json), Arc::clone(&cancel));
+    Ok((engine, cancel))
 }
 
 pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outcome {

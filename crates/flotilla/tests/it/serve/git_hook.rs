@@ -144,7 +144,12 @@ fn a_release_branch_pushed_by_a_developer_starts_the_line_and_builds_its_candida
     sandbox.git(work.path(), &["clone", "--quiet", &remote, "."]);
     sandbox.git(
         work.path(),
-        &["push", "--quiet", "origin", "master:refs/heads/release-1.1.0"],
+        &[
+            "push",
+            "--quiet",
+            "origin",
+            "master:refs/heads/release-1.1.0",
+        ],
     );
     let start = wait_until("the release-start train", || {
         finished_trains(&sandbox, 1)
@@ -157,7 +162,10 @@ fn a_release_branch_pushed_by_a_developer_starts_the_line_and_builds_its_candida
     // Everything the train's own pushes start has run once the server has no event left.
     wait_until("every event to be handled", || {
         let events = server.events();
-        let trains = sandbox.flotilla(&["release", "list", "--json"]).success().json();
+        let trains = sandbox
+            .flotilla(&["release", "list", "--json"])
+            .success()
+            .json();
         let idle = trains
             .as_array()
             .unwrap()
@@ -169,5 +177,11 @@ fn a_release_branch_pushed_by_a_developer_starts_the_line_and_builds_its_candida
         .into_iter()
         .filter(|b| b.ends_with(" 1.1.0rc1"))
         .collect();
-    assert_eq!(rc1_builds.len(), 1, "{:?}\n{}", builds(&sandbox), server.log());
+    assert_eq!(
+        rc1_builds.len(),
+        1,
+        "{:?}\n{}",
+        builds(&sandbox),
+        server.log()
+    );
 }
