@@ -116,7 +116,7 @@ wait_ready "$pypi/health"
 echo "== machine"
 echo "nproc: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "skopeo: $(skopeo --version | awk '{print $3}'); twine: $("$twine" --version | head -1 | awk '{print $2}');" \
+echo "skopeo: $(skopeo --version | awk '{print $3}'); twine: $("$twine" --version | head -1 | awk '{print $3}');" \
   "docker-registry: $(docker-registry --version 2>&1 | awk '{print $3}'); pypiserver at $pypi"
 
 # Wall seconds and peak RSS (KiB) of a command, from GNU time: sets $wall and $rss.

@@ -4,7 +4,8 @@
 //!
 //! usage: check_plan [--repos N] [--iterations K] [--write FILE]
 //!
-//! `--write FILE` writes the generated manifest and exits, for the end-to-end runs.
+//! `--write FILE` writes the generated manifest and exits, for the end-to-end runs (under
+//! `cargo bench` a relative FILE is relative to this crate's directory).
 
 #![allow(
     clippy::print_stdout,

@@ -13,6 +13,7 @@
 //!   publish pypi-upload URL FILE...
 //!       upload the files to the index at URL (simple API at URL/simple/)
 //!
+//! `push` takes `BENCH_CHUNK_MIB` (default: the client's 32 MiB) to profile the chunk size.
 //! `push` and `pypi-upload` print `seconds=` (the push or upload alone), `rss_before_kb=`
 //! (resident memory when it starts) and `rss_peak_kb=` (the process's peak).
 
@@ -77,6 +78,15 @@ fn run(args: &[String]) -> Result<(), String> {
                 HttpClient::new(RetryPolicy::default()).map_err(err)?,
             )
             .map_err(err)?;
+            // A knob for profiling: the chunk size of large blob uploads, in MiB.
+            let target = match std::env::var("BENCH_CHUNK_MIB") {
+                Ok(mib) => target.with_chunk_size(
+                    mib.parse::<u64>()
+                        .map_err(|e| format!("BENCH_CHUNK_MIB={mib}: {e}"))?
+                        << 20,
+                ),
+                Err(_) => target,
+            };
             let name = ImageName::new(name).map_err(err)?;
             let tags = [Tag::new(tag).map_err(err)?];
             let before = rss_kb("VmRSS");

@@ -1,1 +1,4 @@
+//! Integration tests of the engine.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod notifier;

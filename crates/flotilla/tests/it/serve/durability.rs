@@ -43,7 +43,7 @@ fn install_holding_hook(sandbox: &Sandbox) {
 
 /// Sends an rc1 notification, kills the server while its deploy commit is being pushed, lets
 /// the push land or not, and restarts the server on the same port and state.
-fn killed_mid_deployment(held: HeldPush) -> (Sandbox, Server, usize) {
+fn killed_mid_deployment(push: HeldPush) -> (Sandbox, Server, usize) {
     let sandbox = cd_fleet();
     install_holding_hook(&sandbox);
     let seed = deploy_commits(&sandbox).len();
@@ -54,22 +54,22 @@ fn killed_mid_deployment(held: HeldPush) -> (Sandbox, Server, usize) {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["recorded"].as_array().unwrap().len(), 1);
 
-    let hold = sandbox.outside("hold");
+    let hold_dir = sandbox.outside("hold");
     wait_until(
         "the deploy commit's push to reach the deploy repository",
-        || hold.join("held").exists().then_some(()),
+        || hold_dir.join("held").exists().then_some(()),
     );
     server.kill9();
-    let code = match held {
+    let code = match push {
         HeldPush::Lands => "0",
         HeldPush::IsRefused => "1",
     };
-    std::fs::write(hold.join("decision"), code).unwrap();
+    std::fs::write(hold_dir.join("decision"), code).unwrap();
     wait_until("the held push to end", || {
         let landed = deploy_commits(&sandbox).len() > seed;
-        let done = match held {
+        let done = match push {
             HeldPush::Lands => landed,
-            HeldPush::IsRefused => hold.join("released").exists(),
+            HeldPush::IsRefused => hold_dir.join("released").exists(),
         };
         done.then_some(())
     });
