@@ -445,6 +445,17 @@ impl<'a> Planner<'a> {
         } else {
             None
         };
+        if repo.npm.is_some()
+            && matches!(version.stage, Stage::Hotfix(_))
+            && repo.hotfix_semver == Some(crate::version::HotfixSemver::BuildMetadata)
+        {
+            // npm drops build metadata, so `x.y.z+hotfix.N` would republish `x.y.z`.
+            self.refuse(
+                Some(&repo.name),
+                format!("{version} cannot be published to npm as build metadata: the registry would see {} again", version.final_of_line()),
+                Some("set `hotfix_semver: patch-bump` on the repository".into()),
+            );
+        }
         if self.refusals.len() > refusals_before {
             return None;
         }

@@ -14,7 +14,8 @@
 //!       upload the files to the index at URL (simple API at URL/simple/)
 //!
 //! `push` takes `BENCH_CHUNK_MIB` (default: the client's 32 MiB) to profile the chunk size.
-//! `push` and `pypi-upload` print `seconds=` (the push or upload alone), `rss_before_kb=`
+//! `push` and `pypi-upload` print `seconds=` and `cpu_ticks=` (wall and CPU time of the push
+//! or upload alone; 100 ticks a second), `rss_before_kb=`
 //! (resident memory when it starts) and `rss_peak_kb=` (the process's peak).
 
 #![allow(
@@ -90,10 +91,12 @@ fn run(args: &[String]) -> Result<(), String> {
             let name = ImageName::new(name).map_err(err)?;
             let tags = [Tag::new(tag).map_err(err)?];
             let before = rss_kb("VmRSS");
+            let cpu_before = cpu_ticks();
             let start = Instant::now();
             let published = target.push(&name, &image, &tags).map_err(err)?;
             let seconds = start.elapsed().as_secs_f64();
             println!("seconds={seconds:.3}");
+            println!("cpu_ticks={}", cpu_ticks().saturating_sub(cpu_before));
             println!("digest={}", published.digest);
             println!("outcome={:?}", published.outcome);
             println!("rss_before_kb={before}");
@@ -125,10 +128,12 @@ fn run(args: &[String]) -> Result<(), String> {
             .map_err(err)?;
             let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
             let before = rss_kb("VmRSS");
+            let cpu_before = cpu_ticks();
             let start = Instant::now();
             let published = target.upload(&files).map_err(err)?;
             let seconds = start.elapsed().as_secs_f64();
             println!("seconds={seconds:.3}");
+            println!("cpu_ticks={}", cpu_ticks().saturating_sub(cpu_before));
             for p in published {
                 println!("uploaded={} {:?}", p.location, p.outcome);
             }
@@ -164,6 +169,23 @@ fn rss_kb(field: &str) -> u64 {
                     .parse()
                     .ok()
             })
+        })
+        .unwrap_or(0)
+}
+
+/// User and system CPU time of this process so far, in clock ticks (1/100 s on Linux), from
+/// `/proc/self/stat` (0 where unavailable).
+fn cpu_ticks() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // The fields after the parenthesised command name start with field 3 (state);
+            // utime and stime are fields 14 and 15.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(utime + stime)
         })
         .unwrap_or(0)
 }
