@@ -18,8 +18,8 @@ use serde_json::Value;
 use crate::support::{Fleet, Sandbox, run_states, states, wait_for_file, waits_for_file};
 use clients::{
     RegistryState, fetch_chart, http_get, http_json, manifest_blob_count, npm_dist_tags,
-    npm_install_and_require, oci_digest, oci_tags, pip_install_and_import, run, skopeo_inspect,
-    yaml_field,
+    npm_install_and_require, oci_digest, oci_tags, pip_install_and_import, run, sha256_hex,
+    skopeo_inspect, sri_sha512, yaml_field,
 };
 use servers::{Registries, count_requests, own_oci_registry, requests, unique, uploaded_digests};
 
@@ -158,8 +158,9 @@ fn a_train_publishes_every_category_to_real_registries_and_independent_clients_a
     );
 }
 
-/// Checks one version of every artifact of [`a_train_publishes_every_category_to_real_registries_and_independent_clients_agree`]'s
-/// fleet: `version` is flotilla's (and the image tag), `semver` the npm and chart version.
+/// Checks one version of every artifact of the fleet of
+/// [`a_train_publishes_every_category_to_real_registries_and_independent_clients_agree`]:
+/// `version` is flotilla's (and the image tag), `semver` the npm and chart version.
 fn check_release(fleet: &Sandbox, registries: &Registries, n: &Named, version: &str, semver: &str) {
     let artifacts = recorded_artifacts(fleet);
     let host = registries.oci_host();
@@ -173,7 +174,12 @@ fn check_release(fleet: &Sandbox, registries: &Registries, n: &Named, version: &
     ];
     for (repo, image) in images {
         let recorded = find(&artifacts, &n.repo(repo), "image", version);
-        let reference = format!("{}/{}:{version}", n.namespace(), n.repo(image));
+        assert_eq!(
+            recorded.name,
+            format!("{}/{}", n.namespace(), n.repo(image)),
+            "the image is named after the namespace and the repository"
+        );
+        let reference = format!("{}:{version}", recorded.name);
         let inspected = skopeo_inspect(host, &reference);
         assert_eq!(inspected["Digest"], recorded.digest.as_str(), "{reference}");
         assert_eq!(
@@ -228,7 +234,8 @@ fn check_release(fleet: &Sandbox, registries: &Registries, n: &Named, version: &
         );
     }
 
-    // npm: installed at its SemVer from the registry and required.
+    // npm: installed at its SemVer from the registry and required; the tarball the registry
+    // serves has the digest flotilla recorded and the integrity npm checks.
     let ui = n.repo("ui");
     let recorded = find(&artifacts, &ui, "npm", semver);
     let (installed, required) =
@@ -238,14 +245,27 @@ fn check_release(fleet: &Sandbox, registries: &Registries, n: &Named, version: &
         (semver, ui.as_str())
     );
     let packument = http_json(&format!("{}/{ui}", registries.npm)).unwrap();
-    let integrity = packument["versions"][semver]["dist"]["integrity"]
-        .as_str()
-        .unwrap();
-    assert!(
-        integrity.starts_with("sha512-"),
-        "{ui}@{semver}: {integrity}"
+    let dist = &packument["versions"][semver]["dist"];
+    let tarball = tempfile::NamedTempFile::new().unwrap();
+    fs::write(
+        tarball.path(),
+        http_get(
+            dist["tarball"].as_str().unwrap(),
+            "application/octet-stream",
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        format!("sha256:{}", sha256_hex(tarball.path())),
+        recorded.digest,
+        "{ui}@{semver}"
     );
-    assert!(!recorded.digest.is_empty());
+    assert_eq!(
+        dist["integrity"].as_str(),
+        Some(sri_sha512(tarball.path()).as_str()),
+        "{ui}@{semver}"
+    );
 
     // Charts: read through the OCI API, with the release's SemVer and the image's version.
     for repo in ["console", "identity"] {

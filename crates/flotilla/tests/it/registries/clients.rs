@@ -102,7 +102,7 @@ pub fn oci_digest(registry: &str, name: &str, tag: &str) -> String {
         .unwrap_or_else(|| panic!("no digest for {name}:{tag}:\n{out}"))
 }
 
-fn sha256_hex(path: &Path) -> String {
+pub fn sha256_hex(path: &Path) -> String {
     run(Command::new("sha256sum").arg(path))
         .split_whitespace()
         .next()
@@ -110,15 +110,25 @@ fn sha256_hex(path: &Path) -> String {
         .to_owned()
 }
 
-/// Installs `name==version` from the index with pip into a fresh virtual environment and
-/// returns what `import module; print(module.NAME)` prints there.
+/// `sha512-BASE64` of a file (npm's `integrity`), computed by Python's hashlib.
+pub fn sri_sha512(path: &Path) -> String {
+    let script = "import base64, hashlib, sys\n\
+                  digest = hashlib.sha512(open(sys.argv[1], 'rb').read()).digest()\n\
+                  print('sha512-' + base64.b64encode(digest).decode())";
+    run(Command::new("python3").args(["-c", script]).arg(path))
+        .trim()
+        .to_owned()
+}
+
+/// Installs `name==version` from the index with pip into a fresh virtual environment, imports
+/// `module` there and returns `"<installed version> <module.NAME>"`.
 pub fn pip_install_and_import(index: &str, name: &str, version: &str, module: &str) -> String {
     let venv = tempfile::tempdir().unwrap();
     run(Command::new("python3")
         .args(["-m", "venv", "--without-pip"])
         .arg(venv.path()));
-    // A venv without its own pip installs faster; the system pip installs into it by --prefix
-    // semantics of `--python`.
+    // Creating a venv with its own pip takes seconds; pip's `--python` installs into this one
+    // from outside.
     let python = venv.path().join("bin/python");
     run(Command::new("python3")
         .args([
