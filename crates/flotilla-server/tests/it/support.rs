@@ -194,7 +194,16 @@ pub async fn all_events(store: &SqliteStore) -> Vec<Event> {
     ] {
         events.extend(store.events_by_status(status, 10_000).await.unwrap());
     }
-    events
+    // The worker may move an event from one status to the next between two listings; keep the
+    // latest sighting of each.
+    let mut seen = std::collections::HashSet::new();
+    let mut unique: Vec<Event> = events
+        .into_iter()
+        .rev()
+        .filter(|e| seen.insert(e.id.to_string()))
+        .collect();
+    unique.reverse();
+    unique
 }
 
 /// Counted in one query: listing status by status would count an event twice when the worker
