@@ -1,7 +1,7 @@
 //! Turning stored events into work: a git push starts its flow, a pushed image starts
 //! continuous deployment.
 
-use flotilla_store::{Event, EventStatus};
+use flotilla_store::{Event, EventStatus, Store};
 use serde::Serialize;
 
 use crate::engine::Engine;
@@ -31,6 +31,36 @@ impl EventOutcome {
 }
 
 impl Engine {
+    /// For a pushed version tag: the train that already ran this version of this repository
+    /// successfully, if any. flotilla's own tag pushes reach the hook too, and building the same
+    /// tag again would run the repository's commands twice.
+    async fn already_built(
+        &self,
+        request: &flotilla_core::plan::Request,
+    ) -> Result<Option<String>, EngineError> {
+        let flotilla_core::plan::Request::ReleaseTag {
+            version,
+            repos,
+            republish: true,
+        } = request
+        else {
+            return Ok(None);
+        };
+        let store = &self.workspace().store;
+        let version = version.to_string();
+        for train in store.list_trains(200).await? {
+            for run in store.runs_of_train(&train.id).await? {
+                if repos.contains(&run.run.repo)
+                    && run.run.version == version
+                    && run.run.status == flotilla_store::RunStatus::Succeeded
+                {
+                    return Ok(Some(train.id.to_string()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// Processes one stored event. The caller marks the event handled with the outcome, so a
     /// server that dies before that processes it again after restart; every flow it starts is
     /// idempotent, so that repeats nothing.
@@ -45,6 +75,11 @@ impl Engine {
                     Ok(request) => request,
                     Err(reason) => return Ok(EventOutcome::ignored(reason)),
                 };
+                if let Some(train) = self.already_built(&request).await? {
+                    return Ok(EventOutcome::ignored(format!(
+                        "train {train} already built and published this version"
+                    )));
+                }
                 let summary = self.start(&request).await?;
                 Ok(EventOutcome {
                     status: if summary.status == "succeeded" {
