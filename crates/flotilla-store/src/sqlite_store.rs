@@ -833,39 +833,14 @@ impl Store for SqliteStore {
     }
 
     async fn record_event(&self, event: &NewEvent) -> Result<EventReceipt, StoreError> {
-        const OP: &str = "recording an event";
-        let inserted = sqlx::query(concat!(
-            "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'received') \
-             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING ",
-            event_columns!()
-        ))
-        .bind(Id::generate().as_str())
-        .bind(&event.source)
-        .bind(&event.delivery_id)
-        .bind(&event.kind)
-        .bind(event.payload.to_string())
-        .bind(now_millis())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::query(OP))?;
-        if let Some(row) = inserted {
-            return Ok(EventReceipt::New(RowReader::new(&row, "events").event()?));
-        }
-        // Events are never deleted, so the first delivery is still there.
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            event_columns!(),
-            " FROM events WHERE source = $1 AND delivery_id = $2"
-        ))
-        .bind(&event.source)
-        .bind(&event.delivery_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::query(OP))?;
-        Ok(EventReceipt::Replay(
-            RowReader::new(&row, "events").event()?,
-        ))
+        self.record_events(std::slice::from_ref(event))
+            .await?
+            .pop()
+            .ok_or(StoreError::Corrupt {
+                table: "events",
+                column: "id".into(),
+                reason: "recording one event returned no receipt".into(),
+            })
     }
 
     async fn record_events(&self, events: &[NewEvent]) -> Result<Vec<EventReceipt>, StoreError> {
