@@ -104,14 +104,29 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
+        // Switching a new database to WAL takes an exclusive lock for which SQLite does not
+        // call the busy handler, so two processes creating the state at once can see "database
+        // is locked" here: retry briefly instead of failing.
+        let mut attempt = 0;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(source) if attempt < 50 && is_locked(&source) => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(source) => {
+                    return Err(StoreError::Open {
+                        path: path.clone(),
+                        source,
+                    });
+                }
+            }
+        };
         schema::migrate(&pool, &path).await?;
         Ok(Self { pool, path })
     }
@@ -144,6 +159,12 @@ impl SqliteStore {
 
 async fn commit(tx: Transaction<'_, Sqlite>, operation: &'static str) -> Result<(), StoreError> {
     tx.commit().await.map_err(StoreError::query(operation))
+}
+
+fn is_locked(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.message().contains("database is locked"))
 }
 
 fn now_millis() -> i64 {
@@ -845,42 +866,88 @@ impl Store for SqliteStore {
 
     async fn record_events(&self, events: &[NewEvent]) -> Result<Vec<EventReceipt>, StoreError> {
         const OP: &str = "recording events";
-        let mut tx = self.write_tx(OP).await?;
-        let mut receipts = Vec::with_capacity(events.len());
-        for event in events {
-            let inserted = sqlx::query(concat!(
-                "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'received') \
-                 ON CONFLICT (source, delivery_id) DO NOTHING RETURNING ",
-                event_columns!()
-            ))
-            .bind(Id::generate().as_str())
-            .bind(&event.source)
-            .bind(&event.delivery_id)
-            .bind(&event.kind)
-            .bind(event.payload.to_string())
-            .bind(now_millis())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::query(OP))?;
-            let receipt = if let Some(row) = inserted {
-                EventReceipt::New(RowReader::new(&row, "events").event()?)
-            } else {
-                let row = sqlx::query(concat!(
-                    "SELECT ",
-                    event_columns!(),
-                    " FROM events WHERE source = $1 AND delivery_id = $2"
-                ))
-                .bind(&event.source)
-                .bind(&event.delivery_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::query(OP))?;
-                EventReceipt::Replay(RowReader::new(&row, "events").event()?)
-            };
-            receipts.push(receipt);
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
+        // One INSERT for the whole batch (rows from a JSON array), one SELECT for what was there
+        // before: two statements instead of one round trip per delivery, which is what limits
+        // webhook ingestion.
+        let ids: Vec<Id> = events.iter().map(|_| Id::generate()).collect();
+        let batch = serde_json::Value::Array(
+            events
+                .iter()
+                .zip(&ids)
+                .map(|(event, id)| {
+                    serde_json::json!({
+                        "id": id.as_str(),
+                        "source": event.source,
+                        "delivery_id": event.delivery_id,
+                        "kind": event.kind,
+                        "payload": event.payload.to_string(),
+                    })
+                })
+                .collect(),
+        )
+        .to_string();
+        let mut tx = self.write_tx(OP).await?;
+        let inserted = sqlx::query(concat!(
+            "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
+             SELECT json_extract(value, '$.id'), json_extract(value, '$.source'), \
+                    json_extract(value, '$.delivery_id'), json_extract(value, '$.kind'), \
+                    json_extract(value, '$.payload'), $2, 'received' \
+             FROM json_each($1) WHERE true \
+             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING ",
+            event_columns!()
+        ))
+        .bind(&batch)
+        .bind(now_millis())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let mut new_ids = std::collections::HashSet::new();
+        for row in &inserted {
+            new_ids.insert(RowReader::new(row, "events").event()?.id.to_string());
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE (source, delivery_id) IN \
+              (SELECT json_extract(value, '$.source'), json_extract(value, '$.delivery_id') \
+               FROM json_each($1))"
+        ))
+        .bind(&batch)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
         commit(tx, OP).await?;
+        let mut stored = std::collections::HashMap::new();
+        for row in &rows {
+            let event = RowReader::new(row, "events").event()?;
+            stored.insert((event.source.clone(), event.delivery_id.clone()), event);
+        }
+        let mut receipts = Vec::with_capacity(events.len());
+        for (event, id) in events.iter().zip(&ids) {
+            let key = (event.source.clone(), event.delivery_id.clone());
+            let found = stored
+                .get(&key)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: "events",
+                    column: "delivery_id".into(),
+                    reason: format!(
+                        "delivery {} vanished while it was recorded",
+                        event.delivery_id
+                    ),
+                })?;
+            // New only for the delivery whose row this batch inserted; a repeat inside the
+            // batch, or a delivery stored earlier, is a replay of the stored one.
+            let new = new_ids.contains(found.id.as_str()) && found.id == *id;
+            receipts.push(if new {
+                EventReceipt::New(found)
+            } else {
+                EventReceipt::Replay(found)
+            });
+        }
         Ok(receipts)
     }
 
