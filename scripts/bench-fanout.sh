@@ -67,8 +67,15 @@ rm -rf "$pristine"
 "$bench/gen-fleet.sh" "$pristine" "$repos" 2
 "$flotilla" --manifest "$pristine/flotilla.yaml" check >/dev/null
 
+# Used fleets are moved aside and deleted at the end: deleting thousands of files keeps the disk
+# (and the load average) busy for tens of seconds, which would spill into the next measurement.
+resets=0
 reset_fleet() { # max_parallel
-  rm -rf "$fleet"
+  if [ -e "$fleet" ]; then
+    resets=$((resets + 1))
+    mkdir -p "$dir/used"
+    mv "$fleet" "$dir/used/$resets"
+  fi
   cp -a "$pristine" "$fleet"
   sed -i "s/^    max_parallel: .*/    max_parallel: $1/" "$fleet/flotilla.yaml"
 }
@@ -185,6 +192,7 @@ if [ "$count_git" != 0 ]; then
       | sort | uniq -c | sort -rn | awk -v n="$repos" '{ printf "%8d %6.2f/repo  %s\n", $1, $1 / n, $2 }'
 
   done
+  rm -rf "$dir/used"
   echo "logs in $dir"
   exit 0
 fi
@@ -209,6 +217,7 @@ for run in $(seq 1 "$runs"); do
     fi
   done
 done >"$dir/measure.log"
+rm -rf "$dir/used"
 cat "$dir/measure.log"
 
 echo
