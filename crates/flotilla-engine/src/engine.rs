@@ -21,7 +21,7 @@ use crate::engine_error::EngineError;
 use crate::notifier::{Message, Notifier, RunReport, TrainReport};
 use crate::progress::{Progress, ProgressSink};
 use crate::publisher;
-use crate::run_context::{RunContext, StepFailure};
+use crate::run_context::{MirrorState, RunContext, StepFailure};
 use crate::step_log::StepLog;
 use crate::workspace::Workspace;
 
@@ -197,7 +197,7 @@ impl Engine {
                 .collect();
             store.add_steps(&stored_run.id, &steps).await?;
         }
-        self.execute(train, stored, None).await
+        self.execute(train, stored, None, MirrorState::Fresh).await
     }
 
     /// Finishes an unfinished train: every run that did not succeed runs again from its first
@@ -205,7 +205,7 @@ impl Engine {
     pub async fn resume(&self, train: &str) -> Result<TrainSummary, EngineError> {
         let train = self.workspace.store.train(train).await?;
         let stored = stored_request(&train)?;
-        self.execute(train, stored, None).await
+        self.execute(train, stored, None, MirrorState::Stale).await
     }
 
     /// Runs one repository of a train again.
@@ -218,7 +218,8 @@ impl Engine {
                 format!("is not part of train {}", train.id),
             ));
         }
-        self.execute(train, stored, Some(repo.to_owned())).await
+        self.execute(train, stored, Some(repo.to_owned()), MirrorState::Stale)
+            .await
     }
 
     /// The state of a train, from the store.
@@ -249,6 +250,7 @@ impl Engine {
         train: Train,
         stored: StoredRequest,
         only: Option<String>,
+        mirrors: MirrorState,
     ) -> Result<TrainSummary, EngineError> {
         let store = &self.workspace.store;
         let started = Instant::now();
@@ -258,6 +260,12 @@ impl Engine {
         let train = store
             .set_train_status(&train.id, TrainStatus::Running)
             .await?;
+        // Every run task holds the train; the stored request (the whole plan, as JSON) is
+        // already parsed into `stored` and would otherwise be copied into each of them.
+        let train = Arc::new(Train {
+            request: serde_json::Value::Null,
+            ..train
+        });
         let runs: BTreeMap<String, Run> = store
             .runs_of_train(&train.id)
             .await?
@@ -348,11 +356,13 @@ impl Engine {
                 let run_plan = run_plan.clone();
                 let semaphore = Arc::clone(&semaphore);
                 let git = git.clone();
-                let train = train.clone();
+                let train = Arc::clone(&train);
                 tasks.spawn(async move {
                     let _permit = semaphore.acquire_owned().await;
                     let repo = run_plan.repo.clone();
-                    let result = engine.execute_run(&train, &run, &run_plan, &git).await;
+                    let result = engine
+                        .execute_run(&train, &run, &run_plan, &git, mirrors)
+                        .await;
                     (repo, result)
                 });
             }
@@ -440,6 +450,7 @@ impl Engine {
         run: &Run,
         run_plan: &RepoRun,
         git: &Git,
+        mirrors: MirrorState,
     ) -> Result<RunStatus, EngineError> {
         let store = &self.workspace.store;
         let holder = format!(
@@ -456,7 +467,7 @@ impl Engine {
             self.run_finished(&run_plan.repo, RunStatus::Failed, Some(message));
             return Ok(RunStatus::Failed);
         }
-        let result = self.execute_steps(train, run, run_plan, git).await;
+        let result = self.execute_steps(train, run, run_plan, git, mirrors).await;
         store.release_repo_lease(&run_plan.repo, &holder).await?;
         let (status, error) = result?;
         store
@@ -522,6 +533,7 @@ impl Engine {
         run: &Run,
         run_plan: &RepoRun,
         git: &Git,
+        mirrors: MirrorState,
     ) -> Result<(RunStatus, Option<String>), EngineError> {
         let store = &self.workspace.store;
         let started = Instant::now();
@@ -544,7 +556,7 @@ impl Engine {
             let dest = self.workspace.work_dir().join(run.id.as_str());
             let cancel = Arc::clone(&self.cancel);
             tokio::task::spawn_blocking(move || {
-                RunContext::prepare(&workspace, &repo, &run_plan, &git, &dest, cancel)
+                RunContext::prepare(&workspace, &repo, &run_plan, &git, &dest, mirrors, cancel)
             })
             .await
             .map_err(|e| EngineError::Other(e.to_string()))?
@@ -668,6 +680,9 @@ impl Engine {
         started: Instant,
         status: &str,
     ) {
+        if self.notifier.is_silent() {
+            return;
+        }
         let ctx = Arc::clone(context);
         let info = tokio::task::spawn_blocking(move || ctx.work.commit_info("HEAD").ok())
             .await

@@ -74,9 +74,7 @@ fn repo_facts(
     let mirror = workspace.cache.refresh(&repo.name, &url).map_err(|err| {
         EngineError::repo(&repo.name, format!("cannot read the remote {url}: {err}"))
     })?;
-    let refs = workspace
-        .git
-        .ls_remote(&mirror.path().display().to_string())?;
+    let refs = mirror.refs()?;
     let master_version = mirror
         .read_file(
             &format!("refs/heads/{}", repo.default_branch),

@@ -252,6 +252,11 @@ impl Notifier {
 
     /// Sends `message` to every target that wants it. Never fails: outcomes are returned and
     /// logged.
+    /// Whether any target is configured: without one, nothing needs to gather a message.
+    pub fn is_silent(&self) -> bool {
+        self.targets.is_empty()
+    }
+
     pub fn send(&self, message: &Message) -> Vec<Delivery> {
         self.targets
             .iter()

@@ -62,6 +62,17 @@ impl<E: std::fmt::Display> From<E> for StepFailure {
     }
 }
 
+/// Whether the mirrors reflect the remotes as the train's plan saw them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MirrorState {
+    /// Refreshed by this process while gathering the facts the plan was made from: a run uses
+    /// them as they are. Were a remote to move in between, its push is refused (not forced)
+    /// and the run fails with git's reason; the reflect step fetches the default branch itself.
+    Fresh,
+    /// Possibly old (a resume or retry in a later process): each run refreshes its mirror.
+    Stale,
+}
+
 /// The state one run's steps share.
 pub struct RunContext {
     pub workspace: Workspace,
@@ -73,25 +84,39 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// Refreshes the mirror and clones a fresh work tree at the run's source. `git` carries the
-    /// train's fixed commit dates, so commits made again on resume are the same commits.
+    /// Clones a fresh work tree at the run's source from the mirror, refreshed first unless
+    /// `mirrors` says it is fresh. `git` carries the train's fixed commit dates, so commits made
+    /// again on resume are the same commits.
     pub fn prepare(
         workspace: &Workspace,
         repo: &Repo,
         run: &RepoRun,
         git: &Git,
         dest: &std::path::Path,
+        mirrors: MirrorState,
         cancel: Arc<AtomicBool>,
     ) -> Result<Self, StepFailure> {
         let url = workspace.remote_url(repo);
-        let mirror = workspace.cache.refresh(&repo.name, &url)?;
+        let mirror = match mirrors {
+            MirrorState::Stale => Some(workspace.cache.refresh(&repo.name, &url)?),
+            MirrorState::Fresh => None,
+        };
         if dest.exists() {
             std::fs::remove_dir_all(dest)
                 .map_err(|err| format!("cannot clear {}: {err}", dest.display()))?;
         }
         let source = run.source.as_str();
-        let branch_exists = !source.starts_with("refs/")
-            && mirror.rev_parse(&format!("refs/heads/{source}"))?.is_some();
+        let branch_exists = source == repo.default_branch
+            || (!source.starts_with("refs/") && {
+                let mirror = match mirror {
+                    Some(mirror) => mirror,
+                    None => GitRepo::open(
+                        workspace.git.clone(),
+                        workspace.cache.mirror_path(&repo.name)?,
+                    )?,
+                };
+                mirror.rev_parse(&format!("refs/heads/{source}"))?.is_some()
+            });
         let start = if branch_exists {
             source
         } else {
@@ -222,36 +247,53 @@ impl RunContext {
             .work
             .head()?
             .ok_or_else(|| StepFailure::new("the work tree has no commit"))?;
-        let remote = self.work.ls_remote(&self.url)?;
-        if let Some(existing) = remote.tag(tag) {
-            let commit = existing.commit();
-            if *commit == head {
-                log.line(format!("{tag} is already on the remote at {head}"));
-                return Ok(StepOutput::detail(
-                    json!({ "tag": tag, "commit": head.to_string(), "existing": true }),
-                ));
-            }
-            return Err(StepFailure::new(format!(
-                "tag {tag} already exists on the remote at {commit}, not at the release commit \
-                 {head} of {branch}\n  help: a version is tagged once; tag the next one (see \
-                 `flotilla version next`)"
-            )));
+        // The work tree's tags are the remote's as of the mirror's refresh.
+        if let Some(existing) = self.work.find_tag(&tag_ref)? {
+            return Self::existing_tag(branch, tag, &existing.commit, &head, log);
         }
-        if self.work.find_tag(&tag_ref)?.is_none() {
-            self.work.tag_annotated(&tag_ref, "HEAD", message)?;
-        }
-        self.work.push(
+        self.work.tag_annotated(&tag_ref, "HEAD", message)?;
+        let pushed = self.work.push(
             "origin",
             &[
                 &format!("refs/heads/{branch}:refs/heads/{branch}"),
                 &format!("refs/tags/{tag}:refs/tags/{tag}"),
             ],
             &PushOptions::new().atomic(),
-        )?;
+        );
+        if let Err(err) = pushed {
+            // Someone may have pushed the tag since the refresh: then say where it is.
+            let remote = self.work.ls_remote(&self.url)?;
+            return match remote.tag(tag) {
+                Some(existing) => Self::existing_tag(branch, tag, existing.commit(), &head, log),
+                None => Err(err.into()),
+            };
+        }
         log.line(format!("pushed {branch} and {tag} at {head}"));
         Ok(StepOutput::detail(
             json!({ "tag": tag, "commit": head.to_string(), "existing": false }),
         ))
+    }
+
+    /// A tag that is already on the remote: done when it is at the release commit, else an
+    /// error (a version is tagged once).
+    fn existing_tag(
+        branch: &str,
+        tag: &str,
+        commit: &flotilla_git::Oid,
+        head: &flotilla_git::Oid,
+        log: &StepLog,
+    ) -> Result<StepOutput, StepFailure> {
+        if commit == head {
+            log.line(format!("{tag} is already on the remote at {head}"));
+            return Ok(StepOutput::detail(
+                json!({ "tag": tag, "commit": head.to_string(), "existing": true }),
+            ));
+        }
+        Err(StepFailure::new(format!(
+            "tag {tag} already exists on the remote at {commit}, not at the release commit \
+             {head} of {branch}\n  help: a version is tagged once; tag the next one (see \
+             `flotilla version next`)"
+        )))
     }
 
     /// Carries the version to the default branch only when it is newer than what is there: the
@@ -325,7 +367,7 @@ impl RunContext {
         )))
     }
 
-    fn run_command(
+    pub(crate) fn run_command(
         &self,
         name: &str,
         argv: &[String],

@@ -38,7 +38,7 @@ impl Git {
     /// `git` from `PATH`, the user's identity, and [`Identity::default`] when the user has none.
     pub fn new() -> Self {
         Self {
-            program: PathBuf::from("git"),
+            program: git_on_path(),
             identity: None,
             fallback_identity: Identity::default(),
             env: Vec::new(),
@@ -174,6 +174,28 @@ impl Git {
         }
         Ok(configured)
     }
+}
+
+/// `git` as found on `PATH` once per process: a bare program name makes every spawn search
+/// `PATH` again, one failed `execve` per directory before git's.
+fn git_on_path() -> PathBuf {
+    static FOUND: OnceLock<PathBuf> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            use std::os::unix::fs::PermissionsExt;
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths)
+                .filter(|dir| dir.is_absolute())
+                .map(|dir| dir.join("git"))
+                .find(|candidate| {
+                    candidate
+                        .metadata()
+                        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+                })
+                .unwrap_or_else(|| PathBuf::from("git"))
+        })
+        .clone()
 }
 
 impl Default for Git {

@@ -33,6 +33,21 @@ impl RemoteRefs {
         Self::parse(&output.stdout_text()).map_err(|detail| command.unexpected(detail))
     }
 
+    /// The branches and tags of a local repository, read with one `for-each-ref` instead of
+    /// `ls-remote`, which for a local path spawns a shell and `upload-pack` as well.
+    pub(crate) fn list_local(command: GitCommand<'_>) -> Result<Self, GitError> {
+        // Prints the lines `ls-remote` would: `<oid>\t<ref>`, and `<commit>\t<ref>^{}` for an
+        // annotated tag.
+        let command = command.args([
+            "for-each-ref",
+            "--format=%(objectname)%09%(refname)%(if)%(*objectname)%(then)%0a%(*objectname)%09%(refname)^{}%(end)",
+            "refs/heads",
+            "refs/tags",
+        ]);
+        let output = command.run()?;
+        Self::parse(&output.stdout_text()).map_err(|detail| command.unexpected(detail))
+    }
+
     fn parse(listing: &str) -> Result<Self, String> {
         let mut refs = Self::default();
         let mut peeled = Vec::new();

@@ -65,6 +65,11 @@ impl Repo {
         RemoteRefs::list(self.command(), remote)
     }
 
+    /// This repository's own branches and tags, as [`Repo::ls_remote`] would list them.
+    pub fn refs(&self) -> Result<RemoteRefs, GitError> {
+        RemoteRefs::list_local(self.command())
+    }
+
     /// The bytes of `path` at `rev` (`git cat-file blob REV:PATH`, so no filters apply);
     /// `None` when `rev` exists but has no such file. A missing `rev` is an error
     /// ([`GitError::is_ref_not_found`]).
@@ -222,11 +227,15 @@ impl Repo {
     }
 
     /// Commits what is staged, as the `Git` handle's identity, and returns the new commit;
-    /// `None` when nothing is staged. Two processes when something is committed.
+    /// `None` when nothing is staged. One process: the new commit's id is read from git's
+    /// summary line (a second process only if that line cannot be read).
     pub fn commit(&self, message: &str) -> Result<Option<Oid>, GitError> {
         let command = self.command().with_identity().args([
+            // The summary line then carries the whole commit id, not an abbreviation.
+            "-c",
+            "core.abbrev=no",
             "commit",
-            "--quiet",
+            "--no-status",
             // Keeps lines starting with `#`, which the default cleanup would drop.
             "--cleanup=whitespace",
             "-m",
@@ -249,8 +258,10 @@ impl Repo {
                 Err(command.failure(&output, None))
             };
         }
-        let head = self.head()?;
-        match head {
+        if let Some(oid) = committed_oid(&output.stdout_text()) {
+            return Ok(Some(oid));
+        }
+        match self.head()? {
             Some(oid) => Ok(Some(oid)),
             None => Err(command.unexpected("HEAD does not name a commit after committing")),
         }
@@ -388,5 +399,40 @@ impl Repo {
             author_email: (*author_email).to_owned(),
             subject: (*subject).to_owned(),
         })
+    }
+}
+
+/// The commit id in `git commit`'s summary line, `[<branch> [(root-commit) ]<oid>] <subject>`:
+/// the first word that is an object id followed by `]` (a branch name may contain `]` too, but
+/// is never an object id directly before it).
+fn committed_oid(summary: &str) -> Option<Oid> {
+    let first_line = summary.lines().next()?.strip_prefix('[')?;
+    first_line
+        .split(' ')
+        .filter_map(|word| word.strip_suffix(']'))
+        .find_map(|word| Oid::parse(word).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::committed_oid;
+
+    #[test]
+    fn commit_summary_lines_give_the_commit_id() {
+        let oid = "48aefb2692f92164c3ad3b66e5b1731977b93566";
+        for summary in [
+            format!("[master {oid}] second\n 1 file changed, 1 insertion(+)\n"),
+            format!("[master (root-commit) {oid}] first ] {oid}] msg\n"),
+            format!("[detached HEAD {oid}] fourth\n"),
+            format!("[odd]name {oid}] subject\n"),
+        ] {
+            assert_eq!(
+                committed_oid(&summary).map(|o| o.to_string()).as_deref(),
+                Some(oid),
+                "{summary}"
+            );
+        }
+        assert_eq!(committed_oid("[master 48aefb2] abbreviated\n"), None);
+        assert_eq!(committed_oid("On branch master\nnothing to commit\n"), None);
     }
 }

@@ -194,12 +194,14 @@ fn annotated_tags_and_atomic_push_of_branch_and_tag() {
     assert_eq!(listed_tag.peeled.as_ref(), Some(&commit));
     assert_eq!(listed_tag.commit(), &commit);
     assert_eq!(work.ls_remote("origin").unwrap(), listed);
+    // The repository's own listing is the same, without ls-remote's transport.
+    assert_eq!(remote.refs().unwrap(), listed);
 }
 
 #[test]
 fn lightweight_tag_and_tag_prefix_are_told_apart() {
     let sandbox = Sandbox::new();
-    let (_remote, url) = sandbox.seeded_remote("remote.git");
+    let (remote, url) = sandbox.seeded_remote("remote.git");
     let work = sandbox
         .git()
         .clone_repo(&url, sandbox.path("work"), None)
@@ -221,6 +223,7 @@ fn lightweight_tag_and_tag_prefix_are_told_apart() {
     let listed = work.ls_remote("origin").unwrap();
     assert_eq!(listed.tag("light").unwrap().peeled, None);
     assert_eq!(listed.tag("light").unwrap().commit(), &head);
+    assert_eq!(remote.refs().unwrap(), listed);
 }
 
 #[test]
