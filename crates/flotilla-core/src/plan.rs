@@ -7,6 +7,7 @@ mod request;
 mod step;
 mod waves;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -610,15 +611,20 @@ pub fn dist_tag(channel: Channel) -> &'static str {
 }
 
 /// Orders runs into waves and fills in each run's wave, in-plan dependencies and gates.
-fn order(included: &[&Repo], mut runs: Vec<RepoRun>) -> (Vec<Wave>, Vec<RepoRun>) {
+/// Linear in runs and dependency edges: fleets of thousands of repositories are planned.
+fn order(included: &[&Repo], runs: Vec<RepoRun>) -> (Vec<Wave>, Vec<RepoRun>) {
     let grouped = waves::waves(included);
+    let included_names: HashSet<&str> = included.iter().map(|r| r.name.as_str()).collect();
+    let mut unordered: HashMap<String, RepoRun> =
+        runs.into_iter().map(|r| (r.repo.clone(), r)).collect();
+    let mut position: HashMap<String, usize> = HashMap::new();
     let mut waves = Vec::new();
-    let mut ordered = Vec::new();
+    let mut ordered: Vec<RepoRun> = Vec::new();
     for (index, group) in grouped.iter().enumerate() {
         let mut gate = Vec::new();
         for repo in group {
             for dep in &repo.depends_on {
-                let Some(dep_run) = ordered.iter().find(|r: &&RepoRun| &r.repo == dep) else {
+                let Some(dep_run) = position.get(dep).map(|&at| &ordered[at]) else {
                     continue;
                 };
                 for artifact in gate_artifacts(dep_run) {
@@ -630,16 +636,16 @@ fn order(included: &[&Repo], mut runs: Vec<RepoRun>) -> (Vec<Wave>, Vec<RepoRun>
         }
         let mut names = Vec::new();
         for repo in group {
-            if let Some(pos) = runs.iter().position(|r| r.repo == repo.name) {
-                let mut run = runs.remove(pos);
+            if let Some(mut run) = unordered.remove(&repo.name) {
                 run.wave = index;
                 run.depends_on = repo
                     .depends_on
                     .iter()
-                    .filter(|d| included.iter().any(|r| &r.name == *d))
+                    .filter(|d| included_names.contains(d.as_str()))
                     .cloned()
                     .collect();
                 names.push(run.repo.clone());
+                position.insert(run.repo.clone(), ordered.len());
                 ordered.push(run);
             }
         }
