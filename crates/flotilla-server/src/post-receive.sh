@@ -11,6 +11,34 @@ warn() {
     exit 0
 }
 
+# Prints the bytes of the hex string $1, XORed with $3, padded with zeros to $2 bytes.
+bytes() {
+    rest=$1
+    escapes=''
+    i=0
+    while [ "$i" -lt "$2" ]; do
+        byte=0
+        if [ -n "$rest" ]; then
+            byte=$((0x$(printf '%.2s' "$rest")))
+            rest=${rest#??}
+        fi
+        escapes="$escapes\\$(printf '%03o' $((byte ^ $3)))"
+        i=$((i + 1))
+    done
+    printf "$escapes"
+}
+
+# HMAC-SHA256 of $1 (RFC 2104) with the secret. The secret stays in this shell (printf is a
+# builtin): `openssl dgst -hmac SECRET` would show it to every local user in /proc/*/cmdline.
+hmac_sha256() {
+    key=$(printf '%s' "$secret" | od -An -v -tx1 | tr -d ' \n')
+    if [ ${#key} -gt 128 ]; then
+        key=$(printf '%s' "$secret" | openssl dgst -sha256 | sed 's/^.*= *//')
+    fi
+    inner=$({ bytes "$key" 64 54; printf '%s' "$1"; } | openssl dgst -sha256 | sed 's/^.*= *//')
+    { bytes "$key" 64 92; bytes "$inner" 32 0; } | openssl dgst -sha256 | sed 's/^.*= *//'
+}
+
 command -v openssl >/dev/null 2>&1 || warn "openssl is not installed"
 command -v curl >/dev/null 2>&1 || warn "curl is not installed"
 [ -r "$secret_file" ] || warn "cannot read $secret_file; install the hook again"
@@ -32,7 +60,7 @@ done
 # are two deliveries, not a replay.
 delivery="$(date +%s)-$$-$(openssl rand -hex 8)"
 body="{\"repo\":\"$repo\",\"delivery\":\"$delivery\",\"updates\":[$updates]}"
-signature=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.*= *//')
+signature=$(hmac_sha256 "$body")
 printf '%s' "$body" | curl --silent --show-error --fail --max-time 5 \
     --header 'Content-Type: application/json' \
     --header "X-Flotilla-Signature-256: sha256=$signature" \

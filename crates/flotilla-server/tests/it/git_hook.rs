@@ -218,3 +218,94 @@ async fn a_push_with_the_server_down_only_warns() {
     let pushed = git(&bare, &["rev-parse", "refs/heads/master"]);
     assert!(!pushed.stdout.is_empty());
 }
+
+/// The hook signs in the shell: the secret is never an argument of a program it starts (which
+/// every local user could read in /proc), and the signature is the HMAC the server expects, for
+/// secrets with bytes that are awkward in sh (`6` XORs to NUL with the inner pad; `%`, `\`,
+/// quotes) and for one longer than SHA-256's block, which HMAC hashes first.
+#[test]
+fn the_hook_signs_without_showing_the_secret_to_other_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Shims in front of the real programs: openssl logs its arguments and runs; curl records
+    // what it would send.
+    let shims = dir.path().join("shims");
+    std::fs::create_dir(&shims).unwrap();
+    let openssl = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v openssl"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let log = dir.path().join("argv.log");
+    let sent = dir.path().join("sent");
+    for (name, script) in [
+        (
+            "openssl",
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >>'{}'\nexec {} \"$@\"\n",
+                log.display(),
+                openssl.trim()
+            ),
+        ),
+        (
+            "curl",
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >>'{log}'\ncat >'{sent}.body'\n\
+                 for arg in \"$@\"; do case $arg in X-Flotilla-Signature-256:*) \
+                 printf '%s' \"${{arg#*sha256=}}\" >'{sent}.signature';; esac; done\n",
+                log = log.display(),
+                sent = sent.display()
+            ),
+        ),
+    ] {
+        let path = shims.join(name);
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:{}", shims.display(), std::env::var("PATH").unwrap());
+    let long_secret = "k".repeat(100);
+    for (index, secret) in ["6666666666666666%s\\\"'x", long_secret.as_str()]
+        .into_iter()
+        .enumerate()
+    {
+        let bare = dir.path().join(format!("r{index}.git"));
+        git(
+            dir.path(),
+            &["init", "--quiet", "--bare", &bare.display().to_string()],
+        );
+        let hook = install_hook_with_secret(
+            &bare,
+            "http://127.0.0.1:9/hooks/git",
+            &flotilla_server::Secret::new("HOOK", secret).unwrap(),
+            "r",
+        )
+        .unwrap();
+        let before = "0".repeat(40);
+        let after = "a".repeat(40);
+        let mut child = std::process::Command::new(&hook)
+            .env("PATH", &path)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(
+            child.stdin.as_mut().unwrap(),
+            format!("{before} {after} refs/heads/master\n").as_bytes(),
+        )
+        .unwrap();
+        assert!(child.wait().unwrap().success());
+
+        let body = std::fs::read_to_string(format!("{}.body", sent.display())).unwrap();
+        assert!(body.contains(&after), "{body}");
+        let signature = std::fs::read_to_string(format!("{}.signature", sent.display())).unwrap();
+        assert_eq!(
+            format!("sha256={signature}"),
+            crate::support::sign(secret, &body),
+            "secret #{index}"
+        );
+        let argv = std::fs::read_to_string(&log).unwrap();
+        assert!(argv.contains("dgst"), "openssl was not used: {argv}");
+        assert!(!argv.contains(secret), "the secret reached an argv: {argv}");
+    }
+}
