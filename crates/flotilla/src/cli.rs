@@ -144,10 +144,17 @@ pub enum DeployCommand {
         by: Option<String>,
     },
     /// Deploy again the version that ran before the current one.
+    ///
+    /// "Before" is the order in which deployments succeeded, like `helm rollback` without a
+    /// revision: after 1.0.0, 1.0.1 it deploys 1.0.0; a second rollback then deploys 1.0.1
+    /// again (it undoes the first). No approval is asked: the rollback is the approval.
     Rollback {
+        /// The service (repository) to roll back.
         service: String,
+        /// The environment, as named in the manifest.
         #[arg(long = "env")]
         environment: String,
+        /// Who asks, for the history (default: $USER).
         #[arg(long)]
         by: Option<String>,
     },
