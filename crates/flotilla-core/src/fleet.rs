@@ -53,7 +53,8 @@ pub enum RegistryKind {
 }
 
 /// A place artifacts are published to. `url` is `http://` or `https://` for a server, or a
-/// directory path (relative to the manifest) for the embedded local formats.
+/// directory path (relative to the manifest) for the embedded local formats; a chart registry
+/// may also be a branch of a git repository, `git+<git URL>[#<branch>]`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Registry {
     pub name: String,
@@ -65,6 +66,21 @@ pub struct Registry {
     pub username_env: Option<String>,
     pub password_env: Option<String>,
     pub token_env: Option<String>,
+}
+
+/// The branch of a git chart registry whose `url` names none.
+pub const DEFAULT_CHART_BRANCH: &str = "gh-pages";
+
+impl Registry {
+    /// For a registry kept on a git branch (`url: git+<git URL>[#<branch>]`): the git URL and
+    /// the branch, [`DEFAULT_CHART_BRANCH`] when the URL names none.
+    pub fn git_branch(&self) -> Option<(&str, &str)> {
+        let rest = self.url.strip_prefix("git+")?;
+        Some(match rest.rsplit_once('#') {
+            Some((url, branch)) => (url, branch),
+            None => (rest, DEFAULT_CHART_BRANCH),
+        })
+    }
 }
 
 /// A trigger of the seed.
@@ -180,10 +196,28 @@ pub struct ImageArtifact {
     pub mirrors: Vec<String>,
     /// Directory (relative to the repository root) whose files form the image layer.
     pub context: String,
-    /// An external builder's argv (`{context}`, `{image}`, `{tag}` placeholders), for
-    /// Dockerfiles; `None` uses the daemonless builder.
+    /// An external builder's argv with [`BUILDER_PLACEHOLDERS`], for Dockerfiles; `None` uses
+    /// the daemonless builder.
     pub builder: Option<Vec<String>>,
+    /// Seconds the external builder may run before it is killed.
+    pub builder_timeout_secs: u64,
 }
+
+/// Seconds an image builder may run unless the manifest says otherwise.
+pub const DEFAULT_BUILDER_TIMEOUT_SECS: u64 = 1800;
+
+/// The placeholders an image builder's arguments may use. With `{output}` the builder writes an
+/// OCI image layout there and flotilla pushes it; without it the builder pushes `{image}`.
+pub const BUILDER_PLACEHOLDERS: &[&str] = &[
+    "context",
+    "dockerfile",
+    "output",
+    "image",
+    "tag",
+    "version",
+    "revision",
+    "source",
+];
 
 /// A Python distribution built from the repository.
 #[derive(Debug, Clone, Serialize)]

@@ -371,9 +371,14 @@ impl Engine {
                 status.insert(repo, result?);
             }
         }
-        let final_status = if status
-            .values()
-            .all(|s| matches!(s, RunStatus::Succeeded | RunStatus::Skipped))
+        // Chart repositories (directories, git branches) list the train's charts once, here.
+        let charts_listed = self.cancel.load(Ordering::SeqCst)
+            || crate::chart_repository::finish_train(&self.workspace, &self.progress, &train, &git)
+                .await;
+        let final_status = if charts_listed
+            && status
+                .values()
+                .all(|s| matches!(s, RunStatus::Succeeded | RunStatus::Skipped))
         {
             TrainStatus::Succeeded
         } else if self.cancel.load(Ordering::SeqCst) {

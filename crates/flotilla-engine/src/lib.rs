@@ -2,6 +2,7 @@
 //! durable state for resume.
 
 mod cd;
+mod chart_repository;
 pub mod demo;
 mod engine;
 mod engine_error;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use flotilla_core::fleet::{Registry, RegistryKind};
+use flotilla_core::fleet::{DEFAULT_BUILDER_TIMEOUT_SECS, Registry, RegistryKind};
 use flotilla_core::plan::{ArtifactRef, Step};
 use flotilla_publish::http::{HttpClient, RetryPolicy};
 use flotilla_publish::npm::{NpmDirTarget, NpmRegistryTarget, NpmSource, NpmTarget};
@@ -20,6 +20,10 @@ use crate::engine_error::EngineError;
 use crate::run_context::{RunContext, StepFailure, StepOutput};
 use crate::step_log::StepLog;
 use crate::workspace::Workspace;
+
+mod image_builder;
+
+use image_builder::ImageBuilder;
 
 /// An artifact a step published (or found already published), as the store records it.
 #[derive(Debug, Clone)]
@@ -169,19 +173,13 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             context,
             builder,
         } => {
-            if builder.is_some() {
-                return Err(StepFailure::from(format!(
-                    "{}: external image builders are not supported by this build; remove \
-                     `builder` to use the daemonless builder",
-                    ctx.repo.name
-                )));
-            }
             vec![publish_image(
                 ctx,
                 registry,
                 name,
                 tags,
                 &work.join(context),
+                builder.as_deref(),
                 &staging,
                 log,
             )?]
@@ -250,45 +248,41 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             version,
             app_version,
         } => {
-            let (destination, label) = target(&ctx.workspace, registry, RegistryKind::Chart)?;
             let chart_dir = work.join(path);
-            let (name, digest) = match destination {
-                Target::Local(root) => {
-                    let out = flotilla_publish::chart::package_to_dir(
-                        &chart_dir,
-                        version,
-                        app_version,
-                        &root,
-                    )?;
-                    log.line(format!(
-                        "{} {} ({:?})",
-                        out.location, out.digest, out.outcome
-                    ));
-                    (out.name, out.digest.to_string())
-                }
-                Target::Remote(registry) => {
-                    let chart = flotilla_publish::chart::package(
-                        &chart_dir,
-                        version,
-                        app_version,
-                        &staging,
-                    )?;
-                    let (client, namespace) = oci_registry(&registry)?;
-                    let out = client.push_chart(namespace.as_deref(), &chart)?;
-                    log.line(format!(
-                        "{} {} ({:?})",
-                        out.location, out.digest, out.outcome
-                    ));
-                    (chart.name().to_owned(), out.digest.to_string())
-                }
-            };
-            vec![Published {
-                kind: ArtifactKind::Chart,
-                name,
-                version: version.clone(),
-                digest,
-                target: label,
-            }]
+            // Directories and git branches list the train's charts at its end.
+            let listed_later = crate::chart_repository::publish(
+                ctx,
+                registry,
+                &chart_dir,
+                version,
+                app_version,
+                log,
+            )?;
+            if let Some(published) = listed_later {
+                vec![published]
+            } else {
+                let (destination, label) = target(&ctx.workspace, registry, RegistryKind::Chart)?;
+                let Target::Remote(registry) = destination else {
+                    return Err(StepFailure::from(format!(
+                        "registry {registry} is neither an OCI registry nor a chart repository"
+                    )));
+                };
+                let chart =
+                    flotilla_publish::chart::package(&chart_dir, version, app_version, &staging)?;
+                let (client, namespace) = oci_registry(&registry)?;
+                let out = client.push_chart(namespace.as_deref(), &chart)?;
+                log.line(format!(
+                    "{} {} ({:?})",
+                    out.location, out.digest, out.outcome
+                ));
+                vec![Published {
+                    kind: ArtifactKind::Chart,
+                    name: chart.name().to_owned(),
+                    version: version.clone(),
+                    digest: out.digest.to_string(),
+                    target: label,
+                }]
+            }
         }
         _ => {
             return Err(StepFailure::from(format!(
@@ -308,17 +302,69 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
     })
 }
 
-/// Builds the image from `context` (daemonless, reproducible) and pushes it under `tags`.
+/// Builds the image from `context` (with the repository's builder, or else daemonless and
+/// reproducible) and pushes it under `tags`.
+#[allow(clippy::too_many_arguments)] // One per field of the step, as the other publishers.
 fn publish_image(
     ctx: &RunContext,
     registry: &str,
     name: &str,
     tags: &[String],
     context: &Path,
+    builder: Option<&[String]>,
     staging: &Path,
     log: &StepLog,
 ) -> Result<Published, StepFailure> {
     let (destination, label) = target(&ctx.workspace, registry, RegistryKind::Image)?;
+    let tags = tags
+        .iter()
+        .map(|t| {
+            if t == "latest" {
+                Tag::mutable(t)
+            } else {
+                Tag::new(t)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = match builder {
+        Some(argv) => ImageBuilder {
+            ctx,
+            log,
+            argv,
+            timeout_secs: ctx
+                .repo
+                .image
+                .as_ref()
+                .map_or(DEFAULT_BUILDER_TIMEOUT_SECS, |i| i.builder_timeout_secs),
+        }
+        .publish(destination, name, &tags, context)?,
+        None => build_and_push(ctx, destination, name, &tags, context, staging, log)?,
+    };
+    log.line(format!(
+        "{name}:{} {} ({:?})",
+        out.tags.join(",:"),
+        out.digest,
+        out.outcome
+    ));
+    Ok(Published {
+        kind: ArtifactKind::Image,
+        name: name.to_owned(),
+        version: ctx.run.version.clone(),
+        digest: out.digest.to_string(),
+        target: label,
+    })
+}
+
+/// The daemonless, reproducible build: `context` as the one layer, the OCI labels set.
+fn build_and_push(
+    ctx: &RunContext,
+    destination: Target,
+    name: &str,
+    tags: &[Tag],
+    context: &Path,
+    staging: &Path,
+    log: &StepLog,
+) -> Result<flotilla_publish::Published, StepFailure> {
     let revision = ctx.work.head()?.map(|o| o.to_string()).unwrap_or_default();
     let spec = ImageSpec {
         layers: vec![context.to_path_buf()],
@@ -340,38 +386,15 @@ fn publish_image(
         ..ImageSpec::default()
     };
     let image = spec.build(staging)?;
-    let tags = tags
-        .iter()
-        .map(|t| {
-            if t == "latest" {
-                Tag::mutable(t)
-            } else {
-                Tag::new(t)
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let out = match destination {
+    Ok(match destination {
         Target::Local(root) => {
-            OciLayoutTarget::new(root).push(&ImageName::new(name)?, &image, &tags)?
+            OciLayoutTarget::new(root).push(&ImageName::new(name)?, &image, tags)?
         }
         Target::Remote(registry) => {
             let (client, namespace) = oci_registry(&registry)?;
             let full = namespace.map_or_else(|| name.to_owned(), |ns| format!("{ns}/{name}"));
-            client.push(&ImageName::new(&full)?, &image, &tags)?
+            client.push(&ImageName::new(&full)?, &image, tags)?
         }
-    };
-    log.line(format!(
-        "{name}:{} {} ({:?})",
-        out.tags.join(",:"),
-        out.digest,
-        out.outcome
-    ));
-    Ok(Published {
-        kind: ArtifactKind::Image,
-        name: name.to_owned(),
-        version: ctx.run.version.clone(),
-        digest: out.digest.to_string(),
-        target: label,
     })
 }
 

@@ -105,7 +105,12 @@ impl MirrorCache {
             .args(["clone", "--quiet", "--shared", "--config"])
             .arg(format!("remote.origin.pushurl={url}"))
             // A work tree lives for one run: housekeeping after each commit would be wasted.
-            .args(["--config", "gc.auto=0", "--config", "maintenance.auto=false"]);
+            .args([
+                "--config",
+                "gc.auto=0",
+                "--config",
+                "maintenance.auto=false",
+            ]);
         if let Some(branch) = branch {
             command = command.arg("--branch").arg(branch.as_str());
         }

@@ -13,7 +13,7 @@
 //!   publish pypi-upload URL FILE...
 //!       upload the files to the index at URL (simple API at URL/simple/)
 //!
-//! `push` takes `BENCH_CHUNK_MIB` (default: the client's 32 MiB) to profile the chunk size.
+//! `push` takes `BENCH_CHUNK_MIB` (default: none, a blob in one request) to profile chunked uploads.
 //! `push` and `pypi-upload` print `seconds=` and `cpu_ticks=` (wall and CPU time of the push
 //! or upload alone; 100 ticks a second), `rss_before_kb=`
 //! (resident memory when it starts) and `rss_peak_kb=` (the process's peak).

@@ -111,6 +111,12 @@ pub enum PublishError {
         actual: Digest,
     },
 
+    #[error(
+        "cannot push the image in `{path}`: {problem}; let the builder write one OCI image (for \
+         buildah `--format oci` and `-t oci:DIR`)"
+    )]
+    ForeignImage { path: PathBuf, problem: String },
+
     #[error("`{path}` is damaged: {problem}; restore it from a backup or remove it to start over")]
     CorruptTarget { path: PathBuf, problem: String },
 

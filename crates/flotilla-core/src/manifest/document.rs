@@ -63,7 +63,8 @@ pub(crate) struct RegistryDoc {
     /// What it holds.
     pub kind: RegistryKind,
     /// `https://` (or `http://` with `insecure: true`) for a server, or a directory relative to
-    /// the manifest for the embedded local formats.
+    /// the manifest for the embedded local formats. A chart registry may be a branch of a git
+    /// repository: `git+<git URL>[#<branch>]` (default branch `gh-pages`).
     pub url: String,
     /// Allow plain HTTP. Default false.
     #[serde(default)]
@@ -97,6 +98,9 @@ pub(crate) struct CategoryDoc {
     pub wave_order: Option<u32>,
     /// How many of its repositories a train runs at once (at least 1).
     pub max_parallel: Option<usize>,
+    /// The external image builder of its repositories, as `image.builder` of a repository
+    /// (which overrides it).
+    pub image_builder: Option<Vec<String>>,
 }
 
 /// Which artifacts are published. Unset keys keep the category's choice.
@@ -171,10 +175,18 @@ pub(crate) struct ImageDoc {
     /// Further image registries receiving the same release tags.
     #[serde(default)]
     pub mirrors: Vec<String>,
-    /// Directory of the image's files. Default `.`.
+    /// Directory of the image's files (the build context of a builder). Default `.`.
     pub context: Option<String>,
-    /// An external builder's argv for Dockerfiles; placeholders `{context}`, `{image}`, `{tag}`.
+    /// An external image builder for Dockerfiles (buildah, podman, docker, kaniko): program and
+    /// arguments, run without a shell in the work tree. Placeholders: `{context}` and
+    /// `{dockerfile}` (absolute paths), `{output}` (an empty OCI layout directory the builder
+    /// writes; flotilla then pushes it), `{image}` (the full reference, for builders that push
+    /// themselves when `{output}` is not used), `{tag}`, `{version}`, `{revision}` and
+    /// `{source}` (for the `org.opencontainers.image.*` labels). Default: the category's
+    /// `image_builder`, else the daemonless builder.
     pub builder: Option<Vec<String>>,
+    /// Seconds the builder may run. Default 1800.
+    pub builder_timeout_secs: Option<u64>,
 }
 
 /// A Python distribution.

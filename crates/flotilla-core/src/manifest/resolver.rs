@@ -16,9 +16,9 @@ use super::document::{
 use super::node_deserializer::{Deferred, quoted_list, read};
 use super::tree::{Cursor, Node, NodeId, Pos, ScalarKind, Tree, Value};
 use crate::fleet::{
-    Category, ChartArtifact, Command, Deploy, Environment, Event, Fleet, ImageArtifact,
-    Notification, NotifyOn, NpmArtifact, Publishes, PythonArtifact, Registry, RegistryKind, Repo,
-    Settings,
+    BUILDER_PLACEHOLDERS, Category, ChartArtifact, Command, DEFAULT_BUILDER_TIMEOUT_SECS, Deploy,
+    Environment, Event, Fleet, ImageArtifact, Notification, NotifyOn, NpmArtifact, Publishes,
+    PythonArtifact, Registry, RegistryKind, Repo, Settings,
 };
 use crate::template::{Template, TemplateError};
 use crate::version::{BRANCH_PLACEHOLDERS, Stage, TAG_PLACEHOLDERS, Version};
@@ -95,6 +95,8 @@ struct Registries {
 struct ResolvedCategory {
     category: Category,
     image_prefix: Option<&'static str>,
+    /// The category's external image builder, already checked.
+    image_builder: Option<Vec<String>>,
 }
 
 /// What resolving a repository needs from the rest of the manifest.
@@ -267,6 +269,59 @@ impl<'a> Resolver<'a> {
         Registries { all }
     }
 
+    /// A chart repository on a git branch: `git+<git URL>[#<branch>]`.
+    fn git_registry(&mut self, name: &str, doc: &RegistryDoc, url_pos: Pos) {
+        const HELP: &str = "write `git+https://host/org/charts.git#gh-pages`, `git+ssh://…` or \
+                            `git+file:///path/charts.git`; without `#<branch>` the branch is \
+                            `gh-pages`";
+        if doc.kind != RegistryKind::Chart {
+            let message = format!(
+                "registry `{name}` is a git repository, which holds only a chart repository, \
+                 not {} artifacts",
+                kind_name(doc.kind)
+            );
+            self.report(
+                Finding::new(url_pos, message)
+                    .help("set `kind: chart`, or give the registry's server URL"),
+            );
+            return;
+        }
+        let rest = &doc.url["git+".len()..];
+        let (url, branch) = rest
+            .rsplit_once('#')
+            .unwrap_or((rest, crate::fleet::DEFAULT_CHART_BRANCH));
+        let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+        let host_and_path = url.split_once("://").map_or("", |(_, r)| r);
+        match scheme {
+            Some("https" | "ssh" | "file") if !host_and_path.is_empty() => {}
+            Some("http") if !host_and_path.is_empty() => {
+                if !doc.insecure {
+                    self.report(
+                        Finding::new(url_pos, format!("registry `{name}` uses plain HTTP")).help(
+                            "use https://, or set `insecure: true` for a local test \
+                                   repository",
+                        ),
+                    );
+                }
+            }
+            _ => {
+                self.report(
+                    Finding::new(
+                        url_pos,
+                        format!("registry `{name}` has no git URL after `git+`"),
+                    )
+                    .help(HELP),
+                );
+                return;
+            }
+        }
+        self.check(
+            url_pos,
+            format_args!("the branch of registry `{name}`"),
+            checks::ref_name(branch),
+        );
+    }
+
     fn registry(&mut self, name: &str, doc: RegistryDoc, node: Cursor<'a>) -> Registry {
         let url_pos = node.key("url").pos();
         if doc.url.trim().is_empty() {
@@ -285,6 +340,9 @@ impl<'a> Resolver<'a> {
                 Finding::new(url_pos, format!("registry `{name}` uses plain HTTP"))
                     .help("use https://, or set `insecure: true` for a local test registry"),
             );
+        }
+        if doc.url.starts_with("git+") {
+            self.git_registry(name, &doc, url_pos);
         }
         for (key, value) in [
             ("username_env", &doc.username_env),
@@ -381,6 +439,9 @@ impl<'a> Resolver<'a> {
             node.key("max_parallel").pos(),
             "`max_parallel` must be at least 1: a train has to run something",
         );
+        if let Some(builder) = &doc.image_builder {
+            self.builder(builder, node.key("image_builder"), &subject);
+        }
         Some(ResolvedCategory {
             category: Category {
                 name: name.to_owned(),
@@ -394,6 +455,7 @@ impl<'a> Resolver<'a> {
                 max_parallel,
             },
             image_prefix: base.image_prefix,
+            image_builder: doc.image_builder.clone(),
         })
     }
 
@@ -731,7 +793,7 @@ impl<'a> Resolver<'a> {
                 doc.image.unwrap_or_default(),
                 name,
                 node,
-                category.image_prefix,
+                category,
                 context,
                 derived_ok,
             )
@@ -863,10 +925,11 @@ impl<'a> Resolver<'a> {
         doc: ImageDoc,
         repo: &str,
         node: Cursor<'a>,
-        prefix: Option<&str>,
+        category: &ResolvedCategory,
         context: &Context<'_>,
         derived_ok: bool,
     ) -> Option<ImageArtifact> {
+        let prefix = category.image_prefix;
         let section = node.key("image");
         let owner = format!("the image of repository `{repo}`");
         let registry = self.registry_for(
@@ -938,30 +1001,72 @@ impl<'a> Resolver<'a> {
             checks::relative_path(&context_dir),
         );
         if let Some(builder) = &doc.builder {
-            let builder_node = section.key("builder");
-            if builder.first().is_none_or(String::is_empty) {
-                self.report(Finding::new(
-                    builder_node.pos(),
-                    format!("{owner} has an empty `builder`: give the program and its arguments"),
-                ));
-            }
-            for (i, arg) in builder.iter().enumerate() {
-                if let Err(err) = Template::parse(arg, &["context", "image", "tag"]) {
-                    self.report(Finding::new(
-                        builder_node.index(i).pos(),
-                        format!("invalid builder argument: {err}"),
-                    ));
-                }
-            }
+            self.builder(builder, section.key("builder"), &owner);
         }
+        let builder_timeout_secs = self.nonzero(
+            doc.builder_timeout_secs
+                .unwrap_or(DEFAULT_BUILDER_TIMEOUT_SECS),
+            section.key("builder_timeout_secs").pos(),
+            "`builder_timeout_secs` must be at least 1",
+        );
         Some(ImageArtifact {
             registry: registry?,
             name,
             dev_name,
             mirrors: doc.mirrors,
             context: context_dir,
-            builder: doc.builder,
+            builder: doc.builder.or_else(|| category.image_builder.clone()),
+            builder_timeout_secs,
         })
+    }
+
+    /// Checks an image builder's argv: a program, known placeholders, and somewhere for the
+    /// image to go (`{output}` or `{image}`), or flotilla could not find what it built.
+    fn builder(&mut self, argv: &[String], node: Cursor<'a>, owner: &str) {
+        if argv.first().is_none_or(String::is_empty) {
+            self.report(Finding::new(
+                node.pos(),
+                format!("{owner} has an empty `builder`: give the program and its arguments"),
+            ));
+            return;
+        }
+        let mut used = Vec::new();
+        for (i, arg) in argv.iter().enumerate() {
+            match Template::parse(arg, BUILDER_PLACEHOLDERS) {
+                Ok(template) => used.extend(template.placeholders().map(str::to_owned)),
+                Err(err) => {
+                    let help = match &err {
+                        TemplateError::UnknownPlaceholder { name, .. } => {
+                            suggest(name, BUILDER_PLACEHOLDERS.iter().copied())
+                                .map(|near| format!("did you mean {{{near}}}?"))
+                        }
+                        _ => None,
+                    };
+                    self.report(
+                        Finding::new(
+                            node.index(i).pos(),
+                            format!("invalid builder argument: {err}"),
+                        )
+                        .maybe_help(help),
+                    );
+                    return;
+                }
+            }
+        }
+        if !used.iter().any(|p| p == "output" || p == "image") {
+            self.report(
+                Finding::new(
+                    node.pos(),
+                    format!(
+                        "the builder of {owner} neither writes `{{output}}` nor pushes `{{image}}`"
+                    ),
+                )
+                .help(
+                    "let it write an OCI layout to {output} (buildah: `-t oci:{output}`), which \
+                     flotilla pushes, or push {image} itself",
+                ),
+            );
+        }
     }
 
     fn python(
@@ -1398,5 +1503,49 @@ mod tests {
             .max()
             .unwrap();
         assert!(builtin::NEW_CATEGORY.wave_order > last);
+    }
+
+    const BUILDER_FLEET: &str = "categories:\n  svc:\n    publishes: {image: true}\n    \
+        image_builder: [buildah, bud, -t, \"oci:{output}\", \"{context}\"]\n\
+        repositories:\n  - {name: a, remote: ../a.git, category: svc}\n  \
+        - {name: b, remote: ../b.git, category: svc, image: {builder: [kaniko, \"--destination={image}\"], builder_timeout_secs: 60}}\n";
+
+    #[test]
+    fn repositories_take_their_category_builder_unless_they_name_their_own() {
+        let fleet = crate::manifest::load("flotilla.yaml", BUILDER_FLEET).unwrap();
+        let image = |name: &str| {
+            fleet
+                .repos
+                .iter()
+                .find(|r| r.name == name)
+                .unwrap()
+                .image
+                .clone()
+                .unwrap()
+        };
+        let (a, b) = (image("a"), image("b"));
+        assert_eq!(a.builder.unwrap()[3], "oci:{output}");
+        assert_eq!(a.builder_timeout_secs, DEFAULT_BUILDER_TIMEOUT_SECS);
+        assert_eq!(b.builder.unwrap(), ["kaniko", "--destination={image}"]);
+        assert_eq!(b.builder_timeout_secs, 60);
+    }
+
+    #[test]
+    fn a_builder_must_say_where_the_image_goes_and_use_known_placeholders() {
+        let text = BUILDER_FLEET
+            .replace("\"--destination={image}\"", "\"{contxt}\"")
+            .replace("\"oci:{output}\"", "local");
+        let errors = crate::manifest::load("flotilla.yaml", &text).unwrap_err();
+        let shown: Vec<String> = errors.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("flotilla.yaml:4:20: the builder of category `svc` neither"),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].starts_with("flotilla.yaml:7:74: invalid builder argument")
+                && shown[1].contains("did you mean {context}?"),
+            "{shown:#?}"
+        );
     }
 }

@@ -1,30 +1,36 @@
-//! Helm charts packaged natively, published to a chart repository directory.
+//! Helm charts packaged natively, published to chart repositories.
 //!
 //! [`package`] writes the `.tgz` `helm package` would, with the release's `version` and
-//! `appVersion`, reproducibly. [`package_to_dir`] adds it to a chart repository directory and its
-//! `index.yaml`, which `helm repo add` reads once served. An OCI registry takes the same package
-//! through [`crate::oci::RegistryImageTarget::push_chart`].
+//! `appVersion`, reproducibly. A chart repository is packages plus an `index.yaml`
+//! ([`ChartIndex`]), which `helm repo add` reads once served: [`package_to_dir`] adds one chart
+//! to a directory and its index at once; a train instead collects its packages
+//! ([`PendingCharts`]), puts them in the repository ([`ChartRepoDir::add_package`]) and lists
+//! them all in one index update at its end ([`ChartRepoDir::update_index`], or a commit on a git
+//! branch). An OCI registry takes the same package through
+//! [`crate::oci::RegistryImageTarget::push_chart`].
 
 mod chart_index;
 mod chart_published;
+mod chart_repo_dir;
 mod chart_source;
 mod chart_yaml;
 mod helm_ignore;
 mod packaged_chart;
+mod pending_charts;
 
 use std::path::Path;
 
-use serde_json::Value;
-
 use crate::atomic_file::AtomicFile;
-use crate::chart::chart_index::ChartIndex;
 use crate::chart::chart_source::ChartSource;
 use crate::dir_lock::DirLock;
 use crate::hashing_writer::HashingWriter;
-use crate::{Outcome, PublishError, Result};
+use crate::{Outcome, Result};
 
+pub use chart_index::ChartIndex;
 pub use chart_published::ChartPublished;
+pub use chart_repo_dir::ChartRepoDir;
 pub use packaged_chart::PackagedChart;
+pub use pending_charts::PendingCharts;
 
 /// Media type of a Helm chart's OCI config (its `Chart.yaml` as JSON).
 pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.helm.config.v1+json";
@@ -66,8 +72,7 @@ pub fn package_to_dir(
 ) -> Result<ChartPublished> {
     let source = ChartSource::load(chart_dir, version, app_version)?;
     let _lock = DirLock::acquire(repo_root)?;
-    let filename = source.filename();
-    let path = repo_root.join(&filename);
+    let path = repo_root.join(source.filename());
     let (file, digest, size) = source
         .write(HashingWriter::new(AtomicFile::new_in(repo_root)?), &path)?
         .finish();
@@ -75,6 +80,7 @@ pub fn package_to_dir(
     let mut index = ChartIndex::load(&index_path)?;
     let version = source.version().to_string();
 
+    let chart = packaged(&source, path.clone(), digest, size);
     let outcome = match index.digest_of(source.name(), &version) {
         Some(existing) if existing == digest.hex() => {
             // A package lost since its publish is restored from the identical build.
@@ -83,28 +89,17 @@ pub fn package_to_dir(
             }
             Outcome::Unchanged
         }
-        Some(existing) => {
-            let existing =
-                format!("sha256:{existing}")
-                    .parse()
-                    .map_err(|_| PublishError::CorruptTarget {
-                        path: index_path.clone(),
-                        problem: format!("the digest of `{filename}` is not a SHA-256 digest"),
-                    })?;
-            return Err(PublishError::FileConflict {
-                filename,
-                location: repo_root.display().to_string(),
-                existing,
-                new: digest,
-            });
-        }
-        None => {
+        _ => {
+            let now = jiff::Timestamp::now().to_string();
+            // Refuses a listed version with other content before anything is written.
+            index.merge(
+                std::slice::from_ref(&chart),
+                &now,
+                &repo_root.display().to_string(),
+            )?;
             // The package goes in before the index lists it: a crash leaves an unlisted file,
             // which the next publish replaces, never an entry without its package.
             file.commit(&path)?;
-            let now = jiff::Timestamp::now().to_string();
-            let chart = packaged(&source, path.clone(), digest, size);
-            index.add(source.name(), index_entry(&chart, &filename, &now));
             index.save(&index_path, &now)?;
             Outcome::Written
         }
@@ -133,14 +128,4 @@ fn packaged(
         size,
         metadata: source.metadata().clone(),
     }
-}
-
-/// The chart's metadata with what the index adds: `urls` (relative to the index, as
-/// `helm repo index` writes them), `digest` and `created`.
-fn index_entry(chart: &PackagedChart, filename: &str, now: &str) -> Value {
-    let mut entry = chart.metadata().clone();
-    entry.insert("urls".to_owned(), Value::from(vec![filename]));
-    entry.insert("digest".to_owned(), Value::from(chart.digest().hex()));
-    entry.insert("created".to_owned(), Value::from(now));
-    Value::Object(entry)
 }

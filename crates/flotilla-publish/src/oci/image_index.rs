@@ -50,6 +50,11 @@ impl ImageIndex {
         write_atomic(path, &bytes)
     }
 
+    /// Every descriptor, in the order of the file.
+    pub(crate) fn manifests(&self) -> &[Descriptor] {
+        &self.manifests
+    }
+
     pub(crate) fn digest_of(&self, tag: &str) -> Option<Digest> {
         self.manifests
             .iter()

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use reqwest::blocking::{Body, Client, RequestBuilder};
@@ -27,8 +27,12 @@ const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
 
 const EXPECTED: &str = "an OCI distribution registry";
 
-/// Blobs of at most this size go up in one request; larger ones in chunks of this size.
+/// The largest chunk a blob goes up in once the registry refused a request as too large (413):
+/// the chunk halves from the refused size down to this, or further while refusals go on.
 pub const DEFAULT_CHUNK_SIZE: u64 = 32 << 20;
+
+/// Below this a registry that still answers 413 is not asked again: the refusal is an error.
+const MIN_CHUNK_SIZE: u64 = 64 << 10;
 
 /// Blobs uploaded at the same time by one push.
 const PARALLEL_UPLOADS: usize = 4;
@@ -41,8 +45,10 @@ static KNOWN_BLOBS: LazyLock<Mutex<HashMap<(String, Digest), String>>> =
 /// An OCI distribution registry (Docker Registry, Harbor, GHCR, ECR, …) as an image target.
 ///
 /// Blobs the registry has are skipped (`HEAD`); a blob pushed to another repository of the same
-/// registry by this process is mounted; small blobs go up in one `PUT`, large ones in chunked
-/// `PATCH`es streamed from their files. Authentication follows the registry's challenge:
+/// registry by this process is mounted; every other blob goes up in one `PUT` streamed from its
+/// file (one upload step for the registry, memory flat in the blob size), or in chunked
+/// `PATCH`es when asked ([`Self::with_chunk_size`]) or once the registry refused a request as too
+/// large (413). Authentication follows the registry's challenge:
 /// anonymous, basic, or bearer tokens from its token service. Every request is retried as the
 /// [`HttpClient`]'s policy says; an interrupted blob upload starts again.
 pub struct RegistryImageTarget {
@@ -50,7 +56,10 @@ pub struct RegistryImageTarget {
     base: Url,
     http: HttpClient,
     auth: RegistryAuth,
-    chunk_size: u64,
+    /// Chunks asked for; `None`: a blob in one request.
+    chunk_size: Option<u64>,
+    /// The chunk size a 413 taught this target (0 until then), used by the blobs that follow.
+    learned_chunk_size: AtomicU64,
     tag_page_size: usize,
 }
 
@@ -64,7 +73,17 @@ impl std::fmt::Debug for RegistryImageTarget {
     }
 }
 
-/// A blob to upload: a file (a layer, read in chunks) or bytes (a config).
+/// How one upload session ended.
+enum Upload {
+    Done,
+    /// The registry refused a request of `bytes` bytes as too large (413).
+    TooLarge {
+        bytes: u64,
+        reply: Box<Reply>,
+    },
+}
+
+/// A blob to upload: a file (a layer, streamed) or bytes (a config).
 struct Blob<'a> {
     digest: Digest,
     size: u64,
@@ -132,15 +151,17 @@ impl RegistryImageTarget {
             base,
             http,
             auth: RegistryAuth::new(registry, credentials, insecure),
-            chunk_size: DEFAULT_CHUNK_SIZE,
+            chunk_size: None,
+            learned_chunk_size: AtomicU64::new(0),
             tag_page_size: 1000,
         })
     }
 
-    /// Uploads blobs larger than `bytes` in chunks of `bytes` (at least 1).
+    /// Uploads blobs larger than `bytes` in chunks of `bytes` (at least 1), for registries or
+    /// proxies that limit the size of a request; by default a blob goes up in one request.
     #[must_use]
     pub fn with_chunk_size(mut self, bytes: u64) -> Self {
-        self.chunk_size = bytes.max(1);
+        self.chunk_size = Some(bytes.max(1));
         self
     }
 
@@ -440,14 +461,53 @@ impl RegistryImageTarget {
             _ => return Err(head.refused().into()),
         }
 
-        let mount_from = KNOWN_BLOBS.lock().ok().and_then(|known| {
+        let mut mount_from = KNOWN_BLOBS.lock().ok().and_then(|known| {
             known
                 .get(&(self.registry.clone(), blob.digest))
                 .filter(|repo| repo.as_str() != name.as_str())
                 .cloned()
         });
+        let mut chunk_size = self.next_chunk_size();
+        loop {
+            match self.upload(name, blob, mount_from.take().as_deref(), chunk_size)? {
+                Upload::Done => return Ok(()),
+                Upload::TooLarge { bytes, reply } => {
+                    // The refused session is abandoned; a new one sends smaller requests.
+                    let smaller = (bytes / 2).min(DEFAULT_CHUNK_SIZE);
+                    if smaller < MIN_CHUNK_SIZE {
+                        return Err(reply.refused().into());
+                    }
+                    let _ = self.learned_chunk_size.fetch_update(
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                        |known| (known == 0 || smaller < known).then_some(smaller),
+                    );
+                    chunk_size = Some(smaller);
+                }
+            }
+        }
+    }
+
+    /// The chunk size for the next blob: the one asked for, lowered to what a 413 taught.
+    fn next_chunk_size(&self) -> Option<u64> {
+        match self.learned_chunk_size.load(Ordering::Relaxed) {
+            0 => self.chunk_size,
+            learned => Some(self.chunk_size.map_or(learned, |asked| asked.min(learned))),
+        }
+    }
+
+    /// One upload session: started (or a mount), then the blob in one `PUT`, or in `PATCH`es of
+    /// `chunk_size` and a closing `PUT` when it is larger.
+    fn upload(
+        &self,
+        name: &ImageName,
+        blob: &Blob<'_>,
+        mount_from: Option<&str>,
+        chunk_size: Option<u64>,
+    ) -> Result<Upload, Failure> {
+        let push = Scope::push(name.as_str());
         let mut start = self.url(&format!("v2/{name}/blobs/uploads/"))?;
-        let start_scope = match &mount_from {
+        let start_scope = match mount_from {
             Some(from) => {
                 start
                     .query_pairs_mut()
@@ -461,24 +521,31 @@ impl RegistryImageTarget {
             Ok(b.header(CONTENT_LENGTH, 0).body(Vec::new()))
         })?;
         match started.status() {
-            StatusCode::CREATED if mount_from.is_some() => return Ok(()),
+            StatusCode::CREATED if mount_from.is_some() => return Ok(Upload::Done),
             StatusCode::ACCEPTED => {}
             _ => return Err(started.refused().into()),
         }
         let mut location = self.location(&started)?;
 
         let mut offset = 0;
-        if blob.size > self.chunk_size {
+        if let Some(chunk_size) = chunk_size.filter(|&c| blob.size > c) {
             while offset < blob.size {
-                let len = self.chunk_size.min(blob.size - offset);
+                let len = chunk_size.min(blob.size - offset);
                 let range = format!("{offset}-{}", offset + len - 1);
                 let patched = self.send_once(&Method::PATCH, &location, &push, &|b| {
                     Ok(b.header(CONTENT_TYPE, "application/octet-stream")
                         .header(CONTENT_RANGE, range.as_str())
                         .body(blob.body(offset, len)?))
                 })?;
-                if patched.status() != StatusCode::ACCEPTED {
-                    return Err(upload_failure(patched));
+                match patched.status() {
+                    StatusCode::ACCEPTED => {}
+                    StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Ok(Upload::TooLarge {
+                            bytes: len,
+                            reply: Box::new(patched),
+                        });
+                    }
+                    _ => return Err(upload_failure(patched)),
                 }
                 location = self.location(&patched)?;
                 offset += len;
@@ -493,10 +560,14 @@ impl RegistryImageTarget {
             Ok(b.header(CONTENT_TYPE, "application/octet-stream")
                 .body(blob.body(offset, remaining)?))
         })?;
-        if put.status() != StatusCode::CREATED {
-            return Err(upload_failure(put));
+        match put.status() {
+            StatusCode::CREATED => Ok(Upload::Done),
+            StatusCode::PAYLOAD_TOO_LARGE => Ok(Upload::TooLarge {
+                bytes: remaining,
+                reply: Box::new(put),
+            }),
+            _ => Err(upload_failure(put)),
         }
-        Ok(())
     }
 
     fn put_manifest(
@@ -806,5 +877,94 @@ mod tests {
             Some("https://x/next")
         );
         assert_eq!(next_link(r#"</x>; rel="prev""#), None);
+    }
+
+    /// Runs `try_push_blob` of a blob of `size` bytes against the canned `responses`.
+    fn push_bytes(
+        target: &RegistryImageTarget,
+        server: FakeServer,
+        size: usize,
+        responses: Vec<String>,
+    ) -> Vec<crate::http::fake_server::Recorded> {
+        let bytes: Vec<u8> = (0u8..=250).cycle().take(size).collect();
+        let blob = Blob {
+            digest: Digest::of_bytes(&bytes),
+            size: bytes.len() as u64,
+            content: Content::Bytes(&bytes),
+        };
+        let requests = server.serve(responses);
+        target
+            .try_push_blob(&ImageName::new("chunks/app").unwrap(), &blob)
+            .map_err(|_| "the push failed")
+            .unwrap();
+        requests.join().unwrap()
+    }
+
+    fn lines(requests: &[crate::http::fake_server::Recorded]) -> Vec<(String, usize)> {
+        requests
+            .iter()
+            .map(|r| {
+                let line = r.line.trim_end_matches(" HTTP/1.1");
+                let line = line.split('?').next().unwrap().to_owned();
+                (line, r.body.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_blob_goes_up_in_one_request_until_the_registry_refuses_it_as_too_large() {
+        let server = FakeServer::bind();
+        let whole = target(&server.address.clone(), Credentials::Anonymous);
+        let accepted = |n: &str| response("202 Accepted", &[("location", &format!("/up/{n}"))], "");
+        let requests = push_bytes(
+            &whole,
+            server,
+            200 << 10,
+            vec![
+                response("404 Not Found", &[], ""),
+                accepted("1"),
+                response("201 Created", &[], ""),
+            ],
+        );
+        assert_eq!(
+            lines(&requests)[1..],
+            [
+                ("POST /v2/chunks/app/blobs/uploads/".to_owned(), 0),
+                ("PUT /up/1".to_owned(), 200 << 10),
+            ]
+        );
+
+        // A 413: a new session in halves, and the blobs after it go up in halves at once.
+        let server = FakeServer::bind();
+        let chunked = target(&server.address.clone(), Credentials::Anonymous);
+        let requests = push_bytes(
+            &chunked,
+            server,
+            (200 << 10) + 1,
+            vec![
+                response("404 Not Found", &[], ""),
+                accepted("1"),
+                response("413 Payload Too Large", &[], "too big"),
+                accepted("2"),
+                accepted("3"),
+                accepted("4"),
+                accepted("5"),
+                response("201 Created", &[], ""),
+            ],
+        );
+        assert_eq!(
+            lines(&requests)[1..],
+            [
+                ("POST /v2/chunks/app/blobs/uploads/".to_owned(), 0),
+                ("PUT /up/1".to_owned(), (200 << 10) + 1),
+                ("POST /v2/chunks/app/blobs/uploads/".to_owned(), 0),
+                ("PATCH /up/2".to_owned(), 100 << 10),
+                ("PATCH /up/3".to_owned(), 100 << 10),
+                ("PATCH /up/4".to_owned(), 1),
+                ("PUT /up/5".to_owned(), 0),
+            ]
+        );
+        assert_eq!(requests[4].header("content-range"), Some("0-102399"));
+        assert_eq!(chunked.next_chunk_size(), Some(100 << 10));
     }
 }

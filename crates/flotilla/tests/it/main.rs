@@ -8,6 +8,7 @@
 mod support;
 
 mod bad_input;
+mod chart_repositories;
 mod commands;
 mod concurrency;
 mod crash;

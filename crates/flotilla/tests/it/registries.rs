@@ -5,6 +5,7 @@
 //! runs and other tests on the same servers never meet. The fault test stops and restarts a
 //! docker-registry of its own.
 
+mod builder;
 mod clients;
 mod servers;
 

@@ -1,0 +1,299 @@
+//! Helm chart repositories that are a directory or a git branch: a train lists all its charts in
+//! `index.yaml` once, at its end (one write, or one commit), checked with git, PyYAML, tar and
+//! sha256sum.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{Fleet, Sandbox, chart_yaml, run_states, states};
+
+const CHARTS: [&str; 3] = ["api", "web", "worker"];
+
+/// Three repositories publishing only a chart to `registry` (a `registries:` entry named
+/// `charts`). `worker` depends on the others and, before its own chart, writes what the chart
+/// repository directory `watched` holds to `seen`, so a test can tell what the train wrote
+/// while it was still running.
+fn fleet(registry: &str, watched: &Path, seen: &Path) -> Sandbox {
+    let listing = format!(
+        "ls -a '{}' > '{}' 2>&1 || true",
+        watched.display(),
+        seen.display()
+    );
+    let mut fleet = Fleet::new()
+        .section(
+            "categories:\n  charts:\n    publishes: {image: false, python: false, npm: false, \
+             chart: true}",
+        )
+        .section(&format!("registries:\n  charts:\n{registry}"));
+    for name in CHARTS {
+        fleet = fleet
+            .repo(name, "charts")
+            .file(
+                "deploy/helm/Chart.yaml",
+                &format!(
+                    "apiVersion: v2\nname: {name}\ntype: application\nversion: 0.0.0\n\
+                     appVersion: \"0.0.0\"\n"
+                ),
+            )
+            .file(
+                "deploy/helm/templates/configmap.yaml",
+                &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"),
+            );
+        if name == "worker" {
+            fleet = fleet.depends_on(&["api", "web"]).command(
+                "look",
+                &["sh", "-c", &listing],
+                &["tag"],
+            );
+        }
+    }
+    fleet.build()
+}
+
+/// `index.yaml` parsed by PyYAML, as JSON.
+fn parse_index(path: &Path) -> serde_json::Value {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1])), \
+             default=str))",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "PyYAML cannot read {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn sha256(path: &Path) -> String {
+    let output = Command::new("sha256sum").arg(path).output().unwrap();
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn names(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Every chart is listed once with the release's version, its package's digest and URL, and
+/// each package holds the right `Chart.yaml`.
+#[track_caller]
+fn assert_lists_every_chart(repo: &Path) {
+    let index = parse_index(&repo.join("index.yaml"));
+    assert_eq!(index["apiVersion"], "v1");
+    let listed: Vec<&String> = index["entries"].as_object().unwrap().keys().collect();
+    assert_eq!(listed, CHARTS, "{index}");
+    for name in CHARTS {
+        let versions = index["entries"][name].as_array().unwrap();
+        assert_eq!(versions.len(), 1, "{index}");
+        let entry = &versions[0];
+        let file = format!("{name}-1.0.0-rc.1.tgz");
+        assert_eq!(entry["version"], "1.0.0-rc.1");
+        assert_eq!(entry["appVersion"], "1.0.0rc1");
+        assert_eq!(entry["urls"], serde_json::json!([file]));
+        assert_eq!(entry["digest"].as_str().unwrap(), sha256(&repo.join(&file)));
+        assert_eq!(entry["created"], index["generated"]);
+        let chart = chart_yaml(&repo.join(&file), name);
+        assert!(chart.contains("version: \"1.0.0-rc.1\""), "{chart}");
+        assert!(chart.contains("appVersion: \"1.0.0rc1\""), "{chart}");
+    }
+}
+
+#[test]
+fn a_directory_chart_repository_gets_its_index_once_at_the_end_of_the_train() {
+    let outside = tempfile::tempdir().unwrap();
+    let repo = outside.path().join("chart-repo");
+    let seen = outside.path().join("seen.txt");
+    let fleet = fleet(
+        &format!("    kind: chart\n    url: {}\n", repo.display()),
+        &repo,
+        &seen,
+    );
+
+    let out = fleet
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .success();
+    assert_eq!(
+        run_states(&out.json()),
+        states(&[
+            ("api", "succeeded"),
+            ("web", "succeeded"),
+            ("worker", "succeeded")
+        ])
+    );
+
+    // Mid-train the packages of the first wave were there, the index was not.
+    let seen = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        seen.contains("api-1.0.0-rc.1.tgz") && seen.contains("web-1.0.0-rc.1.tgz"),
+        "{seen}"
+    );
+    assert!(!seen.contains("index.yaml"), "{seen}");
+
+    assert_lists_every_chart(&repo);
+    let expected: BTreeSet<String> = [
+        ".flotilla.lock",
+        "api-1.0.0-rc.1.tgz",
+        "index.yaml",
+        "web-1.0.0-rc.1.tgz",
+        "worker-1.0.0-rc.1.tgz",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(
+        names(&repo),
+        expected,
+        "no temporary or partial file is left"
+    );
+
+    let index = std::fs::read(repo.join("index.yaml")).unwrap();
+    fleet
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .success();
+    assert_eq!(
+        std::fs::read(repo.join("index.yaml")).unwrap(),
+        index,
+        "running the train again leaves the index byte for byte"
+    );
+    assert_eq!(names(&repo), expected);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A bare repository with a `main` branch, as a project keeping its charts on `gh-pages` has.
+fn charts_remote(dir: &Path) -> PathBuf {
+    let remote = dir.join("charts.git");
+    let seed = dir.join("seed");
+    git(
+        dir,
+        &["init", "--quiet", "--bare", remote.to_str().unwrap()],
+    );
+    git(
+        dir,
+        &["init", "--quiet", "-b", "main", seed.to_str().unwrap()],
+    );
+    std::fs::write(seed.join("README.md"), "# charts\n").unwrap();
+    git(&seed, &["add", "README.md"]);
+    git(
+        &seed,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "--quiet",
+            "-m",
+            "seed",
+        ],
+    );
+    git(
+        &seed,
+        &["push", "--quiet", remote.to_str().unwrap(), "main:main"],
+    );
+    remote
+}
+
+#[test]
+fn a_git_branch_chart_repository_gets_one_commit_per_train() {
+    let outside = tempfile::tempdir().unwrap();
+    let remote = charts_remote(outside.path());
+    let seen = outside.path().join("seen.txt");
+    let fleet = fleet(
+        &format!(
+            "    kind: chart\n    url: git+file://{}#gh-pages\n",
+            remote.display()
+        ),
+        &outside.path().join("never"),
+        &seen,
+    );
+
+    fleet
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .success();
+
+    let log = git(&remote, &["log", "--format=%H %s", "gh-pages"]);
+    assert_eq!(
+        log.lines().count(),
+        1,
+        "one commit, no history of main:\n{log}"
+    );
+    let files = git(&remote, &["ls-tree", "--name-only", "gh-pages"]);
+    assert_eq!(
+        files.lines().collect::<Vec<_>>(),
+        [
+            "api-1.0.0-rc.1.tgz",
+            "index.yaml",
+            "web-1.0.0-rc.1.tgz",
+            "worker-1.0.0-rc.1.tgz"
+        ]
+    );
+    let changed = git(&remote, &["show", "--name-only", "--format=", "gh-pages"]);
+    assert_eq!(changed.lines().count(), 4, "{changed}");
+    let checkout = outside.path().join("pages");
+    git(
+        outside.path(),
+        &[
+            "clone",
+            "--quiet",
+            "--branch",
+            "gh-pages",
+            remote.to_str().unwrap(),
+            checkout.to_str().unwrap(),
+        ],
+    );
+    assert_lists_every_chart(&checkout);
+    assert_eq!(git(&remote, &["rev-parse", "main"]).lines().count(), 1);
+
+    // Again: nothing new, so no commit.
+    let tip = git(&remote, &["rev-parse", "gh-pages"]);
+    fleet
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .success();
+    assert_eq!(git(&remote, &["rev-parse", "gh-pages"]), tip);
+
+    // The next train adds one commit on top, with its charts and the index listing both.
+    fleet
+        .flotilla(&["release", "tag", "1.0.0rc2", "--json"])
+        .success();
+    let log = git(&remote, &["log", "--format=%s", "gh-pages"]);
+    assert_eq!(log.lines().count(), 2, "{log}");
+    git(&checkout, &["pull", "--quiet"]);
+    let index = parse_index(&checkout.join("index.yaml"));
+    for name in CHARTS {
+        let versions: Vec<&str> = index["entries"][name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(versions, ["1.0.0-rc.2", "1.0.0-rc.1"], "{index}");
+    }
+}
