@@ -28,11 +28,14 @@ use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1;
+use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use hyper::{Method, Uri};
 use hyper_util::rt::TokioIo;
 use sha2::Sha256;
 
 const SECRET: &str = "bench-secret-0123456789abcdef";
 const WARMUP: usize = 2000;
+const SIGNATURE: HeaderName = HeaderName::from_static("x-flotilla-signature-256");
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -42,7 +45,7 @@ fn env_number(name: &str, default: usize) -> usize {
 }
 
 /// A signed delivery of flotilla's hook: (body, signature header).
-fn delivery(index: usize) -> (Bytes, String) {
+fn delivery(index: usize) -> (Bytes, HeaderValue) {
     let body = format!(
         r#"{{"repo":"not-in-the-fleet","delivery":"bench-{index}","updates":[{{"ref":"refs/heads/master","before":"{}","after":"{:040x}"}}]}}"#,
         "1".repeat(40),
@@ -51,7 +54,24 @@ fn delivery(index: usize) -> (Bytes, String) {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body.as_bytes());
     let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    (Bytes::from(body), signature)
+    (Bytes::from(body), HeaderValue::try_from(signature).unwrap())
+}
+
+/// CPU time used so far, in seconds, from a `/proc/.../stat` file: user + system, in the
+/// kernel's fixed 100 Hz ticks.
+fn cpu_seconds(stat: &str) -> f64 {
+    let text = std::fs::read_to_string(stat).unwrap();
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    let fields: Vec<&str> = text[text.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    #[expect(clippy::cast_precision_loss)]
+    let seconds = ticks as f64 / 100.0;
+    seconds
+}
+
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap();
+    text.split(' ').take(3).collect::<Vec<_>>().join(" ")
 }
 
 fn main() {
@@ -104,7 +124,7 @@ fn main() {
     });
 
     let total = WARMUP + requests;
-    let deliveries: Arc<Vec<(Bytes, String)>> = Arc::new((0..total).map(delivery).collect());
+    let deliveries: Arc<Vec<(Bytes, HeaderValue)>> = Arc::new((0..total).map(delivery).collect());
     let client_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -116,10 +136,18 @@ fn main() {
         connections,
         seconds,
     ));
+    let load_before = load_average();
+    // The load generator runs on this thread: its CPU is told apart from the server's.
+    let (process_before, client_before) = (
+        cpu_seconds("/proc/self/stat"),
+        cpu_seconds("/proc/thread-self/stat"),
+    );
     let started = Instant::now();
     let mut latencies =
         client_rt.block_on(load(addr, deliveries, WARMUP..total, connections, seconds));
     let elapsed = started.elapsed();
+    let client_cpu = cpu_seconds("/proc/thread-self/stat") - client_before;
+    let server_cpu = cpu_seconds("/proc/self/stat") - process_before - client_cpu;
 
     latencies.sort_unstable();
     let done = latencies.len();
@@ -155,6 +183,14 @@ fn main() {
         ms(percentile(0.99)),
         ms(latencies[done - 1])
     );
+    #[expect(clippy::cast_precision_loss)]
+    let per_request = |cpu: f64| cpu / done as f64 * 1e6;
+    println!(
+        "  CPU       server {server_cpu:.2} s ({:.0} µs/request)   load generator {client_cpu:.2} s ({:.0} µs/request)",
+        per_request(server_cpu),
+        per_request(client_cpu)
+    );
+    println!("  load avg  {load_before} before, {} after", load_average());
     println!("  worker backlog at the end: {backlog} events still to process");
     stop.send(()).unwrap();
     server_rt.block_on(served).unwrap().unwrap();
@@ -168,7 +204,7 @@ fn ms(duration: Duration) -> f64 {
 /// `seconds` have passed; returns each request's latency. Every answer must be 200.
 async fn load(
     addr: SocketAddr,
-    deliveries: Arc<Vec<(Bytes, String)>>,
+    deliveries: Arc<Vec<(Bytes, HeaderValue)>>,
     range: std::ops::Range<usize>,
     connections: usize,
     seconds: usize,
@@ -192,12 +228,13 @@ async fn load(
                     return latencies;
                 }
                 let (body, signature) = &deliveries[index];
-                let request = hyper::Request::post("/hooks/git")
-                    .header("host", "bench")
-                    .header("content-type", "application/json")
-                    .header("x-flotilla-signature-256", signature.as_str())
-                    .body(Full::new(body.clone()))
-                    .unwrap();
+                let mut request = hyper::Request::new(Full::new(body.clone()));
+                *request.method_mut() = Method::POST;
+                *request.uri_mut() = Uri::from_static("/hooks/git");
+                let headers = request.headers_mut();
+                headers.insert(HOST, HeaderValue::from_static("bench"));
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                headers.insert(SIGNATURE, signature.clone());
                 sender.ready().await.unwrap();
                 let sent = Instant::now();
                 let response = sender.send_request(request).await.unwrap();

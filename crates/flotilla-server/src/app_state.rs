@@ -1,10 +1,14 @@
 //! What every request handler shares, and the answers they have in common.
 
+use std::ops::Deref;
+use std::sync::Arc;
+
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flotilla_engine::{Engine, FleetEvent};
-use flotilla_store::{EventReceipt, NewEvent};
+use flotilla_store::{EventReceipt, Id, NewEvent};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::metrics::{Metrics, Rejection, Source};
@@ -13,8 +17,12 @@ use crate::secret::Secret;
 use crate::store_writer::StoreWriter;
 use crate::worker::Worker;
 
+/// A handle on what every request handler shares: axum clones the state for each request, so
+/// it is one reference count, not a copy of the engine's paths and settings.
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<Shared>);
+
+pub(crate) struct Shared {
     pub engine: Engine,
     pub hook_secret: Secret,
     pub registry_token: Secret,
@@ -25,12 +33,24 @@ pub(crate) struct AppState {
     pub worker: Worker,
 }
 
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 /// A JSON error answer.
 pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
 impl AppState {
+    pub(crate) fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+
     /// Counts and answers a delivery refused before anything was recorded.
     pub(crate) fn reject(&self, reason: Rejection, message: impl Into<String>) -> Response {
         self.metrics.rejected(reason);
@@ -102,7 +122,7 @@ impl AppState {
         for receipt in receipts {
             match receipt {
                 EventReceipt::New(event) => {
-                    recorded.push(event.id.to_string());
+                    recorded.push(event.id.clone());
                     self.worker.submit(event);
                 }
                 EventReceipt::Replay(_) => replayed += 1,
@@ -110,12 +130,22 @@ impl AppState {
         }
         self.metrics.received(source, recorded.len() as u64);
         self.metrics.replayed(source, replayed as u64);
-        Json(json!({
-            "replay": recorded.is_empty() && replayed > 0,
-            "recorded": recorded,
-            "replayed": replayed,
-            "ignored": ignored,
-        }))
+        Json(DeliveryAnswer {
+            replay: recorded.is_empty() && replayed > 0,
+            recorded,
+            replayed,
+            ignored,
+        })
         .into_response()
     }
+}
+
+/// The answer to a delivery that was stored (or was a replay).
+#[derive(Serialize)]
+struct DeliveryAnswer {
+    replay: bool,
+    /// The ids of the events stored for it.
+    recorded: Vec<Id>,
+    replayed: usize,
+    ignored: usize,
 }

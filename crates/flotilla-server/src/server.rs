@@ -13,7 +13,7 @@ use flotilla_engine::Engine;
 use flotilla_store::Store;
 use tokio::net::TcpListener;
 
-use crate::app_state::{AppState, error};
+use crate::app_state::{AppState, Shared, error};
 use crate::serve_config::ServeConfig;
 use crate::server_error::ServerError;
 use crate::store_writer::StoreWriter;
@@ -63,7 +63,7 @@ pub async fn serve_on(
     for event in backlog {
         worker.submit(event);
     }
-    let state = AppState {
+    let state = AppState::new(Shared {
         engine,
         hook_secret: config.hook_secret,
         registry_token: config.registry_token,
@@ -72,7 +72,7 @@ pub async fn serve_on(
         metrics: config.metrics,
         writer: writer.clone(),
         worker: worker.clone(),
-    };
+    });
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("flotilla serve listening on http://{addr}");
     }

@@ -6,7 +6,7 @@
 //! process meeting there wait in SQLite's busy handler, which sleeps in steps of milliseconds;
 //! the worker's "event handled" marks therefore go through this task too.
 
-use flotilla_store::{EventReceipt, EventStatus, Id, NewEvent, SqliteStore, Store};
+use flotilla_store::{EventReceipt, HandledEvent, NewEvent, SqliteStore, Store};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -23,12 +23,7 @@ enum Write {
         events: Vec<NewEvent>,
         reply: Receipts,
     },
-    Handled {
-        id: Id,
-        status: EventStatus,
-        error: Option<String>,
-        reply: oneshot::Sender<Result<(), String>>,
-    },
+    Handled(HandledEvent),
 }
 
 /// The handle request handlers and the worker write through.
@@ -57,24 +52,18 @@ impl StoreWriter {
         receipts.await.map_err(|_| STOPPED.to_owned())?
     }
 
-    /// Marks a received event handled (committed when this returns).
-    pub(crate) async fn handled(
-        &self,
-        id: Id,
-        status: EventStatus,
-        error: Option<String>,
-    ) -> Result<(), String> {
-        let (reply, done) = oneshot::channel();
+    /// Queues the mark of a processed event; it is committed with the next batch, and a failure
+    /// is logged by the writer.
+    ///
+    /// The worker does not wait for the commit: an event whose mark is lost with the process
+    /// is still `received` at the next start and processed again, which its flows tolerate
+    /// (they are idempotent), just as for a crash during processing. Waiting would hold each
+    /// lane to one event per commit.
+    pub(crate) async fn handled(&self, mark: HandledEvent) -> Result<(), String> {
         self.sender
-            .send(Write::Handled {
-                id,
-                status,
-                error,
-                reply,
-            })
+            .send(Write::Handled(mark))
             .await
-            .map_err(|_| STOPPED.to_owned())?;
-        done.await.map_err(|_| STOPPED.to_owned())?
+            .map_err(|_| STOPPED.to_owned())
     }
 }
 
@@ -90,48 +79,67 @@ async fn write(store: SqliteStore, mut receiver: mpsc::Receiver<Write>) {
                     replies.push((events.len(), reply));
                     batch.extend(events);
                 }
-                Write::Handled {
-                    id,
-                    status,
-                    error,
-                    reply,
-                } => marks.push((id, status, error, reply)),
+                Write::Handled(mark) => marks.push(mark),
             }
-            next = if batch.len() < MAX_BATCH {
+            next = if batch.len() + marks.len() < MAX_BATCH {
                 receiver.try_recv().ok()
             } else {
                 None
             };
         }
-        if !batch.is_empty() {
-            record(&store, &batch, replies).await;
+        commit(&store, &batch, replies, &marks).await;
+    }
+}
+
+/// Commits the deliveries and the marks of one batch in one transaction. If that fails, each
+/// part is tried alone, so that a mark the store refuses does not refuse the deliveries.
+async fn commit(
+    store: &SqliteStore,
+    batch: &[NewEvent],
+    replies: Vec<(usize, Receipts)>,
+    marks: &[HandledEvent],
+) {
+    match store.record_and_mark_events(batch, marks).await {
+        Ok(receipts) => answer(replies, receipts),
+        Err(err) if batch.is_empty() || marks.is_empty() => {
+            if batch.is_empty() {
+                log_marks(marks, &err.to_string());
+            } else {
+                refuse(replies, batch.len(), &err.to_string());
+            }
         }
-        for (id, status, error, reply) in marks {
-            let result = store
-                .event_handled(&id, status, error.as_deref())
-                .await
-                .map(drop)
-                .map_err(|err| err.to_string());
-            let _ = reply.send(result);
+        Err(_) => {
+            match store.record_events(batch).await {
+                Ok(receipts) => answer(replies, receipts),
+                Err(err) => refuse(replies, batch.len(), &err.to_string()),
+            }
+            if let Err(err) = store.events_handled(marks).await {
+                log_marks(marks, &err.to_string());
+            }
         }
     }
 }
 
-async fn record(store: &SqliteStore, batch: &[NewEvent], replies: Vec<(usize, Receipts)>) {
-    match store.record_events(batch).await {
-        Ok(receipts) => {
-            let mut receipts = receipts.into_iter();
-            for (len, reply) in replies {
-                // A handler whose client went away no longer waits; its events are stored.
-                let _ = reply.send(Ok(receipts.by_ref().take(len).collect()));
-            }
-        }
-        Err(err) => {
-            tracing::error!("recording {} webhook events failed: {err}", batch.len());
-            let message = err.to_string();
-            for (_, reply) in replies {
-                let _ = reply.send(Err(message.clone()));
-            }
-        }
+fn answer(replies: Vec<(usize, Receipts)>, receipts: Vec<EventReceipt>) {
+    let mut receipts = receipts.into_iter();
+    for (len, reply) in replies {
+        // A handler whose client went away no longer waits; its events are stored.
+        let _ = reply.send(Ok(receipts.by_ref().take(len).collect()));
     }
+}
+
+fn refuse(replies: Vec<(usize, Receipts)>, events: usize, message: &str) {
+    tracing::error!("recording {events} webhook events failed: {message}");
+    for (_, reply) in replies {
+        let _ = reply.send(Err(message.to_owned()));
+    }
+}
+
+fn log_marks(marks: &[HandledEvent], message: &str) {
+    // They stay `received` and are processed again at the next start; the flows they start
+    // are idempotent.
+    tracing::error!(
+        "recording the outcome of {} events failed (they will be processed again at the next start): {message}",
+        marks.len()
+    );
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use flotilla_engine::Engine;
-use flotilla_store::{Event, EventStatus};
+use flotilla_store::{Event, EventStatus, HandledEvent};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
@@ -52,18 +52,21 @@ impl Worker {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let Lanes { senders, tasks } = &mut *lanes;
-        let sender = senders.entry(event.kind.clone()).or_insert_with(|| {
-            let (sender, receiver) = mpsc::unbounded_channel();
-            tasks.spawn(lane(
-                self.inner.engine.clone(),
-                self.inner.writer.clone(),
-                receiver,
-                self.inner.stop.subscribe(),
-            ));
-            sender
-        });
         // The lane only stops at shutdown, after the last request was answered.
+        if let Some(sender) = senders.get(&event.kind) {
+            let _ = sender.send(event);
+            return;
+        }
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tasks.spawn(lane(
+            self.inner.engine.clone(),
+            self.inner.writer.clone(),
+            receiver,
+            self.inner.stop.subscribe(),
+        ));
+        let kind = event.kind.clone();
         let _ = sender.send(event);
+        senders.insert(kind, sender);
     }
 
     /// Lets each lane finish the event it is processing, then stops them; queued events stay
@@ -125,7 +128,12 @@ async fn process(engine: &Engine, writer: &StoreWriter, event: &Event) {
             (EventStatus::Failed, Some(err.to_string()))
         }
     };
-    if let Err(err) = writer.handled(event.id.clone(), status, error).await {
+    let mark = HandledEvent {
+        id: event.id.clone(),
+        status,
+        error,
+    };
+    if let Err(err) = writer.handled(mark).await {
         // It stays `received` and is processed again at the next start; the flows it starts
         // are idempotent.
         tracing::error!(event = %event.id, "recording the outcome failed: {err}");

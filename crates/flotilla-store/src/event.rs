@@ -39,6 +39,15 @@ pub struct NewEvent {
     pub payload: serde_json::Value,
 }
 
+/// How a received event was handled, for [`Store::events_handled`](crate::Store::events_handled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandledEvent {
+    pub id: Id,
+    /// Processed, ignored or failed; never received.
+    pub status: EventStatus,
+    pub error: Option<String>,
+}
+
 /// Result of recording an event: senders retry deliveries, and a replay must not be acted on
 /// twice.
 #[derive(Debug, Clone, PartialEq)]

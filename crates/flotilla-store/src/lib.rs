@@ -4,7 +4,8 @@
 //! The engine works against the [`Store`] trait; [`SqliteStore`] keeps the state in
 //! `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
 //! unique index, all of which `PostgreSQL` accepts too; the `SQLite`-only parts are
-//! `BEGIN IMMEDIATE`, the pragmas set at connection and the row decoding.
+//! `BEGIN IMMEDIATE`, the pragmas set at connection, the row decoding and the event batches
+//! (rows sent as one JSON array, read with `json_each`).
 
 mod artifact;
 mod deployment;
@@ -24,7 +25,7 @@ mod train;
 pub use artifact::{Artifact, ArtifactKind, ArtifactRecord, NewArtifact};
 pub use deployment::{Deployment, DeploymentStatus, NewDeployment};
 pub use error::StoreError;
-pub use event::{Event, EventReceipt, EventStatus, NewEvent};
+pub use event::{Event, EventReceipt, EventStatus, HandledEvent, NewEvent};
 pub use id::Id;
 pub use lease::Lease;
 pub use run::{NewRun, Run, RunStatus, RunWithLastStep};

@@ -8,9 +8,10 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::row_reader::RowReader;
 use crate::{
-    Artifact, ArtifactRecord, Deployment, DeploymentStatus, Event, EventReceipt, EventStatus, Id,
-    Lease, NewArtifact, NewDeployment, NewEvent, NewRun, NewStep, NewTrain, Run, RunStatus,
-    RunWithLastStep, Step, StepOutcome, StepStatus, Store, StoreError, Train, TrainStatus, schema,
+    Artifact, ArtifactRecord, Deployment, DeploymentStatus, Event, EventReceipt, EventStatus,
+    HandledEvent, Id, Lease, NewArtifact, NewDeployment, NewEvent, NewRun, NewStep, NewTrain, Run,
+    RunStatus, RunWithLastStep, Step, StepOutcome, StepStatus, Store, StoreError, Train,
+    TrainStatus, schema,
 };
 
 // Column lists as macros so that `concat!` can build `&'static str` queries from them.
@@ -54,6 +55,8 @@ macro_rules! succeeded_last_first {
         "finished_ms DESC, created_ms DESC, id DESC"
     };
 }
+
+mod event_batch;
 
 /// Waiting this long for another connection's write lock covers any of our transactions (they
 /// are all short), so light contention between processes never surfaces as "database is locked".
@@ -865,89 +868,26 @@ impl Store for SqliteStore {
     }
 
     async fn record_events(&self, events: &[NewEvent]) -> Result<Vec<EventReceipt>, StoreError> {
+        self.record_and_mark_events(events, &[]).await
+    }
+
+    async fn events_handled(&self, handled: &[HandledEvent]) -> Result<(), StoreError> {
+        self.record_and_mark_events(&[], handled).await.map(drop)
+    }
+
+    async fn record_and_mark_events(
+        &self,
+        events: &[NewEvent],
+        handled: &[HandledEvent],
+    ) -> Result<Vec<EventReceipt>, StoreError> {
         const OP: &str = "recording events";
-        if events.is_empty() {
+        if events.is_empty() && handled.is_empty() {
             return Ok(Vec::new());
         }
-        // One INSERT for the whole batch (rows from a JSON array), one SELECT for what was there
-        // before: two statements instead of one round trip per delivery, which is what limits
-        // webhook ingestion.
-        let ids: Vec<Id> = events.iter().map(|_| Id::generate()).collect();
-        let batch = serde_json::Value::Array(
-            events
-                .iter()
-                .zip(&ids)
-                .map(|(event, id)| {
-                    serde_json::json!({
-                        "id": id.as_str(),
-                        "source": event.source,
-                        "delivery_id": event.delivery_id,
-                        "kind": event.kind,
-                        "payload": event.payload.to_string(),
-                    })
-                })
-                .collect(),
-        )
-        .to_string();
         let mut tx = self.write_tx(OP).await?;
-        let inserted = sqlx::query(concat!(
-            "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
-             SELECT json_extract(value, '$.id'), json_extract(value, '$.source'), \
-                    json_extract(value, '$.delivery_id'), json_extract(value, '$.kind'), \
-                    json_extract(value, '$.payload'), $2, 'received' \
-             FROM json_each($1) WHERE true \
-             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING ",
-            event_columns!()
-        ))
-        .bind(&batch)
-        .bind(now_millis())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::query(OP))?;
-        let mut new_ids = std::collections::HashSet::new();
-        for row in &inserted {
-            new_ids.insert(RowReader::new(row, "events").event()?.id.to_string());
-        }
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            event_columns!(),
-            " FROM events WHERE (source, delivery_id) IN \
-              (SELECT json_extract(value, '$.source'), json_extract(value, '$.delivery_id') \
-               FROM json_each($1))"
-        ))
-        .bind(&batch)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::query(OP))?;
+        let receipts = event_batch::record(&mut tx, events).await?;
+        event_batch::mark(&mut tx, handled).await?;
         commit(tx, OP).await?;
-        let mut stored = std::collections::HashMap::new();
-        for row in &rows {
-            let event = RowReader::new(row, "events").event()?;
-            stored.insert((event.source.clone(), event.delivery_id.clone()), event);
-        }
-        let mut receipts = Vec::with_capacity(events.len());
-        for (event, id) in events.iter().zip(&ids) {
-            let key = (event.source.clone(), event.delivery_id.clone());
-            let found = stored
-                .get(&key)
-                .cloned()
-                .ok_or_else(|| StoreError::Corrupt {
-                    table: "events",
-                    column: "delivery_id".into(),
-                    reason: format!(
-                        "delivery {} vanished while it was recorded",
-                        event.delivery_id
-                    ),
-                })?;
-            // New only for the delivery whose row this batch inserted; a repeat inside the
-            // batch, or a delivery stored earlier, is a replay of the stored one.
-            let new = new_ids.contains(found.id.as_str()) && found.id == *id;
-            receipts.push(if new {
-                EventReceipt::New(found)
-            } else {
-                EventReceipt::Replay(found)
-            });
-        }
         Ok(receipts)
     }
 

@@ -4,9 +4,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::{
-    Artifact, ArtifactRecord, Deployment, DeploymentStatus, Event, EventReceipt, EventStatus, Id,
-    Lease, NewArtifact, NewDeployment, NewEvent, NewRun, NewStep, NewTrain, Run, RunStatus,
-    RunWithLastStep, Step, StepOutcome, StoreError, Train, TrainStatus,
+    Artifact, ArtifactRecord, Deployment, DeploymentStatus, Event, EventReceipt, EventStatus,
+    HandledEvent, Id, Lease, NewArtifact, NewDeployment, NewEvent, NewRun, NewStep, NewTrain, Run,
+    RunStatus, RunWithLastStep, Step, StepOutcome, StoreError, Train, TrainStatus,
 };
 
 /// flotilla's durable state. The engine is generic over it: [`SqliteStore`](crate::SqliteStore)
@@ -147,6 +147,24 @@ pub trait Store: Send + Sync {
     fn record_events(
         &self,
         events: &[NewEvent],
+    ) -> impl Future<Output = Result<Vec<EventReceipt>, StoreError>> + Send;
+
+    /// Marks several events handled in one transaction. Fails, marking none, with
+    /// [`StoreError::InvalidTransition`] if one would become `received` again and with
+    /// [`StoreError::NotFound`] if one does not exist.
+    fn events_handled(
+        &self,
+        handled: &[HandledEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// [`record_events`](Store::record_events) and [`events_handled`](Store::events_handled) in
+    /// one transaction, so that one commit (one disk sync) serves both: what a server that
+    /// processes events while it receives them uses to keep its marks off the deliveries' path.
+    /// Fails as either would, and then does neither.
+    fn record_and_mark_events(
+        &self,
+        events: &[NewEvent],
+        handled: &[HandledEvent],
     ) -> impl Future<Output = Result<Vec<EventReceipt>, StoreError>> + Send;
 
     /// Marks a received event processed, ignored or failed (with `error`).

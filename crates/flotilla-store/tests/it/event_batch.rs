@@ -1,4 +1,6 @@
-use flotilla_store::{EventReceipt, NewEvent, SqliteStore, Store};
+use flotilla_store::{
+    Event, EventReceipt, EventStatus, HandledEvent, Id, NewEvent, SqliteStore, Store, StoreError,
+};
 
 fn event(delivery: &str) -> NewEvent {
     NewEvent {
@@ -29,4 +31,138 @@ async fn a_batch_records_new_events_and_reports_replays_in_order() {
         "an in-batch repeat is the first"
     );
     assert_eq!(store.unhandled_events().await.unwrap().len(), 3);
+}
+
+fn mark(id: &Id, status: EventStatus, error: Option<&str>) -> HandledEvent {
+    HandledEvent {
+        id: id.clone(),
+        status,
+        error: error.map(str::to_owned),
+    }
+}
+
+#[tokio::test]
+async fn a_new_event_s_receipt_is_what_the_store_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let receipts = store
+        .record_events(&[event("a"), event("b")])
+        .await
+        .unwrap();
+    let recorded: Vec<Event> = receipts.iter().map(|r| r.event().clone()).collect();
+    assert_eq!(store.unhandled_events().await.unwrap(), recorded);
+    assert_eq!(recorded[1].payload["tag"], "b");
+}
+
+#[tokio::test]
+async fn a_batch_of_marks_is_applied_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let receipts = store
+        .record_events(&[event("a"), event("b"), event("c")])
+        .await
+        .unwrap();
+    let ids: Vec<Id> = receipts.iter().map(|r| r.event().id.clone()).collect();
+    store
+        .events_handled(&[
+            mark(&ids[0], EventStatus::Ignored, None),
+            mark(&ids[2], EventStatus::Failed, Some("no policy")),
+        ])
+        .await
+        .unwrap();
+    let unhandled = store.unhandled_events().await.unwrap();
+    assert_eq!(
+        unhandled.iter().map(|e| &e.id).collect::<Vec<_>>(),
+        [&ids[1]]
+    );
+    let failed = store
+        .events_by_status(EventStatus::Failed, 10)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].id, ids[2]);
+    assert_eq!(failed[0].error.as_deref(), Some("no policy"));
+    assert!(failed[0].processed_at.is_some());
+}
+
+#[tokio::test]
+async fn a_batch_with_an_unknown_event_or_a_move_back_to_received_marks_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let known = store
+        .record_event(&event("a"))
+        .await
+        .unwrap()
+        .event()
+        .id
+        .clone();
+    let unknown = Id::generate();
+
+    let error = store
+        .events_handled(&[
+            mark(&known, EventStatus::Processed, None),
+            mark(&unknown, EventStatus::Processed, None),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StoreError::NotFound { entity: "event", id } if *id == unknown.as_str()),
+        "{error}"
+    );
+    let error = store
+        .events_handled(&[
+            mark(&known, EventStatus::Processed, None),
+            mark(&known, EventStatus::Received, None),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::InvalidTransition {
+                entity: "event",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        store.unhandled_events().await.unwrap().len(),
+        1,
+        "none marked"
+    );
+}
+
+#[tokio::test]
+async fn deliveries_and_marks_commit_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let first = store
+        .record_event(&event("a"))
+        .await
+        .unwrap()
+        .event()
+        .id
+        .clone();
+
+    let receipts = store
+        .record_and_mark_events(&[event("b")], &[mark(&first, EventStatus::Processed, None)])
+        .await
+        .unwrap();
+    assert!(matches!(receipts[..], [EventReceipt::New(_)]));
+    let unhandled = store.unhandled_events().await.unwrap();
+    assert_eq!(unhandled, [receipts[0].event().clone()]);
+
+    let refused = store
+        .record_and_mark_events(
+            &[event("c")],
+            &[mark(&Id::generate(), EventStatus::Processed, None)],
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        store.unhandled_events().await.unwrap().len(),
+        1,
+        "the delivery of a refused batch is not recorded"
+    );
 }

@@ -1,0 +1,232 @@
+//! Writing many events at once: the rows of a batch go to `SQLite` as one JSON array, so that
+//! a batch costs a few statements whatever its size. Webhook ingestion is limited by this: each
+//! statement is a round trip to the connection's thread, and each transaction a disk sync.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::{Sqlite, Transaction};
+
+use crate::row_reader::RowReader;
+use crate::{Event, EventReceipt, EventStatus, HandledEvent, Id, NewEvent, StoreError};
+
+const RECORD: &str = "recording events";
+const MARK: &str = "recording the handling of events";
+
+/// One row of the events inserted by [`record`].
+#[derive(Serialize)]
+struct NewRow<'a> {
+    id: &'a str,
+    source: &'a str,
+    delivery_id: &'a str,
+    kind: &'a str,
+    payload: String,
+}
+
+/// One mark applied by [`mark`].
+#[derive(Serialize)]
+struct MarkRow<'a> {
+    id: &'a str,
+    status: &'static str,
+    error: Option<&'a str>,
+}
+
+/// A batch as the JSON text bound to a statement.
+fn encode<T: Serialize>(rows: &[T], operation: &'static str) -> Result<String, StoreError> {
+    serde_json::to_string(rows).map_err(|error| StoreError::Query {
+        operation,
+        source: sqlx::Error::Encode(Box::new(error)),
+    })
+}
+
+/// Inserts `events` as `received` and returns their receipts in input order; see
+/// [`Store::record_events`](crate::Store::record_events).
+pub(crate) async fn record(
+    tx: &mut Transaction<'static, Sqlite>,
+    events: &[NewEvent],
+) -> Result<Vec<EventReceipt>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let received_ms = Timestamp::now().as_millisecond();
+    let received_at =
+        Timestamp::from_millisecond(received_ms).map_err(|error| StoreError::Corrupt {
+            table: "events",
+            column: "received_ms".into(),
+            reason: error.to_string(),
+        })?;
+    let ids: Vec<Id> = events.iter().map(|_| Id::generate()).collect();
+    let rows: Vec<NewRow<'_>> = events
+        .iter()
+        .zip(&ids)
+        .map(|(event, id)| NewRow {
+            id: id.as_str(),
+            source: &event.source,
+            delivery_id: &event.delivery_id,
+            kind: &event.kind,
+            payload: event.payload.to_string(),
+        })
+        .collect();
+    let batch = encode(&rows, RECORD)?;
+    // Only the ids come back: a new row is what was sent, so it is not read and parsed again.
+    let inserted: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
+         SELECT json_extract(value, '$.id'), json_extract(value, '$.source'), \
+                json_extract(value, '$.delivery_id'), json_extract(value, '$.kind'), \
+                json_extract(value, '$.payload'), $2, 'received' \
+         FROM json_each($1) WHERE true \
+         ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id",
+    )
+    .bind(&batch)
+    .bind(received_ms)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(StoreError::query(RECORD))?;
+    let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
+    let replays: Vec<(&str, &str)> = events
+        .iter()
+        .zip(&ids)
+        .filter(|(_, id)| !inserted.contains(id.as_str()))
+        .map(|(event, _)| (event.source.as_str(), event.delivery_id.as_str()))
+        .collect();
+    let stored = if replays.is_empty() {
+        HashMap::new()
+    } else {
+        stored_events(tx, &replays).await?
+    };
+    let mut receipts = Vec::with_capacity(events.len());
+    for (event, id) in events.iter().zip(ids) {
+        if inserted.contains(id.as_str()) {
+            receipts.push(EventReceipt::New(Event {
+                id,
+                source: event.source.clone(),
+                delivery_id: event.delivery_id.clone(),
+                kind: event.kind.clone(),
+                payload: event.payload.clone(),
+                received_at,
+                processed_at: None,
+                status: EventStatus::Received,
+                error: None,
+            }));
+            continue;
+        }
+        // A delivery stored earlier, or repeated inside this batch: the stored one (the first).
+        let key = (event.source.as_str(), event.delivery_id.as_str());
+        let first = stored.get(&key).ok_or_else(|| StoreError::Corrupt {
+            table: "events",
+            column: "delivery_id".into(),
+            reason: format!(
+                "delivery {} vanished while it was recorded",
+                event.delivery_id
+            ),
+        })?;
+        receipts.push(EventReceipt::Replay(first.clone()));
+    }
+    Ok(receipts)
+}
+
+/// The stored events of these (source, delivery id) pairs, by pair.
+async fn stored_events<'k>(
+    tx: &mut Transaction<'static, Sqlite>,
+    keys: &[(&'k str, &'k str)],
+) -> Result<HashMap<(&'k str, &'k str), Event>, StoreError> {
+    let keys_json = encode(keys, RECORD)?;
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM events WHERE (source, delivery_id) IN \
+          (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($1))"
+    ))
+    .bind(&keys_json)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(StoreError::query(RECORD))?;
+    let mut stored = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let event = RowReader::new(row, "events").event()?;
+        if let Some(key) = keys
+            .iter()
+            .find(|(source, delivery)| *source == event.source && *delivery == event.delivery_id)
+        {
+            stored.insert(*key, event);
+        }
+    }
+    Ok(stored)
+}
+
+/// Applies `handled`; see [`Store::events_handled`](crate::Store::events_handled).
+pub(crate) async fn mark(
+    tx: &mut Transaction<'static, Sqlite>,
+    handled: &[HandledEvent],
+) -> Result<(), StoreError> {
+    if handled.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<MarkRow<'_>> = handled
+        .iter()
+        .map(|mark| MarkRow {
+            id: mark.id.as_str(),
+            status: mark.status.as_str(),
+            error: mark.error.as_deref(),
+        })
+        .collect();
+    let batch = encode(&rows, MARK)?;
+    if let Some(back) = handled.iter().find(|m| m.status == EventStatus::Received) {
+        let from: Option<String> = sqlx::query_scalar("SELECT status FROM events WHERE id = $1")
+            .bind(back.id.as_str())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(StoreError::query(MARK))?;
+        let from = from
+            .as_deref()
+            .and_then(EventStatus::parse)
+            .ok_or_else(|| not_found(back.id.as_str()))?;
+        return Err(StoreError::InvalidTransition {
+            entity: "event",
+            id: back.id.clone(),
+            from: from.as_str(),
+            to: EventStatus::Received.as_str(),
+        });
+    }
+    let updated = sqlx::query(
+        "UPDATE events SET status = mark.status, error = mark.error, processed_ms = $2 \
+         FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.status') AS status, \
+                      json_extract(value, '$.error') AS error \
+               FROM json_each($1)) AS mark \
+         WHERE events.id = mark.id",
+    )
+    .bind(&batch)
+    .bind(Timestamp::now().as_millisecond())
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::query(MARK))?
+    .rows_affected();
+    let distinct = handled
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect::<HashSet<_>>()
+        .len();
+    if usize::try_from(updated).is_ok_and(|updated| updated == distinct) {
+        return Ok(());
+    }
+    let missing: Option<String> = sqlx::query_scalar(
+        "SELECT json_extract(value, '$.id') FROM json_each($1) \
+         WHERE json_extract(value, '$.id') NOT IN (SELECT id FROM events) LIMIT 1",
+    )
+    .bind(&batch)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(StoreError::query(MARK))?;
+    match missing {
+        Some(id) => Err(not_found(&id)),
+        None => Ok(()),
+    }
+}
+
+fn not_found(id: &str) -> StoreError {
+    StoreError::NotFound {
+        entity: "event",
+        id: id.to_owned(),
+    }
+}
