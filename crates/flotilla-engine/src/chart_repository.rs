@@ -155,9 +155,26 @@ pub(crate) async fn finish_train(
                 };
                 let update = update(&workspace, &git, registry, &repository, &time, &train_id);
                 let result = update.map_err(|e| {
+                    // A refused package stays pending and would fail every later train too.
+                    let help = if matches!(
+                        e,
+                        ChartRepositoryError::Publish(PublishError::FileConflict { .. })
+                    ) {
+                        format!(
+                            "\n  help: publish the chart under a new version; to drop the \
+                             refused package, delete it from {}",
+                            workspace
+                                .state_dir
+                                .join("charts")
+                                .join(&registry.name)
+                                .display()
+                        )
+                    } else {
+                        String::new()
+                    };
                     workspace
                         .redactor
-                        .redact(&format!("{}: {e}", repository.label()))
+                        .redact(&format!("{}: {e}{help}", repository.label()))
                         .into_owned()
                 });
                 Some((registry.name.clone(), result))

@@ -297,3 +297,70 @@ fn a_git_branch_chart_repository_gets_one_commit_per_train() {
         assert_eq!(versions, ["1.0.0-rc.2", "1.0.0-rc.1"], "{index}");
     }
 }
+
+/// Someone published `api` 1.0.0-rc.1 with other content: the train fails with the conflict,
+/// says how to get out of it, and the branch gets no commit.
+#[test]
+fn a_chart_version_published_with_other_content_fails_the_train_and_says_what_to_do() {
+    let outside = tempfile::tempdir().unwrap();
+    let remote = charts_remote(outside.path());
+    let pages = outside.path().join("pages-seed");
+    git(
+        outside.path(),
+        &["init", "--quiet", "-b", "gh-pages", pages.to_str().unwrap()],
+    );
+    std::fs::write(
+        pages.join("index.yaml"),
+        format!(
+            "apiVersion: v1\nentries:\n  api:\n  - name: api\n    version: 1.0.0-rc.1\n    \
+             digest: {}\n    urls: [api-1.0.0-rc.1.tgz]\n",
+            "ab".repeat(32)
+        ),
+    )
+    .unwrap();
+    git(&pages, &["add", "index.yaml"]);
+    git(
+        &pages,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "--quiet",
+            "-m",
+            "someone else's api chart",
+        ],
+    );
+    git(
+        &pages,
+        &[
+            "push",
+            "--quiet",
+            remote.to_str().unwrap(),
+            "gh-pages:gh-pages",
+        ],
+    );
+    let tip = git(&remote, &["rev-parse", "gh-pages"]);
+    let seen = outside.path().join("seen.txt");
+    let fleet = fleet(
+        &format!(
+            "    kind: chart\n    url: git+file://{}#gh-pages\n",
+            remote.display()
+        ),
+        &outside.path().join("never"),
+        &seen,
+    );
+
+    let outcome = fleet
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .failure();
+    let said = format!("{}{}", outcome.stdout, outcome.stderr);
+    assert!(said.contains("api-1.0.0-rc.1.tgz"), "{outcome}");
+    assert!(
+        said.contains("publish the chart under a new version"),
+        "{outcome}"
+    );
+    assert!(said.contains(".flotilla/charts/"), "{outcome}");
+    assert_eq!(git(&remote, &["rev-parse", "gh-pages"]), tip);
+}
