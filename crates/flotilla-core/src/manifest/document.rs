@@ -101,6 +101,9 @@ pub(crate) struct CategoryDoc {
     /// The external image builder of its repositories, as `image.builder` of a repository
     /// (which overrides it).
     pub image_builder: Option<Vec<String>>,
+    /// How its repositories spell hotfixes `x.y.z.N` in `SemVer`, as `hotfix_semver` of a
+    /// repository (which overrides it).
+    pub hotfix_semver: Option<HotfixSemver>,
 }
 
 /// Which artifacts are published. Unset keys keep the category's choice.

@@ -97,6 +97,7 @@ struct ResolvedCategory {
     image_prefix: Option<&'static str>,
     /// The category's external image builder, already checked.
     image_builder: Option<Vec<String>>,
+    hotfix_semver: Option<crate::HotfixSemver>,
 }
 
 /// What resolving a repository needs from the rest of the manifest.
@@ -456,6 +457,7 @@ impl<'a> Resolver<'a> {
             },
             image_prefix: base.image_prefix,
             image_builder: doc.image_builder.clone(),
+            hotfix_semver: doc.hotfix_semver,
         })
     }
 
@@ -827,7 +829,7 @@ impl<'a> Resolver<'a> {
             wave_order: base.wave_order,
             max_parallel: base.max_parallel,
             depends_on: doc.depends_on,
-            hotfix_semver: doc.hotfix_semver,
+            hotfix_semver: doc.hotfix_semver.or(category.hotfix_semver),
             image: image.flatten(),
             python: python.flatten(),
             npm: npm.flatten(),
@@ -1547,5 +1549,25 @@ mod tests {
                 && shown[1].contains("did you mean {context}?"),
             "{shown:#?}"
         );
+    }
+
+    #[test]
+    fn repositories_take_their_category_hotfix_semver_unless_they_set_their_own() {
+        let text = "categories:\n  backend: {hotfix_semver: build-metadata}\n\
+            repositories:\n  - {name: a, remote: ../a.git, category: backend}\n  \
+            - {name: b, remote: ../b.git, category: backend, hotfix_semver: patch-bump}\n  \
+            - {name: c, remote: ../c.git, category: tool}\n";
+        let fleet = crate::manifest::load("flotilla.yaml", text).unwrap();
+        let semver = |name: &str| {
+            fleet
+                .repos
+                .iter()
+                .find(|r| r.name == name)
+                .unwrap()
+                .hotfix_semver
+        };
+        assert_eq!(semver("a"), Some(crate::HotfixSemver::BuildMetadata));
+        assert_eq!(semver("b"), Some(crate::HotfixSemver::PatchBump));
+        assert_eq!(semver("c"), None);
     }
 }

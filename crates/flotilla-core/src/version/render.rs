@@ -40,8 +40,8 @@ pub enum HotfixSemver {
 pub enum RenderError {
     #[error(
         "{version} is a hotfix, and SemVer has no order-preserving form for x.y.z.N; set \
-         `hotfix_semver: patch-bump` or `hotfix_semver: build-metadata` on the repository to \
-         choose one explicitly"
+         `hotfix_semver: patch-bump` or `hotfix_semver: build-metadata` on the repository or its \
+         category to choose one explicitly"
     )]
     HotfixSemverUnset { version: Version },
 }
