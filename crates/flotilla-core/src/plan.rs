@@ -346,9 +346,25 @@ impl<'a> Planner<'a> {
             .filter_map(|t| Version::from_tag(&repo.tag_template, t))
             .filter(|v| v.same_line(&version))
             .collect();
+        // A branch name without `{z}` (plugins' `release-{x}.{y}`) is shared by the patch
+        // releases of its line: once an earlier patch was released from it, `release start
+        // x.y.z` continues that branch instead of cutting it from the default branch again.
+        let continues_branch = create_branch
+            && !already_tagged
+            && facts.branches.contains(&branch)
+            && facts
+                .tags
+                .iter()
+                .filter_map(|t| Version::from_tag(&repo.tag_template, t))
+                .any(|v| {
+                    (v.major, v.minor) == (version.major, version.minor)
+                        && v.patch < version.patch
+                        && v.render_branch(&repo.branch_template) == branch
+                });
+        let cuts_branch = create_branch && !already_tagged && !continues_branch;
         let refusals_before = self.refusals.len();
 
-        if create_branch && !already_tagged && facts.diverged_branches.contains(&branch) {
+        if cuts_branch && facts.diverged_branches.contains(&branch) {
             self.refuse(
                 Some(&repo.name),
                 format!(
@@ -464,7 +480,7 @@ impl<'a> Planner<'a> {
         let mut steps = Vec::new();
         let dev = version.channel() == Channel::Dev;
         // A line whose first tag exists was cut already: there is nothing to create again.
-        if create_branch && !already_tagged {
+        if cuts_branch {
             steps.push(Step::CreateBranch {
                 branch: branch.clone(),
                 from: repo.default_branch.clone(),
@@ -522,7 +538,7 @@ impl<'a> Planner<'a> {
             channel: version.channel(),
             depends_on: Vec::new(),
             already_tagged,
-            source: if dev || (create_branch && !already_tagged) {
+            source: if dev || cuts_branch {
                 repo.default_branch.clone()
             } else if already_tagged {
                 format!("refs/tags/{tag}")

@@ -330,3 +330,43 @@ fn plugin_release_uses_the_minor_line_branch_and_the_image_name_without_prefix()
     let image = fleet.artifacts().join("oci/fleet/aws-collector");
     assert!(skopeo_inspect(&image, "1.2.0rc1").is_some());
 }
+
+/// A plugin's release branch is `release-{x}.{y}`: the patch line 1.0.1 continues the branch
+/// that 1.0.0 was released from (its tags stay in its history) instead of being refused as a
+/// diverged branch; started again, it changes nothing.
+#[test]
+fn release_start_of_a_patch_line_continues_a_plugins_minor_branch() {
+    let fleet = Fleet::new().repo("plugin-aws", "plugin").build();
+    fleet
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .success();
+    fleet
+        .flotilla(&["release", "final", "1.0.0", "--json"])
+        .success();
+    let final_commit = fleet.rev("plugin-aws", "v1.0.0");
+
+    let out = fleet
+        .flotilla(&["release", "start", "1.0.1", "--json"])
+        .success();
+
+    assert_eq!(
+        run_states(&out.json()),
+        states(&[("plugin-aws", "succeeded")])
+    );
+    assert_eq!(fleet.branches("plugin-aws"), ["master", "release-1.0"]);
+    assert_released(&fleet, "plugin-aws", "release-1.0", "v1.0.1rc1");
+    assert_eq!(
+        fleet.rev("plugin-aws", "v1.0.1rc1^"),
+        final_commit,
+        "1.0.1rc1 is made on top of 1.0.0"
+    );
+    assert_eq!(
+        fleet.show("plugin-aws", "master", "VERSION").as_deref(),
+        Some("v1.0.1rc1\n")
+    );
+    let before = fleet.snapshot();
+    fleet
+        .flotilla(&["release", "start", "1.0.1", "--json"])
+        .success();
+    assert_eq!(fleet.snapshot().refs, before.refs);
+}
