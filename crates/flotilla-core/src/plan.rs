@@ -338,7 +338,19 @@ impl<'a> Planner<'a> {
     ) -> Option<RepoRun> {
         let facts = self.facts(repo);
         let branch = version.render_branch(&repo.branch_template);
-        let tag = version.render_tag(&repo.tag_template);
+        // The tag as this manifest spells it, or the remote's own spelling of the same version
+        // (the original workflows tagged `v1.2.0-rc1` where flotilla writes `v1.2.0rc1`): a
+        // version is released once, whatever its tag looks like.
+        let tag = if facts.tags.contains(&version.render_tag(&repo.tag_template)) {
+            version.render_tag(&repo.tag_template)
+        } else {
+            facts
+                .tags
+                .iter()
+                .find(|t| Version::from_tag(&repo.tag_template, t) == Some(version))
+                .cloned()
+                .unwrap_or_else(|| version.render_tag(&repo.tag_template))
+        };
         let already_tagged = facts.tags.contains(&tag);
         let line_tags: Vec<Version> = facts
             .tags
