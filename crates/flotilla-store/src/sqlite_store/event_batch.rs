@@ -1,6 +1,7 @@
-//! Writing many events at once: the rows of a batch go to `SQLite` as one JSON array, so that
-//! a batch costs a few statements whatever its size. Webhook ingestion is limited by this: each
-//! statement is a round trip to the connection's thread, and each transaction a disk sync.
+//! Writing many events at once, so that a batch costs a few statements whatever its size.
+//! Webhook ingestion is limited by this: each statement is a round trip to the connection's
+//! thread, and each transaction a disk sync. New events go in as multi-row `VALUES` with bound
+//! parameters; marks and lookups, whose rows are small, as one JSON array.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,14 +15,23 @@ use crate::{Event, EventReceipt, EventStatus, HandledEvent, Id, NewEvent, StoreE
 const RECORD: &str = "recording events";
 const MARK: &str = "recording the handling of events";
 
-/// One row of the events inserted by [`record`].
-#[derive(Serialize)]
-struct NewRow<'a> {
-    id: &'a str,
-    source: &'a str,
-    delivery_id: &'a str,
-    kind: &'a str,
-    payload: String,
+/// Rows per `INSERT`: six parameters each stays far under `SQLite`'s limit, and a bounded
+/// number of statement shapes (one per row count up to this) stays in the statement cache.
+const ROWS_PER_INSERT: usize = 32;
+
+/// `INSERT … VALUES (…), (…) … RETURNING id` for `rows` new events.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("(?, ?, ?, ?, ?, ?, 'received')");
+    }
+    sql.push_str(" ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id");
+    sql
 }
 
 /// One mark applied by [`mark`].
@@ -57,32 +67,33 @@ pub(crate) async fn record(
             reason: error.to_string(),
         })?;
     let ids: Vec<Id> = events.iter().map(|_| Id::generate()).collect();
-    let rows: Vec<NewRow<'_>> = events
-        .iter()
-        .zip(&ids)
-        .map(|(event, id)| NewRow {
-            id: id.as_str(),
-            source: &event.source,
-            delivery_id: &event.delivery_id,
-            kind: &event.kind,
-            payload: event.payload.to_string(),
-        })
-        .collect();
-    let batch = encode(&rows, RECORD)?;
+    let payloads: Vec<String> = events.iter().map(|e| e.payload.to_string()).collect();
     // Only the ids come back: a new row is what was sent, so it is not read and parsed again.
-    let inserted: Vec<String> = sqlx::query_scalar(
-        "INSERT INTO events (id, source, delivery_id, kind, payload, received_ms, status) \
-         SELECT json_extract(value, '$.id'), json_extract(value, '$.source'), \
-                json_extract(value, '$.delivery_id'), json_extract(value, '$.kind'), \
-                json_extract(value, '$.payload'), $2, 'received' \
-         FROM json_each($1) WHERE true \
-         ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id",
-    )
-    .bind(&batch)
-    .bind(received_ms)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(StoreError::query(RECORD))?;
+    let mut inserted: Vec<String> = Vec::with_capacity(events.len());
+    let mut start = 0;
+    while start < events.len() {
+        let end = (start + ROWS_PER_INSERT).min(events.len());
+        // Built from constants only: every value is a bound parameter.
+        let sql = sqlx::AssertSqlSafe(insert_sql(end - start));
+        let mut insert = sqlx::query_scalar::<_, String>(sql);
+        for index in start..end {
+            let event = &events[index];
+            insert = insert
+                .bind(ids[index].as_str())
+                .bind(event.source.as_str())
+                .bind(event.delivery_id.as_str())
+                .bind(event.kind.as_str())
+                .bind(payloads[index].as_str())
+                .bind(received_ms);
+        }
+        inserted.extend(
+            insert
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(StoreError::query(RECORD))?,
+        );
+        start = end;
+    }
     let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
     let replays: Vec<(&str, &str)> = events
         .iter()

@@ -33,6 +33,35 @@ async fn a_batch_records_new_events_and_reports_replays_in_order() {
     assert_eq!(store.unhandled_events().await.unwrap().len(), 3);
 }
 
+/// More events than one statement takes, with a repeat across the statements' boundary.
+#[tokio::test]
+async fn a_batch_larger_than_one_insert_keeps_every_event_and_its_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let mut batch: Vec<NewEvent> = (0..70).map(|i| event(&format!("d{i}"))).collect();
+    batch[40] = event("d5");
+    let receipts = store.record_events(&batch).await.unwrap();
+    assert_eq!(receipts.len(), 70);
+    assert!(matches!(receipts[40], EventReceipt::Replay(_)));
+    assert_eq!(receipts[40].event().id, receipts[5].event().id);
+    let new: Vec<&Event> = receipts
+        .iter()
+        .filter(|r| matches!(r, EventReceipt::New(_)))
+        .map(EventReceipt::event)
+        .collect();
+    assert_eq!(new.len(), 69);
+    let mut stored = store.unhandled_events().await.unwrap();
+    stored.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    let mut expected: Vec<Event> = new.into_iter().cloned().collect();
+    expected.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    assert_eq!(stored, expected);
+    assert!(
+        stored
+            .iter()
+            .all(|e| e.payload["tag"] == e.delivery_id.as_str())
+    );
+}
+
 fn mark(id: &Id, status: EventStatus, error: Option<&str>) -> HandledEvent {
     HandledEvent {
         id: id.clone(),
