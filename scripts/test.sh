@@ -17,4 +17,7 @@ set -a
 . "${FLOTILLA_SERVICES_RUN:-/tmp/flotilla-services}/env"
 set +a
 
+# Every service is installed and running now: a test that finds one missing fails instead of
+# skipping itself.
+export FLOTILLA_TEST_REQUIRE_SERVICES=1
 cargo test --workspace --locked "$@"

@@ -406,20 +406,25 @@ fn a_registry_down_mid_train_fails_the_train_and_resume_completes_it_publishing_
         &PathBuf::from(format!("{}.{slow}", started.display())),
         &mut child,
     );
-    // `fast` has no command to wait for: its image and chart reach the registry while `slow`
-    // builds.
+    // `fast` has no command to wait for: its run finishes (image and chart in the registry)
+    // while `slow` builds. Its chart tag shows before its step ends, so the run's recorded
+    // state is what tells the registry may go.
     let deadline = Instant::now() + Duration::from_mins(3);
-    while oci_tags(&url, &format!("charts/{fast}")).is_empty() {
+    loop {
         assert!(
             child.try_wait().unwrap().is_none(),
-            "flotilla exited before {fast} published its chart"
+            "flotilla exited before {fast} finished"
         );
-        assert!(
-            Instant::now() < deadline,
-            "{fast} never published its chart"
-        );
+        assert!(Instant::now() < deadline, "{fast} never finished");
+        let status = fleet.flotilla(&["release", "status", "--json"]);
+        if status.code == Some(0)
+            && run_states(&status.json()).get(&fast).map(String::as_str) == Some("succeeded")
+        {
+            break;
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
+    assert!(!oci_tags(&url, &format!("charts/{fast}")).is_empty());
     registry.stop();
     let stopped_at = Instant::now();
     fs::write(&release, "go\n").unwrap();

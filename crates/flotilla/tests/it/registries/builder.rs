@@ -82,6 +82,10 @@ fn buildah_installed() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
+        assert!(
+            std::env::var_os("FLOTILLA_TEST_REQUIRE_SERVICES").is_none(),
+            "FLOTILLA_TEST_REQUIRE_SERVICES is set, but buildah is not installed"
+        );
         eprintln!("skipped: buildah is not installed; run scripts/install-test-deps.sh");
     }
     ok
