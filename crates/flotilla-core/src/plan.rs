@@ -341,15 +341,16 @@ impl<'a> Planner<'a> {
         // The tag as this manifest spells it, or the remote's own spelling of the same version
         // (the original workflows tagged `v1.2.0-rc1` where flotilla writes `v1.2.0rc1`): a
         // version is released once, whatever its tag looks like.
-        let tag = if facts.tags.contains(&version.render_tag(&repo.tag_template)) {
-            version.render_tag(&repo.tag_template)
+        let rendered = version.render_tag(&repo.tag_template);
+        let tag = if facts.tags.contains(&rendered) {
+            rendered
         } else {
             facts
                 .tags
                 .iter()
                 .find(|t| Version::from_tag(&repo.tag_template, t) == Some(version))
                 .cloned()
-                .unwrap_or_else(|| version.render_tag(&repo.tag_template))
+                .unwrap_or(rendered)
         };
         let already_tagged = facts.tags.contains(&tag);
         let line_tags: Vec<Version> = facts
