@@ -338,6 +338,12 @@ impl<'a> Planner<'a> {
     ) -> Option<RepoRun> {
         let facts = self.facts(repo);
         let branch = version.render_branch(&repo.branch_template);
+        // Every tag of the repository that names a version, read once.
+        let released: Vec<(&String, Version)> = facts
+            .tags
+            .iter()
+            .filter_map(|t| Version::from_tag(&repo.tag_template, t).map(|v| (t, v)))
+            .collect();
         // The tag as this manifest spells it, or the remote's own spelling of the same version
         // (the original workflows tagged `v1.2.0-rc1` where flotilla writes `v1.2.0rc1`): a
         // version is released once, whatever its tag looks like.
@@ -345,18 +351,15 @@ impl<'a> Planner<'a> {
         let tag = if facts.tags.contains(&rendered) {
             rendered
         } else {
-            facts
-                .tags
+            released
                 .iter()
-                .find(|t| Version::from_tag(&repo.tag_template, t) == Some(version))
-                .cloned()
-                .unwrap_or(rendered)
+                .find(|(_, v)| *v == version)
+                .map_or(rendered, |(t, _)| (*t).clone())
         };
         let already_tagged = facts.tags.contains(&tag);
-        let line_tags: Vec<Version> = facts
-            .tags
+        let line_tags: Vec<Version> = released
             .iter()
-            .filter_map(|t| Version::from_tag(&repo.tag_template, t))
+            .map(|(_, v)| *v)
             .filter(|v| v.same_line(&version))
             .collect();
         // A branch name without `{z}` (plugins' `release-{x}.{y}`) is shared by the patch
@@ -365,15 +368,11 @@ impl<'a> Planner<'a> {
         let continues_branch = create_branch
             && !already_tagged
             && facts.branches.contains(&branch)
-            && facts
-                .tags
-                .iter()
-                .filter_map(|t| Version::from_tag(&repo.tag_template, t))
-                .any(|v| {
-                    (v.major, v.minor) == (version.major, version.minor)
-                        && v.patch < version.patch
-                        && v.render_branch(&repo.branch_template) == branch
-                });
+            && released.iter().any(|(_, v)| {
+                (v.major, v.minor) == (version.major, version.minor)
+                    && v.patch < version.patch
+                    && v.render_branch(&repo.branch_template) == branch
+            });
         let cuts_branch = create_branch && !already_tagged && !continues_branch;
         let refusals_before = self.refusals.len();
 

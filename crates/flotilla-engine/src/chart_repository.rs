@@ -163,11 +163,7 @@ pub(crate) async fn finish_train(
                         format!(
                             "\n  help: publish the chart under a new version; to drop the \
                              refused package, delete it from {}",
-                            workspace
-                                .state_dir
-                                .join("charts")
-                                .join(&registry.name)
-                                .display()
+                            pending(&workspace, &registry.name).dir().display()
                         )
                     } else {
                         String::new()

@@ -62,6 +62,14 @@ async fn a_batch_larger_than_one_insert_keeps_every_event_and_its_repeats() {
     );
 }
 
+/// Records one delivery and returns its event's id.
+async fn recorded(store: &SqliteStore, delivery: &str) -> Id {
+    match store.record_event(&event(delivery)).await {
+        Ok(receipt) => receipt.event().id.clone(),
+        Err(error) => panic!("recording {delivery}: {error}"),
+    }
+}
+
 fn mark(id: &Id, status: EventStatus, error: Option<&str>) -> HandledEvent {
     HandledEvent {
         id: id.clone(),
@@ -118,13 +126,7 @@ async fn a_batch_of_marks_is_applied_at_once() {
 async fn a_batch_with_an_unknown_event_or_a_move_back_to_received_marks_none() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).await.unwrap();
-    let known = store
-        .record_event(&event("a"))
-        .await
-        .unwrap()
-        .event()
-        .id
-        .clone();
+    let known = recorded(&store, "a").await;
     let unknown = Id::generate();
 
     let error = store
@@ -166,13 +168,7 @@ async fn a_batch_with_an_unknown_event_or_a_move_back_to_received_marks_none() {
 async fn deliveries_and_marks_commit_together_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).await.unwrap();
-    let first = store
-        .record_event(&event("a"))
-        .await
-        .unwrap()
-        .event()
-        .id
-        .clone();
+    let first = recorded(&store, "a").await;
 
     let receipts = store
         .record_and_mark_events(&[event("b")], &[mark(&first, EventStatus::Processed, None)])

@@ -188,6 +188,23 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A bare repository with a `main` branch, as a project keeping its charts on `gh-pages` has.
+/// Commits what is staged in `dir` as a test identity.
+fn commit(dir: &Path, message: &str) {
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "--quiet",
+            "-m",
+            message,
+        ],
+    );
+}
+
 fn charts_remote(dir: &Path) -> PathBuf {
     let remote = dir.join("charts.git");
     let seed = dir.join("seed");
@@ -201,19 +218,7 @@ fn charts_remote(dir: &Path) -> PathBuf {
     );
     std::fs::write(seed.join("README.md"), "# charts\n").unwrap();
     git(&seed, &["add", "README.md"]);
-    git(
-        &seed,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "commit",
-            "--quiet",
-            "-m",
-            "seed",
-        ],
-    );
+    commit(&seed, "seed");
     git(
         &seed,
         &["push", "--quiet", remote.to_str().unwrap(), "main:main"],
@@ -319,19 +324,7 @@ fn a_chart_version_published_with_other_content_fails_the_train_and_says_what_to
     )
     .unwrap();
     git(&pages, &["add", "index.yaml"]);
-    git(
-        &pages,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "commit",
-            "--quiet",
-            "-m",
-            "someone else's api chart",
-        ],
-    );
+    commit(&pages, "someone else's api chart");
     git(
         &pages,
         &[

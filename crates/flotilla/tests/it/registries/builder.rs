@@ -12,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::clients::{oci_digest, oci_tags, run, skopeo_inspect};
-use super::servers::{Server, own_oci_registry};
+use super::servers::{Server, host, own_oci_registry, shared_or_own};
 use super::{Named, recorded_artifacts};
 use crate::support::{
     Fleet, Sandbox, run_id, run_states, skopeo_inspect as inspect_layout, states,
@@ -91,19 +91,15 @@ fn buildah_installed() -> bool {
     ok
 }
 
-/// The shared docker-registry, or one of our own: its `http://host:port` and the server to keep.
-fn oci_registry() -> Option<(String, Option<Server>)> {
-    if let Ok(host) = std::env::var("FLOTILLA_TEST_OCI_REGISTRY") {
-        let host = host.trim_end_matches('/');
-        let url = if host.contains("://") {
-            host.to_owned()
-        } else {
-            format!("http://{host}")
-        };
-        return Some((url, None));
+/// What the registry tests need: buildah, and a registry as its URL, its `host:port` and the
+/// server to keep running; `None` (the test skips) without them.
+fn buildah_and_registry() -> Option<(String, String, Option<Server>)> {
+    if !buildah_installed() {
+        return None;
     }
-    let server = own_oci_registry()?;
-    Some((server.url(), Some(server)))
+    let (url, server) = shared_or_own("FLOTILLA_TEST_OCI_REGISTRY", own_oci_registry)?;
+    let host = host(&url).to_owned();
+    Some((url, host, server))
 }
 
 /// `hello.txt` of the image's only layer, read with tar from what skopeo copies out of
@@ -129,16 +125,9 @@ fn hello_in_layer(source: &str, scratch: &Path) -> String {
 
 #[test]
 fn buildah_builds_the_dockerfile_the_flow_pushes_it_to_the_registry_and_its_mirror_once() {
-    if !buildah_installed() {
-        return;
-    }
-    let Some((url, _server)) = oci_registry() else {
+    let Some((url, host, _server)) = buildah_and_registry() else {
         return;
     };
-    let host = url
-        .split_once("://")
-        .map_or(url.as_str(), |(_, h)| h)
-        .to_owned();
     let n = Named::new();
     let (app, ns) = (n.repo("app"), n.namespace());
     let fleet = Fleet::new()
@@ -256,16 +245,9 @@ fn buildah_builds_the_dockerfile_the_flow_pushes_it_to_the_registry_and_its_mirr
 /// push's further tag at it and records it.
 #[test]
 fn a_builder_that_pushes_itself_is_read_back_from_the_registry() {
-    if !buildah_installed() {
-        return;
-    }
-    let Some((url, _server)) = oci_registry() else {
+    let Some((url, host, _server)) = buildah_and_registry() else {
         return;
     };
-    let host = url
-        .split_once("://")
-        .map_or(url.as_str(), |(_, h)| h)
-        .to_owned();
     let n = Named::new();
     let (app, ns) = (n.repo("app"), n.namespace());
     let fleet = Fleet::new()

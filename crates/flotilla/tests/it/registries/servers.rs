@@ -223,17 +223,8 @@ impl Registries {
     pub fn get() -> Option<Self> {
         let mut own = Vec::new();
         let mut pick = |var: &str, start: fn() -> Option<Server>| -> Option<String> {
-            if let Ok(value) = std::env::var(var) {
-                let value = value.trim_end_matches('/');
-                return Some(if value.contains("://") {
-                    value.to_owned()
-                } else {
-                    format!("http://{value}")
-                });
-            }
-            let server = start()?;
-            let url = server.url();
-            own.push(server);
+            let (url, server) = shared_or_own(var, start)?;
+            own.extend(server);
             Some(url)
         };
         let oci = pick("FLOTILLA_TEST_OCI_REGISTRY", own_oci_registry)?;
@@ -258,7 +249,24 @@ impl Registries {
     }
 }
 
-fn host(url: &str) -> &str {
+/// The shared server whose address `var` holds (`host:port` or a URL), or one of our own
+/// started by `start`: its URL, and the server to keep running while it is used.
+pub fn shared_or_own(var: &str, start: fn() -> Option<Server>) -> Option<(String, Option<Server>)> {
+    if let Ok(value) = std::env::var(var) {
+        let value = value.trim_end_matches('/');
+        let url = if value.contains("://") {
+            value.to_owned()
+        } else {
+            format!("http://{value}")
+        };
+        return Some((url, None));
+    }
+    let server = start()?;
+    Some((server.url(), Some(server)))
+}
+
+/// `host:port` of a server URL, as skopeo's `docker://` references take it.
+pub fn host(url: &str) -> &str {
     url.split_once("://").map_or(url, |(_, rest)| rest)
 }
 
