@@ -6,20 +6,20 @@
 //! file's text, helm's exit) and act on the answers given here.
 
 mod deploy_commit;
+mod deployment_trigger;
 mod dev_build;
 mod helm;
 mod image_match;
 mod image_version;
 mod policy;
-mod version_constraint;
 mod yaml_edit;
 mod yaml_tree;
 
 pub use deploy_commit::{DeployCommit, DeployTrigger};
+pub use deployment_trigger::DeploymentTrigger;
 pub use dev_build::DevBuild;
 pub use helm::{HelmArgError, HelmOutcome, classify_helm_exit, helm_upgrade_argv};
 pub use image_match::{ImageIgnored, ImagePushed, MatchedImage, match_image};
 pub use image_version::{ImageVersion, classify_tag};
 pub use policy::{Decision, DeployOptions, SkipReason, decide};
-pub use version_constraint::{ConstraintError, VersionConstraint};
 pub use yaml_edit::{TextPos, YamlEditError, get_yaml_scalar, set_yaml_scalar};

@@ -277,17 +277,24 @@ pub enum Deploy {
         remote: String,
         branch: String,
         /// Values file path; `{service}` is the repository name.
-        file: String,
+        file: Template,
         /// Dotted key path of the version value, e.g. `{service}.image.version`.
-        key: String,
+        key: Template,
     },
     /// Run `helm upgrade --install`.
     Helm {
-        release: String,
-        chart: String,
+        /// Release name; `{service}` is the repository name.
+        release: Template,
+        /// Chart reference; `{service}` is the repository name.
+        chart: Template,
         namespace: String,
         kube_context: Option<String>,
     },
+}
+
+impl Deploy {
+    /// What deploy strings (file, key, release, chart) may name: the repository being deployed.
+    pub const PLACEHOLDERS: &'static [&'static str] = &["service"];
 }
 
 /// Where notifications go.

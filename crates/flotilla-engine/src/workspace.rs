@@ -62,12 +62,7 @@ impl Workspace {
 
     /// The remote as git should see it: relative paths are taken from the manifest's directory.
     pub fn remote_url(&self, repo: &Repo) -> String {
-        let remote = repo.remote.as_str();
-        if remote.contains("://") || is_scp_like(remote) || Path::new(remote).is_absolute() {
-            remote.to_owned()
-        } else {
-            self.root.join(remote).display().to_string()
-        }
+        crate::remote_url::resolve(&self.root, &repo.remote)
     }
 
     /// A path from the manifest, resolved against its directory.
@@ -81,15 +76,6 @@ impl Workspace {
 
     pub fn work_dir(&self) -> PathBuf {
         self.state_dir.join("work")
-    }
-}
-
-/// `user@host:path`, git's scp-like ssh syntax.
-fn is_scp_like(remote: &str) -> bool {
-    match (remote.find(':'), remote.find('/')) {
-        (Some(colon), Some(slash)) => colon < slash && remote[..colon].contains('@'),
-        (Some(colon), None) => remote[..colon].contains('@'),
-        _ => false,
     }
 }
 

@@ -1,6 +1,7 @@
 use std::fmt::Write as _;
 
-use super::{ImagePushed, ImageVersion};
+use super::image_match::ImagePushed;
+use super::image_version::ImageVersion;
 
 /// What started a deployment.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

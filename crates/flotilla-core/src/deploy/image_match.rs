@@ -1,4 +1,4 @@
-use super::{ImageVersion, classify_tag};
+use super::image_version::{ImageVersion, classify_tag};
 use crate::fleet::Fleet;
 
 /// A registry saw a new tag: the trigger of continuous deployment.

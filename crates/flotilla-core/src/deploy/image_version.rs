@@ -1,7 +1,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use super::DevBuild;
+use super::dev_build::DevBuild;
 use crate::version::Version;
 
 /// What an image tag means to continuous deployment.

@@ -2,7 +2,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::{ImageVersion, VersionConstraint};
+use super::image_version::ImageVersion;
 use crate::fleet::Environment;
 
 /// What continuous deployment does with a new version in one environment.
@@ -37,11 +37,6 @@ impl Decision {
 pub enum SkipReason {
     /// The environment does not follow the version's channel (`rc`, `final`, …, `dev build`).
     ChannelNotFollowed { channel: &'static str },
-    /// The constraint configured for the environment excludes the version.
-    OutsideConstraint {
-        version: ImageVersion,
-        constraint: String,
-    },
     /// This very version runs there already.
     AlreadyRunning { version: ImageVersion },
     /// A newer version runs there; deployments never go back unless forced.
@@ -57,13 +52,6 @@ impl fmt::Display for SkipReason {
             Self::ChannelNotFollowed { channel } => {
                 write!(f, "the environment does not follow the {channel} channel")
             }
-            Self::OutsideConstraint {
-                version,
-                constraint,
-            } => write!(
-                f,
-                "{version} is outside the environment's version constraint `{constraint}`"
-            ),
             Self::AlreadyRunning { version } => write!(f, "{version} runs there already"),
             Self::Older { version, running } => write!(
                 f,
@@ -80,8 +68,6 @@ pub struct DeployOptions {
     /// Environments where going back to an older version is allowed: a rollback names its
     /// environment, so that no other environment goes back with it.
     pub force: BTreeSet<String>,
-    /// Version constraints by environment name.
-    pub constraints: BTreeMap<String, VersionConstraint>,
 }
 
 /// Decides, for each environment in manifest order, whether `version` of a service deploys
@@ -127,14 +113,6 @@ fn skip_reason(
     if !follows {
         return Err(SkipReason::ChannelNotFollowed {
             channel: version.channel_name(),
-        });
-    }
-    if let Some(constraint) = options.constraints.get(&environment.name)
-        && !constraint.allows(&version.version())
-    {
-        return Err(SkipReason::OutsideConstraint {
-            version: *version,
-            constraint: constraint.to_string(),
         });
     }
     let Some(running) = running else {

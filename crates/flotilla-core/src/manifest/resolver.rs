@@ -1368,21 +1368,21 @@ impl<'a> Resolver<'a> {
                     format_args!("deploy branch `{branch}`"),
                     checks::ref_name(&branch),
                 );
-                if let Some(file) = &file
-                    && self.service_template(file, node.key("file").pos(), "file")
-                {
+                let file = file.and_then(|file| {
+                    let template = self.service_template(&file, node.key("file").pos(), "file")?;
                     self.check(
                         node.key("file").pos(),
                         format_args!("deploy file {file:?}"),
-                        checks::relative_path(file),
+                        checks::relative_path(&file),
                     );
-                }
-                self.service_template(&key, node.key("key").pos(), "key");
+                    Some(template)
+                });
+                let key = self.service_template(&key, node.key("key").pos(), "key");
                 Deploy::Gitops {
                     remote: remote?,
                     branch,
                     file: file?,
-                    key,
+                    key: key?,
                 }
             }
             DeployKind::Helm => {
@@ -1390,12 +1390,15 @@ impl<'a> Resolver<'a> {
                 let release = doc
                     .release
                     .unwrap_or_else(|| builtin::DEFAULT_HELM_RELEASE.to_owned());
-                self.service_template(&release, node.key("release").pos(), "release");
+                let release = self.service_template(&release, node.key("release").pos(), "release");
+                let chart = chart.and_then(|chart| {
+                    self.service_template(&chart, node.key("chart").pos(), "chart")
+                });
                 let namespace = doc
                     .namespace
                     .unwrap_or_else(|| builtin::DEFAULT_HELM_NAMESPACE.to_owned());
                 Deploy::Helm {
-                    release,
+                    release: release?,
                     chart: chart?,
                     namespace,
                     kube_context: doc.kube_context,
@@ -1406,12 +1409,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// Deploy strings may name the repository being deployed as `{service}`, and nothing else.
-    fn service_template(&mut self, source: &str, pos: Pos, key: &str) -> bool {
-        match Template::parse(source, &["service"]) {
-            Ok(_) => true,
+    fn service_template(&mut self, source: &str, pos: Pos, key: &str) -> Option<Template> {
+        match Template::parse(source, Deploy::PLACEHOLDERS) {
+            Ok(template) => Some(template),
             Err(err) => {
                 self.report(Finding::new(pos, format!("invalid deploy `{key}`: {err}")));
-                false
+                None
             }
         }
     }

@@ -6,5 +6,6 @@ mod commit;
 mod helm;
 mod policy;
 mod tags;
+mod trigger;
 mod yaml;
 mod yaml_props;

@@ -367,7 +367,7 @@ fn commands_and_environments_get_their_defaults() {
         panic!("{:?}", fleet.environments[0].deploy);
     };
     assert_eq!(
-        (branch.as_str(), key.as_str()),
+        (branch.as_str(), key.source()),
         ("master", "{service}.image.version")
     );
     let Deploy::Helm {
@@ -377,7 +377,7 @@ fn commands_and_environments_get_their_defaults() {
         panic!("{:?}", fleet.environments[1].deploy);
     };
     assert_eq!(
-        (release.as_str(), namespace.as_str()),
+        (release.source(), namespace.as_str()),
         ("{service}", "default")
     );
     assert_eq!(fleet.notifications[0].on.len(), 2);

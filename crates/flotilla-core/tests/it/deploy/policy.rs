@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use flotilla_core::deploy::{
     Decision, DeployOptions, ImageIgnored, ImagePushed, ImageVersion, MatchedImage, SkipReason,
-    VersionConstraint, classify_tag, decide, match_image,
+    classify_tag, decide, match_image,
 };
 use flotilla_core::fleet::Fleet;
 use flotilla_core::manifest;
@@ -213,37 +213,6 @@ fn force_allows_going_back_only_where_asked() {
 }
 
 #[test]
-fn constraints_limit_an_environment_to_some_versions() {
-    let mut options = DeployOptions::default();
-    options.constraints.insert(
-        "prd".to_owned(),
-        VersionConstraint::parse("1.12.*").unwrap(),
-    );
-    options.constraints.insert(
-        "dev".to_owned(),
-        VersionConstraint::parse(">=1.0.0, <2.0.0dev0").unwrap(),
-    );
-    assert_eq!(
-        plan("1.12.0.4", &[], &options)[2],
-        "prd: deploy 1.12.0.4 after approval"
-    );
-    assert_eq!(
-        plan("1.13.0", &[], &options)[2],
-        "prd: skip, 1.13.0 is outside the environment's version constraint `1.12.*`"
-    );
-    // A dev build is judged by the version its version file named.
-    assert_eq!(
-        plan("2.0.0rc1.20261126.071233", &[], &options)[0],
-        "dev: skip, 2.0.0rc1.20261126.071233 is outside the environment's version constraint \
-         `>=1.0.0, <2.0.0dev0`"
-    );
-    assert_eq!(
-        plan("1.9.0.20261126.071233", &[], &options)[0],
-        "dev: deploy 1.9.0.20261126.071233"
-    );
-}
-
-#[test]
 fn decisions_serialize_for_the_api() {
     let running = BTreeMap::from([("prd".to_owned(), v("1.12.0"))]);
     let decisions = decide(
@@ -268,47 +237,6 @@ fn decisions_serialize_for_the_api() {
         panic!("expected a channel skip");
     };
     assert_eq!(channel, "hotfix");
-}
-
-#[test]
-fn version_constraints_parse_and_explain_mistakes() {
-    let allows = |constraint: &str, version: &str| {
-        VersionConstraint::parse(constraint)
-            .unwrap()
-            .allows(&v(version).version())
-    };
-    assert!(allows(">=1.12.0", "1.12.0"));
-    assert!(!allows(">1.12.0", "1.12.0"));
-    assert!(allows("<=1.12.0", "1.12.0rc3"));
-    assert!(
-        allows("<2.0.0", "2.0.0rc1"),
-        "pre-releases sort before their final"
-    );
-    assert!(!allows("<2.0.0dev0", "2.0.0rc1"));
-    assert!(allows("=1.12.0.1", "1.12.0.1"));
-    assert!(allows("1.*", "1.99.0.3"));
-    assert!(!allows("1.*", "2.0.0dev0"));
-    assert!(allows("1.12.*", "1.12.0dev0"));
-    assert!(!allows("1.12.*", "1.11.9"));
-    assert!(allows(" >= 1.0.0 ,  < 1.5.0 ", "1.4.0"));
-    assert_eq!(
-        VersionConstraint::parse(" >= 1.0.0 ,  < 1.5.0 ")
-            .unwrap()
-            .to_string(),
-        ">= 1.0.0 ,  < 1.5.0"
-    );
-    for (bad, reason) in [
-        ("", "empty part"),
-        (">=1.0.0,", "empty part"),
-        ("~1.2.3", "starts with no operator"),
-        (">=1.2", "three dot-separated"),
-        ("1.02.*", "not a line wildcard"),
-        ("1.2.3.*", "not a line wildcard"),
-    ] {
-        let message = VersionConstraint::parse(bad).unwrap_err().to_string();
-        assert!(message.contains(reason), "{bad:?}: {message}");
-        assert!(message.contains("`1.12.*`"), "shows an example: {message}");
-    }
 }
 
 fn pushed(image: &str, tag: &str) -> ImagePushed {

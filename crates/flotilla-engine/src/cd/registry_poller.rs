@@ -1,34 +1,30 @@
 //! Polling registries that cannot notify: list each fleet image's tags (with `ETag`, so an
 //! unchanged list costs one small response) and treat tags not seen before as pushed.
 
-use std::collections::{BTreeMap, BTreeSet};
-
+use flotilla_core::deploy::{DeploymentTrigger, ImagePushed};
 use flotilla_core::fleet::RegistryKind;
 use flotilla_publish::oci::{ImageName, ImageTarget};
 
-use crate::engine::Engine;
-use crate::event_processor::EventOutcome;
+use crate::cd::cd_context::CdContext;
+use crate::cd::event_outcome::EventOutcome;
+use crate::cd::image_deployment::ImageDeployment;
+use crate::cd::poll_state::PollState;
 
-/// What a poller remembers between rounds: per (registry, image) the last `ETag` and tags.
-#[derive(Debug, Default)]
-pub struct PollState {
-    seen: BTreeMap<(String, String), (Option<String>, BTreeSet<String>)>,
+/// Polls the registries that cannot notify, deploying what is new.
+pub(crate) struct RegistryPoller<'a> {
+    cd: CdContext<'a>,
 }
 
-/// A tag that appeared since the previous round.
-#[derive(Debug, Clone)]
-struct NewTag {
-    image: String,
-    tag: String,
-    digest: String,
-}
+impl<'a> RegistryPoller<'a> {
+    pub(crate) fn new(cd: CdContext<'a>) -> Self {
+        Self { cd }
+    }
 
-impl Engine {
     /// One polling round over every image registry server of the fleet. The first round only
     /// learns what exists (deploying the whole history would be wrong); later rounds deploy
     /// new tags by policy, as a registry notification would.
-    pub async fn poll_registries(&self, state: &mut PollState) -> Vec<EventOutcome> {
-        let fleet = std::sync::Arc::clone(&self.workspace().fleet);
+    pub(crate) async fn poll(&self, state: &mut PollState) -> Vec<EventOutcome> {
+        let fleet = std::sync::Arc::clone(&self.cd.workspace.fleet);
         let mut images: Vec<(String, String)> = Vec::new();
         for repo in &fleet.repos {
             let Some(image) = &repo.image else { continue };
@@ -73,7 +69,7 @@ impl Engine {
                             .map_err(|e| e.to_string())?
                             .map(|d| d.to_string())
                             .unwrap_or_default();
-                        new.push(NewTag {
+                        new.push(ImagePushed {
                             image: image.clone(),
                             tag: tag.clone(),
                             digest,
@@ -94,9 +90,10 @@ impl Engine {
             }
         }
         let mut outcomes = Vec::new();
+        let deployment = ImageDeployment::new(self.cd);
         for tag in fresh {
-            match self
-                .deploy_image(&tag.image, &tag.tag, &tag.digest, "registry poll")
+            match deployment
+                .deploy(&tag, &DeploymentTrigger::RegistryPoll)
                 .await
             {
                 Ok(outcome) => outcomes.push(outcome),

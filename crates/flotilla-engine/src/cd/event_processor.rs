@@ -1,36 +1,26 @@
 //! Turning stored events into work: a git push starts its flow, a pushed image starts
 //! continuous deployment.
 
+use flotilla_core::deploy::{DeploymentTrigger, ImagePushed};
 use flotilla_store::{Event, EventStatus, Store};
-use serde::Serialize;
 
+use crate::cd::cd_context::CdContext;
+use crate::cd::event_outcome::EventOutcome;
+use crate::cd::image_deployment::ImageDeployment;
 use crate::engine::Engine;
 use crate::engine_error::EngineError;
 use crate::fleet_event::{FleetEvent, request_for_push};
 
-/// What processing one event did.
-#[derive(Debug, Clone, Serialize)]
-pub struct EventOutcome {
-    pub status: EventStatus,
-    pub detail: String,
-    /// Trains the event started.
-    pub trains: Vec<String>,
-    /// Deployments the event created.
-    pub deployments: Vec<String>,
+/// Turns one stored event into work.
+pub(crate) struct EventProcessor<'a> {
+    engine: &'a Engine,
 }
 
-impl EventOutcome {
-    fn ignored(detail: impl Into<String>) -> Self {
-        Self {
-            status: EventStatus::Ignored,
-            detail: detail.into(),
-            trains: Vec::new(),
-            deployments: Vec::new(),
-        }
+impl<'a> EventProcessor<'a> {
+    pub(crate) fn new(engine: &'a Engine) -> Self {
+        Self { engine }
     }
-}
 
-impl Engine {
     /// For a pushed version tag: the train that already ran this version of this repository
     /// successfully, if any. flotilla's own tag pushes reach the hook too, and building the same
     /// tag again would run the repository's commands twice.
@@ -46,7 +36,7 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let store = &self.workspace().store;
+        let store = &self.engine.workspace().store;
         let version = version.to_string();
         for train in store.list_trains(200).await? {
             for run in store.runs_of_train(&train.id).await? {
@@ -64,14 +54,14 @@ impl Engine {
     /// Processes one stored event. The caller marks the event handled with the outcome, so a
     /// server that dies before that processes it again after restart; every flow it starts is
     /// idempotent, so that repeats nothing.
-    pub async fn process_event(&self, event: &Event) -> Result<EventOutcome, EngineError> {
+    pub(crate) async fn process(&self, event: &Event) -> Result<EventOutcome, EngineError> {
         let fleet_event: FleetEvent =
             serde_json::from_value(event.payload.clone()).map_err(|err| {
                 EngineError::Other(format!("event {} has an unknown payload: {err}", event.id))
             })?;
         match &fleet_event {
             FleetEvent::GitPush { .. } => {
-                let request = match request_for_push(&self.workspace().fleet, &fleet_event) {
+                let request = match request_for_push(&self.engine.workspace().fleet, &fleet_event) {
                     Ok(request) => request,
                     Err(reason) => return Ok(EventOutcome::ignored(reason)),
                 };
@@ -80,7 +70,7 @@ impl Engine {
                         "train {train} already built and published this version"
                     )));
                 }
-                let summary = self.start(&request).await?;
+                let summary = self.engine.start(&request).await?;
                 Ok(EventOutcome {
                     status: if summary.status == "succeeded" {
                         EventStatus::Processed
@@ -97,13 +87,18 @@ impl Engine {
                 tag,
                 digest,
             } => {
-                self.deploy_image(
-                    repository,
-                    tag,
-                    digest,
-                    &format!("{} event {}", event.source, event.id),
-                )
-                .await
+                let pushed = ImagePushed {
+                    image: repository.clone(),
+                    tag: tag.clone(),
+                    digest: digest.clone(),
+                };
+                let trigger = DeploymentTrigger::Event {
+                    source: event.source.clone(),
+                    event: event.id.to_string(),
+                };
+                ImageDeployment::new(CdContext::of(self.engine))
+                    .deploy(&pushed, &trigger)
+                    .await
             }
         }
     }

@@ -1,0 +1,60 @@
+use std::path::PathBuf;
+
+use flotilla_core::deploy::{HelmArgError, YamlEditError};
+use flotilla_git::{GitError, RefNameError};
+
+/// Why a deployer could not apply a deployment. The text is stored with the failed deployment
+/// (redacted) and shown by `flotilla deploy history` and the API, so each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("{version} is not a deployable version")]
+    NotDeployable { version: String },
+    #[error(transparent)]
+    Branch(#[from] RefNameError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error("could not {action} {path}: {source}", path = path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {file} in the deploy repository {url}: {source}")]
+    ReadValues {
+        file: String,
+        url: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {source}")]
+    EditValues {
+        file: String,
+        #[source]
+        source: YamlEditError,
+    },
+    /// Others kept pushing to the deploy branch between our fetch and our push.
+    #[error(
+        "the deploy repository's {branch} kept moving; gave up after {attempts} attempts: {last_error}"
+    )]
+    BranchKeptMoving {
+        branch: String,
+        attempts: u32,
+        last_error: String,
+    },
+    #[error(transparent)]
+    HelmArguments(#[from] HelmArgError),
+    #[error("empty helm command")]
+    EmptyHelmCommand,
+    #[error(
+        "cannot run {program}: {source}\n  help: install helm, or deploy this environment by GitOps"
+    )]
+    HelmNotRunnable {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// helm ran and failed; the outcome is helm's exit as core classifies it, as JSON.
+    #[error("helm: {outcome}")]
+    HelmFailed { outcome: String },
+}
