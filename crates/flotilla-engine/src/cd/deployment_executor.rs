@@ -136,3 +136,66 @@ fn request(
         approved_by,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use flotilla_store::Id;
+
+    use super::*;
+
+    fn deployment(version: &str, trigger: &str) -> Deployment {
+        Deployment {
+            id: Id::generate(),
+            service: "identity".to_owned(),
+            environment: "prd".to_owned(),
+            version: version.to_owned(),
+            image: "spaceone/identity".to_owned(),
+            digest: "sha256:5f2c".to_owned(),
+            trigger: trigger.to_owned(),
+            status: DeploymentStatus::Approved,
+            requested_by: "alice".to_owned(),
+            decided_by: None,
+            decided_at: None,
+            expires_at: None,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            started_at: None,
+            finished_at: None,
+            error: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_rollback_commit_names_who_asked() {
+        let request = request(deployment("1.11.0", "rollback by alice"), None).unwrap();
+        assert_eq!(
+            request.trigger,
+            DeployTrigger::Rollback {
+                requested_by: "alice".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn anything_else_is_the_pushed_image() {
+        for trigger in ["registry event 01H", "manual by rollback", "registry poll"] {
+            let request = request(deployment("1.12.0", trigger), Some("bob".to_owned())).unwrap();
+            assert_eq!(
+                request.trigger,
+                DeployTrigger::ImagePushed(ImagePushed {
+                    image: "spaceone/identity".to_owned(),
+                    tag: "1.12.0".to_owned(),
+                    digest: "sha256:5f2c".to_owned(),
+                }),
+                "{trigger}"
+            );
+            assert_eq!(request.approved_by.as_deref(), Some("bob"));
+        }
+    }
+
+    #[test]
+    fn a_tag_that_is_no_version_is_refused() {
+        let err = request(deployment("latest", "registry poll"), None).unwrap_err();
+        assert_eq!(err.to_string(), "latest is not a deployable version");
+    }
+}
