@@ -42,8 +42,30 @@ fn is_zero(oid: &str) -> bool {
     !oid.is_empty() && oid.bytes().all(|b| b == b'0')
 }
 
+/// Why a git push starts nothing. None of these is a failure: hooks report every ref update.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PushIgnored {
+    #[error("not a git push")]
+    NotAPush,
+    #[error("repository {repo} is not in the manifest")]
+    UnknownRepo { repo: String },
+    #[error("{git_ref} was deleted")]
+    Deleted { git_ref: String },
+    #[error("{repo} has no master-push flow")]
+    NoPushFlow { repo: String },
+    #[error("{branch} is neither {default_branch} nor a new release branch")]
+    OtherBranch {
+        branch: String,
+        default_branch: String,
+    },
+    #[error("tag {tag} is not a version of {template}")]
+    NotAVersionTag { tag: String, template: String },
+    #[error("{git_ref} is not a branch or tag")]
+    OtherRef { git_ref: String },
+}
+
 /// What a git push asks for, or why it asks for nothing.
-pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, String> {
+pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, PushIgnored> {
     let FleetEvent::GitPush {
         repo,
         git_ref,
@@ -51,13 +73,15 @@ pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, St
         after,
     } = event
     else {
-        return Err("not a git push".to_owned());
+        return Err(PushIgnored::NotAPush);
     };
     let repo: &Repo = fleet
         .repo(repo)
-        .ok_or_else(|| format!("repository {repo} is not in the manifest"))?;
+        .ok_or_else(|| PushIgnored::UnknownRepo { repo: repo.clone() })?;
     if is_zero(after) {
-        return Err(format!("{git_ref} was deleted"));
+        return Err(PushIgnored::Deleted {
+            git_ref: git_ref.clone(),
+        });
     }
     if let Some(branch) = git_ref.strip_prefix("refs/heads/") {
         if branch == repo.default_branch {
@@ -66,7 +90,9 @@ pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, St
                     repo: repo.name.clone(),
                 })
             } else {
-                Err(format!("{} has no master-push flow", repo.name))
+                Err(PushIgnored::NoPushFlow {
+                    repo: repo.name.clone(),
+                })
             };
         }
         if is_zero(before)
@@ -77,14 +103,18 @@ pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, St
                 repos: vec![repo.name.clone()],
             });
         }
-        return Err(format!(
-            "{branch} is neither {} nor a new release branch",
-            repo.default_branch
-        ));
+        return Err(PushIgnored::OtherBranch {
+            branch: branch.to_owned(),
+            default_branch: repo.default_branch.clone(),
+        });
     }
     if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
-        let version = Version::from_tag(&repo.tag_template, tag)
-            .ok_or_else(|| format!("tag {tag} is not a version of {}", repo.tag_template))?;
+        let version = Version::from_tag(&repo.tag_template, tag).ok_or_else(|| {
+            PushIgnored::NotAVersionTag {
+                tag: tag.to_owned(),
+                template: repo.tag_template.to_string(),
+            }
+        })?;
         // Someone pushed the tag: it exists already, and what it asks for is the build and
         // publication of that commit (publishing is idempotent, so a tag flotilla pushed itself
         // publishes nothing twice).
@@ -94,7 +124,9 @@ pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, St
             republish: true,
         });
     }
-    Err(format!("{git_ref} is not a branch or tag"))
+    Err(PushIgnored::OtherRef {
+        git_ref: git_ref.clone(),
+    })
 }
 
 /// The release line of a branch rendered by the repository's branch template.

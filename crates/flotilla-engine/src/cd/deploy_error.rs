@@ -31,7 +31,7 @@ pub enum DeployError {
     EditValues {
         file: String,
         #[source]
-        source: YamlEditError,
+        source: Box<YamlEditError>,
     },
     /// Others kept pushing to the deploy branch between our fetch and our push.
     #[error(

@@ -63,7 +63,7 @@ impl<'a> EventProcessor<'a> {
             FleetEvent::GitPush { .. } => {
                 let request = match request_for_push(&self.engine.workspace().fleet, &fleet_event) {
                     Ok(request) => request,
-                    Err(reason) => return Ok(EventOutcome::ignored(reason)),
+                    Err(reason) => return Ok(EventOutcome::ignored(reason.to_string())),
                 };
                 if let Some(train) = self.already_built(&request).await? {
                     return Ok(EventOutcome::ignored(format!(

@@ -70,7 +70,7 @@ impl GitopsDeployer {
         let updated = deploy::set_yaml_scalar(&text, key, value).map_err(|source| {
             DeployError::EditValues {
                 file: file.clone(),
-                source,
+                source: Box::new(source),
             }
         })?;
         if updated == text {
