@@ -30,3 +30,24 @@ pub(crate) struct DeployRequest {
 pub(crate) fn for_service(template: &Template, service: &str) -> String {
     template.render(|name| (name == "service").then(|| service.to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use flotilla_core::fleet::Deploy;
+
+    use super::*;
+
+    #[test]
+    fn deploy_strings_name_the_service_wherever_they_say_so() {
+        let fill = |source: &str| {
+            for_service(
+                &Template::parse(source, Deploy::PLACEHOLDERS).unwrap(),
+                "identity",
+            )
+        };
+        assert_eq!(fill("values/{service}.yaml"), "values/identity.yaml");
+        assert_eq!(fill("{service}.image.version"), "identity.image.version");
+        assert_eq!(fill("{service}-{service}"), "identity-identity");
+        assert_eq!(fill("./chart"), "./chart");
+    }
+}
