@@ -8,6 +8,11 @@
 //! - `deployer.rs`: the seam, implemented by `gitops.rs` and `helm.rs`;
 //! - `event_processor.rs`, `registry_poller.rs`: where image tags (and git pushes) come from;
 //! - `engine_api.rs`: the `Engine` methods that hand over to these.
+//!
+//! Adding a deployer, in order: its manifest keys (`manifest/document.rs` `DeployDoc`, checked
+//! in `manifest/resolver.rs`, templates parsed with `Deploy::PLACEHOLDERS`), its variant of
+//! core's `fleet::Deploy`, a `Deployer` implementation in its own file here, and its arm in
+//! `DeploymentExecutor::deployer`.
 
 pub(crate) mod approval;
 pub(crate) mod cd_context;
