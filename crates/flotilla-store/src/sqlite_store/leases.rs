@@ -17,8 +17,10 @@ impl LeaseStore for SqliteStore {
             const OP: &str = "acquiring a repository lease";
             let now = now_millis();
             let ttl = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-            // Beyond the representable range the lease would be unreadable; cap it there.
-            let expires = now.saturating_add(ttl).min(Timestamp::MAX.as_millisecond());
+            // Beyond the representable range the lease would be unreadable; cap it there (whole
+            // milliseconds: `Timestamp::MAX` has a fraction that `from_millisecond` refuses).
+            let latest = Timestamp::MAX.as_second().saturating_mul(1000);
+            let expires = now.saturating_add(ttl).min(latest);
             let mut tx = self.write_tx(OP).await?;
             // One statement takes a free or expired lease, or renews our own (keeping its
             // start); SET expressions see the old row.

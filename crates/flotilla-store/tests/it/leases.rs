@@ -156,3 +156,18 @@ async fn a_holder_is_its_train_process_and_machine() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_lease_without_end_is_readable() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+
+        let lease = store
+            .acquire_repo_lease("identity", &worker("worker-a"), Duration::MAX)
+            .await
+            .unwrap();
+
+        assert!(lease.expires_at > lease.acquired_at);
+    })
+    .await;
+}
