@@ -1,4 +1,4 @@
-use flotilla_store::{Deployment, Store};
+use flotilla_store::Deployment;
 
 use crate::cd::cd_context::CdContext;
 use crate::cd::deployment_executor::DeploymentExecutor;

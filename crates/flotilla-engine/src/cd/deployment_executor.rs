@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use flotilla_core::deploy::{self, DeployTrigger, DeploymentTrigger, ImagePushed};
 use flotilla_core::fleet::{Deploy, Environment};
-use flotilla_store::{Deployment, DeploymentStatus, Store};
+use flotilla_store::{Deployment, DeploymentStatus};
 use serde_json::json;
 
 use crate::cd::cd_context::CdContext;

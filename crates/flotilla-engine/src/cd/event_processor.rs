@@ -2,7 +2,7 @@
 //! continuous deployment.
 
 use flotilla_core::deploy::{DeploymentTrigger, ImagePushed};
-use flotilla_store::{Event, EventStatus, Store};
+use flotilla_store::{Event, EventStatus, TrainStatus};
 
 use crate::cd::cd_context::CdContext;
 use crate::cd::event_outcome::EventOutcome;
@@ -72,7 +72,7 @@ impl<'a> EventProcessor<'a> {
                 }
                 let summary = self.engine.start(&request).await?;
                 Ok(EventOutcome {
-                    status: if summary.status == "succeeded" {
+                    status: if summary.status == TrainStatus::Succeeded {
                         EventStatus::Processed
                     } else {
                         EventStatus::Failed

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use flotilla_core::deploy::{self, Decision, DeployOptions, DeploymentTrigger, ImagePushed};
 use flotilla_core::plan::Step;
-use flotilla_store::{DeploymentStatus, EventStatus, NewDeployment, Store, Train};
+use flotilla_store::{DeploymentStatus, EventStatus, NewDeployment, Train};
 
 use crate::cd::cd_context::CdContext;
 use crate::cd::deployment_executor::DeploymentExecutor;

@@ -1,5 +1,5 @@
 use flotilla_core::deploy::DeploymentTrigger;
-use flotilla_store::{Deployment, NewDeployment, Store};
+use flotilla_store::{Deployment, NewDeployment};
 
 use crate::cd::cd_context::CdContext;
 use crate::cd::deployment_executor::DeploymentExecutor;
