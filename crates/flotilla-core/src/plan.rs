@@ -12,12 +12,15 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::artifact::ArtifactRef;
 pub use facts::{Facts, RepoFacts};
 pub use request::Request;
 pub use step::Step;
 
+use crate::artifact::ArtifactKind;
 use crate::fleet::{Event, Fleet, Repo};
-use crate::version::{Channel, Stage, Version};
+use crate::name::{BranchName, TagName};
+use crate::version::{Channel, PackageVersion, Stage, Version};
 
 /// What a request will do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,17 +62,6 @@ pub struct RepoRun {
     /// What the run's work tree starts from: a branch name, or `refs/tags/…`.
     pub source: String,
     pub steps: Vec<Step>,
-}
-
-/// An artifact a later wave waits for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArtifactRef {
-    /// The repository that publishes it.
-    pub repo: String,
-    pub kind: String,
-    pub registry: String,
-    pub name: String,
-    pub version: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -304,7 +296,7 @@ impl<'a> Planner<'a> {
         let mut steps = commands(repo, Event::Push);
         if let Some(image) = &repo.image {
             steps.push(Step::PublishImage {
-                registry: image.registry.clone(),
+                registry: image.registry.clone().into(),
                 name: image.dev_name.clone(),
                 tags: vec!["latest".to_owned(), build.clone()],
                 context: image.context.clone(),
@@ -337,7 +329,7 @@ impl<'a> Planner<'a> {
         republish: bool,
     ) -> Option<RepoRun> {
         let facts = self.facts(repo);
-        let branch = version.render_branch(&repo.branch_template);
+        let branch = BranchName::new(version.render_branch(&repo.branch_template));
         // Every tag of the repository that names a version, read once.
         let released: Vec<(&String, Version)> = facts
             .tags
@@ -348,15 +340,15 @@ impl<'a> Planner<'a> {
         // (the original workflows tagged `v1.2.0-rc1` where flotilla writes `v1.2.0rc1`): a
         // version is released once, whatever its tag looks like.
         let rendered = version.render_tag(&repo.tag_template);
-        let tag = if facts.tags.contains(&rendered) {
+        let tag = TagName::new(if facts.tags.contains(&rendered) {
             rendered
         } else {
             released
                 .iter()
                 .find(|(_, v)| *v == version)
                 .map_or(rendered, |(t, _)| (*t).clone())
-        };
-        let already_tagged = facts.tags.contains(&tag);
+        });
+        let already_tagged = facts.tags.contains(tag.as_str());
         let line_tags: Vec<Version> = released
             .iter()
             .map(|(_, v)| *v)
@@ -367,16 +359,16 @@ impl<'a> Planner<'a> {
         // x.y.z` continues that branch instead of cutting it from the default branch again.
         let continues_branch = create_branch
             && !already_tagged
-            && facts.branches.contains(&branch)
+            && facts.branches.contains(branch.as_str())
             && released.iter().any(|(_, v)| {
                 (v.major, v.minor) == (version.major, version.minor)
                     && v.patch < version.patch
-                    && v.render_branch(&repo.branch_template) == branch
+                    && branch == v.render_branch(&repo.branch_template)
             });
         let cuts_branch = create_branch && !already_tagged && !continues_branch;
         let refusals_before = self.refusals.len();
 
-        if cuts_branch && facts.diverged_branches.contains(&branch) {
+        if cuts_branch && facts.diverged_branches.contains(branch.as_str()) {
             self.refuse(
                 Some(&repo.name),
                 format!(
@@ -389,7 +381,9 @@ impl<'a> Planner<'a> {
                 )),
             );
         }
-        if version.channel() != Channel::Dev && !create_branch && !facts.branches.contains(&branch)
+        if version.channel() != Channel::Dev
+            && !create_branch
+            && !facts.branches.contains(branch.as_str())
         {
             self.refuse(
                 Some(&repo.name),
@@ -495,7 +489,7 @@ impl<'a> Planner<'a> {
         if cuts_branch {
             steps.push(Step::CreateBranch {
                 branch: branch.clone(),
-                from: repo.default_branch.clone(),
+                from: repo.default_branch.clone().into(),
                 tag: tag.clone(),
             });
             if !repo.strip_paths.is_empty() {
@@ -521,7 +515,7 @@ impl<'a> Planner<'a> {
             });
             if repo.handles(Event::Reflect) {
                 steps.push(Step::Reflect {
-                    branch: repo.default_branch.clone(),
+                    branch: repo.default_branch.clone().into(),
                     file: repo.version_file.clone(),
                     content: format!("{version_content}\n"),
                     version,
@@ -555,7 +549,7 @@ impl<'a> Planner<'a> {
             } else if already_tagged {
                 format!("refs/tags/{tag}")
             } else {
-                branch
+                branch.into_string()
             },
             steps,
         })
@@ -588,17 +582,17 @@ fn publish_steps(repo: &Repo, version: Version, semver: Option<&str>, dev: bool)
     let mut steps = Vec::new();
     if let Some(python) = &repo.python {
         steps.push(Step::PublishPython {
-            registry: python.registry.clone(),
+            registry: python.registry.clone().into(),
             name: python.name.clone(),
-            version: version.pep440(),
+            version: PackageVersion::new(version.pep440()),
             source: python.source.clone(),
         });
     }
     if let (Some(npm), Some(semver)) = (&repo.npm, semver) {
         steps.push(Step::PublishNpm {
-            registry: npm.registry.clone(),
+            registry: npm.registry.clone().into(),
             name: npm.name.clone(),
-            version: semver.to_owned(),
+            version: semver.into(),
             dist_tag: dist_tag(version.channel()).to_owned(),
             directory: npm.directory.clone(),
         });
@@ -609,7 +603,7 @@ fn publish_steps(repo: &Repo, version: Version, semver: Option<&str>, dev: bool)
     if let Some(image) = &repo.image {
         for registry in std::iter::once(&image.registry).chain(&image.mirrors) {
             steps.push(Step::PublishImage {
-                registry: registry.clone(),
+                registry: registry.clone().into(),
                 name: image.name.clone(),
                 tags: vec![version.docker_tag()],
                 context: image.context.clone(),
@@ -619,10 +613,10 @@ fn publish_steps(repo: &Repo, version: Version, semver: Option<&str>, dev: bool)
     }
     if let (Some(chart), Some(semver)) = (&repo.chart, semver) {
         steps.push(Step::PublishChart {
-            registry: chart.registry.clone(),
+            registry: chart.registry.clone().into(),
             path: chart.path.clone(),
-            version: semver.to_owned(),
-            app_version: version.docker_tag(),
+            version: semver.into(),
+            app_version: PackageVersion::new(version.docker_tag()),
         });
     }
     steps
@@ -705,7 +699,7 @@ fn gate_artifacts(run: &RepoRun) -> Vec<ArtifactRef> {
                 ..
             } => Some(ArtifactRef {
                 repo: run.repo.clone(),
-                kind: "python".into(),
+                kind: ArtifactKind::Python,
                 registry: registry.clone(),
                 name: name.clone(),
                 version: version.clone(),
@@ -717,7 +711,7 @@ fn gate_artifacts(run: &RepoRun) -> Vec<ArtifactRef> {
                 ..
             } => Some(ArtifactRef {
                 repo: run.repo.clone(),
-                kind: "npm".into(),
+                kind: ArtifactKind::Npm,
                 registry: registry.clone(),
                 name: name.clone(),
                 version: version.clone(),

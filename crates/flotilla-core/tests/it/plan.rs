@@ -618,3 +618,30 @@ proptest! {
         prop_assert_eq!(summary.contains("keeps"), keeps, "{}", summary);
     }
 }
+
+/// Plans are stored with their trains as JSON: the typed steps (branch, tag, registry and
+/// version newtypes, `ArtifactKind`) must read and write exactly the JSON of the plans stored
+/// when those fields were strings. `tests/fixtures/plan_json/` holds plans serialized then.
+#[test]
+fn stored_plans_keep_their_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan_json");
+    let mut seen = 0;
+    for entry in fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let stored = fs::read_to_string(&path).unwrap();
+        let case = path.file_stem().unwrap().to_str().unwrap();
+        let read: Plan = serde_json::from_str(&stored).unwrap();
+        assert_eq!(
+            serde_json::to_string_pretty(&read).unwrap() + "\n",
+            stored,
+            "{case}: reserialized differently"
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&planned(case)).unwrap() + "\n",
+            stored,
+            "{case}: planned differently"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 6, "fixtures missing under {}", root.display());
+}
