@@ -3,6 +3,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fleet::RegistryKind;
+
 /// The ecosystem of an artifact. The text (`image`, `python`, `npm`, `chart`) is what the store
 /// keeps and what plans and `flotilla artifacts` show, so it never changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -61,6 +63,30 @@ impl FromStr for ArtifactKind {
     }
 }
 
+/// The manifest names registry kinds after the ecosystem's service (`pypi`); each holds exactly
+/// one kind of artifact.
+impl From<RegistryKind> for ArtifactKind {
+    fn from(kind: RegistryKind) -> Self {
+        match kind {
+            RegistryKind::Image => Self::Image,
+            RegistryKind::Pypi => Self::Python,
+            RegistryKind::Npm => Self::Npm,
+            RegistryKind::Chart => Self::Chart,
+        }
+    }
+}
+
+impl From<ArtifactKind> for RegistryKind {
+    fn from(kind: ArtifactKind) -> Self {
+        match kind {
+            ArtifactKind::Image => Self::Image,
+            ArtifactKind::Python => Self::Pypi,
+            ArtifactKind::Npm => Self::Npm,
+            ArtifactKind::Chart => Self::Chart,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +100,13 @@ mod tests {
             assert_eq!(serde_json::from_str::<ArtifactKind>(&json).unwrap(), *kind);
         }
         assert!("helm".parse::<ArtifactKind>().is_err());
+    }
+
+    #[test]
+    fn each_registry_kind_holds_one_artifact_kind() {
+        for kind in ArtifactKind::ALL {
+            assert_eq!(ArtifactKind::from(RegistryKind::from(*kind)), *kind);
+        }
+        assert_eq!(RegistryKind::from(ArtifactKind::Python), RegistryKind::Pypi);
     }
 }
