@@ -15,6 +15,6 @@ mod text_newtype;
 pub mod version;
 
 pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifactKind};
-pub use name::{BranchName, RegistryName, TagName};
+pub use name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
 pub use template::{Template, TemplateError};
 pub use version::{Channel, HotfixSemver, PackageVersion, Stage, Version, VersionError};

@@ -3,9 +3,13 @@
 //! only keeps the roles apart.
 
 mod branch_name;
+mod dist_tag;
+mod image_tag;
 mod registry_name;
 mod tag_name;
 
 pub use branch_name::BranchName;
+pub use dist_tag::DistTag;
+pub use image_tag::ImageTag;
 pub use registry_name::RegistryName;
 pub use tag_name::TagName;

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use flotilla_core::Digest;
 use flotilla_core::fleet::{DEFAULT_BUILDER_TIMEOUT_SECS, Registry, RegistryKind};
 use flotilla_core::plan::{ArtifactRef, Step};
+use flotilla_core::{Digest, ImageTag};
 use flotilla_publish::http::{HttpClient, RetryPolicy};
 use flotilla_publish::npm::{NpmDirTarget, NpmRegistryTarget, NpmSource, NpmTarget};
 use flotilla_publish::oci::{
@@ -310,7 +310,7 @@ fn publish_image(
     ctx: &RunContext,
     registry: &str,
     name: &str,
-    tags: &[String],
+    tags: &[ImageTag],
     context: &Path,
     builder: Option<&[String]>,
     staging: &Path,

@@ -2,6 +2,7 @@
 //! no chart), as the original's core libraries did; releases never move `latest` on images.
 
 use crate::fleet::Repo;
+use crate::name::ImageTag;
 use crate::plan::step::Step;
 use crate::version::{Channel, PackageVersion, Version};
 
@@ -21,7 +22,7 @@ pub(crate) fn packages(repo: &Repo, version: Version, semver: Option<&str>) -> V
             registry: npm.registry.clone().into(),
             name: npm.name.clone(),
             version: semver.into(),
-            dist_tag: dist_tag(version.channel()).to_owned(),
+            dist_tag: dist_tag(version.channel()).into(),
             directory: npm.directory.clone(),
         });
     }
@@ -37,7 +38,7 @@ pub(crate) fn release(repo: &Repo, version: Version, semver: Option<&str>) -> Ve
             steps.push(Step::PublishImage {
                 registry: registry.clone().into(),
                 name: image.name.clone(),
-                tags: vec![version.docker_tag()],
+                tags: vec![ImageTag::new(version.docker_tag())],
                 context: image.context.clone(),
                 builder: image.builder.clone(),
             });

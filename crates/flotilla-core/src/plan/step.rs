@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::name::{BranchName, RegistryName, TagName};
+use crate::name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
 use crate::version::{Channel, PackageVersion, Version};
 
 /// A step of a repository's run. The engine executes them in order; each is idempotent against
@@ -56,7 +56,7 @@ pub enum Step {
     PublishImage {
         registry: RegistryName,
         name: String,
-        tags: Vec<String>,
+        tags: Vec<ImageTag>,
         context: String,
         builder: Option<Vec<String>>,
     },
@@ -72,7 +72,7 @@ pub enum Step {
         registry: RegistryName,
         name: String,
         version: PackageVersion,
-        dist_tag: String,
+        dist_tag: DistTag,
         directory: String,
     },
     /// Package the chart with the release's SemVer and publish it.

@@ -31,7 +31,7 @@ pub(crate) fn plan(planner: &mut Planner<'_>, repo: &Repo) -> Option<RepoRun> {
         steps.push(Step::PublishImage {
             registry: image.registry.clone().into(),
             name: image.dev_name.clone(),
-            tags: vec!["latest".to_owned(), build.clone()],
+            tags: vec!["latest".into(), build.as_str().into()],
             context: image.context.clone(),
             builder: image.builder.clone(),
         });
