@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::artifact::ArtifactKind;
+use crate::artifact::artifact_kind::ArtifactKind;
 use crate::name::RegistryName;
 use crate::version::PackageVersion;
 
