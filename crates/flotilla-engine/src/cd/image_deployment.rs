@@ -168,8 +168,8 @@ impl<'a> ImageDeployment<'a> {
         for tag in tags.iter().filter(|t| *t != "latest") {
             let pushed = ImagePushed {
                 image: name.clone(),
-                tag: tag.clone(),
-                digest: digest.clone(),
+                tag: tag.to_string(),
+                digest: digest.to_string(),
             };
             match self.deploy(&pushed, &trigger).await {
                 Ok(outcome) => tracing::info!(detail = %outcome.detail, "continuous deployment"),
