@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod plan;
 pub mod template;
 pub mod version;
+mod yaml;
 
 pub use template::{Template, TemplateError};
 pub use version::{Channel, HotfixSemver, Stage, Version, VersionError};
