@@ -47,33 +47,10 @@ impl Redactor {
     }
 }
 
-/// `scheme://user:pass@host` → `scheme://***@host`.
+/// `scheme://user:pass@host` → `scheme://***@host`: flotilla-git's implementation, which git's
+/// own error messages already go through.
 pub fn redact_url_credentials(text: &str) -> Cow<'_, str> {
-    let mut out = String::new();
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        let authority_end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(tail.len());
-        let authority = &tail[..authority_end];
-        if let Some(at) = authority.rfind('@') {
-            out.push_str("***");
-            out.push_str(&authority[at..]);
-            changed = true;
-        } else {
-            out.push_str(authority);
-        }
-        rest = &tail[authority_end..];
-    }
-    if changed {
-        out.push_str(rest);
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
-    }
+    flotilla_git::redact_credentials(text)
 }
 
 #[cfg(test)]
@@ -91,5 +68,42 @@ mod tests {
             "token=*** url=https://***@example.com/x abc"
         );
         assert!(matches!(redactor.redact("clean"), Cow::Borrowed(_)));
+    }
+
+    /// The cases of flotilla-git's table (`tests/it/errors.rs`), through the redactor.
+    #[test]
+    fn redacts_url_credentials_as_git_errors_do() {
+        let cases = [
+            (
+                "https://user:pass@host/repo.git",
+                "https://***@host/repo.git",
+            ),
+            ("https://token@host/repo.git", "https://***@host/repo.git"),
+            ("ssh://git@host:22/repo.git", "ssh://***@host:22/repo.git"),
+            ("https://host/repo.git", "https://host/repo.git"),
+            (
+                "https://host/path@not-userinfo",
+                "https://host/path@not-userinfo",
+            ),
+            ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
+            ("/srv/git/repo.git", "/srv/git/repo.git"),
+            (
+                "fatal: unable to access 'https://a:b@h/x/': failed; also http://c:d@e",
+                "fatal: unable to access 'https://***@h/x/': failed; also http://***@e",
+            ),
+            (
+                "remote.origin.pushurl=https://u:p@h/r",
+                "remote.origin.pushurl=https://***@h/r",
+            ),
+            ("https://u:p@ss@h/r", "https://***@h/r"),
+            ("https://host?next=a@b", "https://host?next=a@b"),
+            ("https://host#a@b", "https://host#a@b"),
+            ("<https://u:p@h>@x", "<https://***@h>@x"),
+        ];
+        let redactor = Redactor::default();
+        for (input, expected) in cases {
+            assert_eq!(redactor.redact(input), expected, "{input}");
+            assert_eq!(redact_url_credentials(input), expected, "{input}");
+        }
     }
 }
