@@ -8,9 +8,11 @@ pub mod deploy;
 pub mod fleet;
 pub mod manifest;
 pub mod plan;
+pub mod retry_policy;
 pub mod template;
 pub mod version;
 mod yaml;
 
+pub use retry_policy::RetryPolicy;
 pub use template::{Template, TemplateError};
 pub use version::{Channel, HotfixSemver, Stage, Version, VersionError};
