@@ -70,38 +70,18 @@ mod tests {
         assert!(matches!(redactor.redact("clean"), Cow::Borrowed(_)));
     }
 
-    /// The cases of flotilla-git's table (`tests/it/errors.rs`), through the redactor.
+    /// URLs go through flotilla-git's redaction (its table is in its `tests/it/errors.rs`):
+    /// the authority ends at a query, a fragment or a bracket as well as at the next `/`, so an
+    /// `@` after them is left alone.
     #[test]
     fn redacts_url_credentials_as_git_errors_do() {
-        let cases = [
-            (
-                "https://user:pass@host/repo.git",
-                "https://***@host/repo.git",
-            ),
-            ("https://token@host/repo.git", "https://***@host/repo.git"),
-            ("ssh://git@host:22/repo.git", "ssh://***@host:22/repo.git"),
-            ("https://host/repo.git", "https://host/repo.git"),
-            (
-                "https://host/path@not-userinfo",
-                "https://host/path@not-userinfo",
-            ),
-            ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
-            ("/srv/git/repo.git", "/srv/git/repo.git"),
-            (
-                "fatal: unable to access 'https://a:b@h/x/': failed; also http://c:d@e",
-                "fatal: unable to access 'https://***@h/x/': failed; also http://***@e",
-            ),
-            (
-                "remote.origin.pushurl=https://u:p@h/r",
-                "remote.origin.pushurl=https://***@h/r",
-            ),
+        let redactor = Redactor::default();
+        for (input, expected) in [
             ("https://u:p@ss@h/r", "https://***@h/r"),
             ("https://host?next=a@b", "https://host?next=a@b"),
             ("https://host#a@b", "https://host#a@b"),
             ("<https://u:p@h>@x", "<https://***@h>@x"),
-        ];
-        let redactor = Redactor::default();
-        for (input, expected) in cases {
+        ] {
             assert_eq!(redactor.redact(input), expected, "{input}");
             assert_eq!(redact_url_credentials(input), expected, "{input}");
         }
