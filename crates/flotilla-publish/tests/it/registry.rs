@@ -19,12 +19,11 @@ use crate::servers::{self, unique};
 
 fn http(attempts: u32) -> HttpClient {
     HttpClient::new(HttpPolicy {
-        retry: RetryPolicy {
+        retry: RetryPolicy::new(
             attempts,
-            base_delay: Duration::from_millis(50),
-            max_delay: Duration::from_millis(500),
-            ..HttpPolicy::default().retry
-        },
+            Duration::from_millis(50),
+            Duration::from_millis(500),
+        ),
         ..HttpPolicy::default()
     })
     .unwrap()
