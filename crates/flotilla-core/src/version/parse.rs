@@ -14,7 +14,14 @@ pub struct VersionError {
     pub reason: &'static str,
 }
 
-pub(super) fn parse(input: &str) -> Result<Version, VersionError> {
+impl Version {
+    /// Parses any accepted spelling; see [`VersionError`] for the list.
+    pub fn parse(input: &str) -> Result<Self, VersionError> {
+        parse(input)
+    }
+}
+
+fn parse(input: &str) -> Result<Version, VersionError> {
     let fail = |reason| VersionError {
         input: input.to_owned(),
         reason,
