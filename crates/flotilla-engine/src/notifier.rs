@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::redactor::redact_url_credentials;
 
-/// One run's outcome, with the fields of the original's Slack card.
+/// One run's outcome, with the fields of the original's Slack card (REFERENCE.md §A, "Slack").
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub repo: String,

@@ -1,4 +1,5 @@
-//! Parsing every spelling the original system used, and nothing else.
+//! Parsing every spelling the original system used (REFERENCE.md §A, version checks and tags
+//! seen in the wild), and nothing else.
 
 use super::{Stage, Version};
 
