@@ -265,7 +265,7 @@ impl Engine {
     pub(crate) async fn deploy_published(
         &self,
         step: &flotilla_core::plan::Step,
-        artifacts: &[crate::publisher::Published],
+        artifacts: &[crate::steps::published::Published],
         train: &flotilla_store::Train,
     ) {
         let flotilla_core::plan::Step::PublishImage {
@@ -279,7 +279,7 @@ impl Engine {
         };
         if self.workspace().fleet.environments.is_empty()
             || !(self.deploy_server_pushes
-                || crate::publisher::is_local(self.workspace(), registry))
+                || crate::steps::publish_target::is_local(self.workspace(), registry))
         {
             return;
         }
