@@ -6,7 +6,5 @@ use crate::engine_error::EngineError;
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
 ) -> Result<T, EngineError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| EngineError::Other(e.to_string()))?
+    tokio::task::spawn_blocking(f).await?
 }

@@ -178,10 +178,11 @@ fn release_line(request: &Request) -> Option<flotilla_core::Version> {
 
 /// `YYYYMMDD.HHMMSS` now, in the fleet's time zone.
 pub fn build_stamp(timezone: &str) -> Result<String, EngineError> {
-    let zoned = jiff::Timestamp::now().in_tz(timezone).map_err(|err| {
-        EngineError::Other(format!(
-            "unknown time zone {timezone:?} in settings.timezone: {err}"
-        ))
-    })?;
+    let zoned = jiff::Timestamp::now()
+        .in_tz(timezone)
+        .map_err(|source| EngineError::TimeZone {
+            timezone: timezone.to_owned(),
+            source,
+        })?;
     Ok(zoned.strftime("%Y%m%d.%H%M%S").to_string())
 }

@@ -207,3 +207,38 @@ pub enum StepErrorKind {
         what: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_is_rendered_once_after_the_message() {
+        let err = StepError::from(StepErrorKind::BranchKeptMoving {
+            branch: "master".to_owned(),
+            attempts: 3,
+        })
+        .with_help("resume the train");
+        assert_eq!(
+            err.to_string(),
+            "master kept moving; gave up after 3 attempts\n  help: resume the train"
+        );
+        assert_eq!(
+            err.kind.to_string(),
+            "master kept moving; gave up after 3 attempts"
+        );
+        let plain = StepError::from(StepErrorKind::Cancelled);
+        assert_eq!(plain.to_string(), "cancelled");
+        assert_eq!(plain.help, None);
+    }
+
+    #[test]
+    fn an_adapter_error_keeps_its_own_words_and_its_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = StepError::from(io);
+        assert_eq!(err.to_string(), "no such file");
+        assert!(matches!(*err.kind, StepErrorKind::Io(_)));
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("no such file"));
+    }
+}

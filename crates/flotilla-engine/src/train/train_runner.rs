@@ -52,8 +52,7 @@ impl TrainRunner {
             .create_train(&NewTrain {
                 kind: train_kind(request),
                 version,
-                request: serde_json::to_value(&stored)
-                    .map_err(|e| EngineError::Other(e.to_string()))?,
+                request: serde_json::to_value(&stored).map_err(EngineError::StoreRequest)?,
             })
             .await?;
         for run in &stored.plan.runs {
@@ -231,7 +230,7 @@ impl TrainRunner {
                 });
             }
             while let Some(joined) = tasks.join_next().await {
-                let (repo, result) = joined.map_err(|e| EngineError::Other(e.to_string()))?;
+                let (repo, result) = joined?;
                 status.insert(repo, result?);
             }
         }
