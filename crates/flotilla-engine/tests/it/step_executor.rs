@@ -77,8 +77,11 @@ async fn every_step_of_a_train_goes_through_the_engines_executor() {
 
     let summary = engine.start(&request).await.unwrap();
 
-    assert_eq!(summary.status.to_string(), "succeeded", "{summary:?}");
-    assert_eq!(*recording.prepared.lock().unwrap(), [repo.clone()]);
+    assert_eq!(summary.status, "succeeded", "{summary:?}");
+    assert_eq!(
+        *recording.prepared.lock().unwrap(),
+        std::slice::from_ref(&repo)
+    );
     // Notifications are the runner's own; every other step is the executor's.
     let expected: Vec<String> = plan.runs[0]
         .steps
