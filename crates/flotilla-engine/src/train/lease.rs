@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use flotilla_store::{Id, Store, StoreError};
+use flotilla_store::{Id, LeaseHolder, StoreError};
 
 use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::train::train_services::TrainServices;
@@ -14,7 +14,7 @@ const LEASE_TTL: Duration = Duration::from_hours(2);
 /// A lease this process holds on a repository for one train.
 pub struct RepoLease {
     repo: String,
-    holder: String,
+    holder: LeaseHolder,
 }
 
 impl RepoLease {
@@ -26,11 +26,11 @@ impl RepoLease {
         repo: &str,
         train: &Id,
     ) -> Result<Self, StepError> {
-        let holder = format!(
-            "train {train} (pid {} on {})",
-            std::process::id(),
-            hostname()
-        );
+        let holder = LeaseHolder {
+            train: train.clone(),
+            pid: std::process::id(),
+            host: hostname(),
+        };
         let store = &services.workspace.store;
         let deadline = Instant::now()
             + Duration::from_secs(services.workspace.fleet.settings.gate_timeout_secs);
@@ -44,15 +44,14 @@ impl RepoLease {
                     });
                 }
                 Err(StoreError::LeaseBusy { holder: other, .. }) => {
-                    let same_train = other.starts_with(&format!("train {train} "));
-                    if same_train || holder_is_gone(&other) {
+                    if other.train == holder.train || holder_is_gone(&other) {
                         store.release_repo_lease(repo, &other).await?;
                         continue;
                     }
                     if Instant::now() >= deadline || services.cancelled() {
                         return Err(StepError::from(StepErrorKind::RepoBusy {
                             repo: repo.to_owned(),
-                            holder: other,
+                            holder: other.to_string(),
                         })
                         .with_help(
                             "retry when it finishes (`flotilla release list` shows running trains)",
@@ -85,17 +84,8 @@ fn hostname() -> String {
         .map_or_else(|_| "localhost".to_owned(), |h| h.trim().to_owned())
 }
 
-/// Whether a lease holder (`train ID (pid N on HOST)`) was a process of this machine that is no
-/// longer running. Holders on other machines are never presumed dead.
-fn holder_is_gone(holder: &str) -> bool {
-    let Some(rest) = holder.split_once("(pid ").map(|(_, rest)| rest) else {
-        return false;
-    };
-    let Some((pid, host)) = rest.trim_end_matches(')').split_once(" on ") else {
-        return false;
-    };
-    host == hostname()
-        && pid
-            .parse::<u32>()
-            .is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+/// Whether a lease holder was a process of this machine that is no longer running. Holders on
+/// other machines are never presumed dead.
+fn holder_is_gone(holder: &LeaseHolder) -> bool {
+    holder.host == hostname() && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists()
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use flotilla_core::plan::{RepoRun, Step};
 use flotilla_git::Git;
-use flotilla_store::{NewArtifact, Run, RunStatus, StepOutcome, StepStatus, Store, Train};
+use flotilla_store::{NewArtifact, Run, RunStatus, StepOutcome, StepStatus, Train};
 use serde_json::json;
 
 use crate::engine_error::EngineError;

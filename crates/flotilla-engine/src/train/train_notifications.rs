@@ -55,12 +55,12 @@ pub async fn notify_train(services: &TrainServices, summary: &TrainSummary, star
         train: summary.train.clone(),
         kind: summary.kind.clone(),
         version: summary.version.clone(),
-        status: summary.status.clone(),
+        status: summary.status.to_string(),
         took_secs: started.elapsed().as_secs_f64(),
         repos: summary
             .runs
             .iter()
-            .map(|r| (r.repo.clone(), r.status.clone()))
+            .map(|r| (r.repo.clone(), r.status.to_string()))
             .collect(),
     });
     send(services, report).await;

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use flotilla_core::plan::{Plan, RepoRun, Request};
-use flotilla_store::{
-    NewRun, NewStep, NewTrain, Run, RunStatus, Store, Train, TrainKind, TrainStatus,
-};
+use flotilla_store::{NewRun, NewStep, NewTrain, Run, RunStatus, Train, TrainKind, TrainStatus};
 use tokio::sync::Semaphore;
 
 use crate::engine_error::EngineError;
@@ -251,7 +249,7 @@ impl TrainRunner {
         let summary = TrainSummary::read(&services.workspace, &train).await?;
         (services.progress)(Progress::TrainFinished {
             train: summary.train.clone(),
-            status: summary.status.clone(),
+            status: summary.status.to_string(),
         });
         notify_train(services, &summary, started).await;
         Ok(summary)

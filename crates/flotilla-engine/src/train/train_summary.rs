@@ -1,6 +1,6 @@
 //! The outcome of a train, for the binary to print.
 
-use flotilla_store::{Store, Train};
+use flotilla_store::{RunStatus, Train, TrainStatus};
 use serde::Serialize;
 
 use crate::engine_error::EngineError;
@@ -11,7 +11,7 @@ pub struct TrainSummary {
     pub train: String,
     pub kind: String,
     pub version: String,
-    pub status: String,
+    pub status: TrainStatus,
     pub runs: Vec<RunSummary>,
 }
 
@@ -22,7 +22,7 @@ pub struct RunSummary {
     pub repo: String,
     pub wave: u32,
     pub version: String,
-    pub status: String,
+    pub status: RunStatus,
     pub last_step: Option<String>,
     pub error: Option<String>,
 }
@@ -35,7 +35,7 @@ impl TrainSummary {
             train: train.id.to_string(),
             kind: train.kind.to_string(),
             version: train.version.clone(),
-            status: train.status.to_string(),
+            status: train.status,
             runs: runs
                 .into_iter()
                 .map(|r| RunSummary {
@@ -43,7 +43,7 @@ impl TrainSummary {
                     repo: r.run.repo,
                     wave: r.run.wave,
                     version: r.run.version,
-                    status: r.run.status.to_string(),
+                    status: r.run.status,
                     last_step: r.last_step.map(|s| format!("{} ({})", s.kind, s.status)),
                     error: r.run.error,
                 })

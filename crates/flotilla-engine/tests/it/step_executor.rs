@@ -11,6 +11,7 @@ use flotilla_engine::{
     Train, Workspace,
 };
 use flotilla_git::Git;
+use flotilla_store::TrainStatus;
 
 /// Executes locally, and writes down the steps it was asked to execute.
 #[derive(Default)]
@@ -77,7 +78,7 @@ async fn every_step_of_a_train_goes_through_the_engines_executor() {
 
     let summary = engine.start(&request).await.unwrap();
 
-    assert_eq!(summary.status, "succeeded", "{summary:?}");
+    assert_eq!(summary.status, TrainStatus::Succeeded, "{summary:?}");
     assert_eq!(
         *recording.prepared.lock().unwrap(),
         std::slice::from_ref(&repo)

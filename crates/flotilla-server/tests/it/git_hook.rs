@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use flotilla_engine::FleetEvent;
 use flotilla_server::{ServerError, install_hook_with_secret};
-use flotilla_store::{EventStatus, Store, TrainKind};
+use flotilla_store::{EventStatus, TrainKind};
 use serde_json::Value;
 
 use crate::support::{HOOK_SECRET, TestServer, all_events, demo_fleet, git, hook_secret};
