@@ -46,8 +46,8 @@ pub fn publish_chart(
     Ok(Published {
         kind: ArtifactKind::Chart,
         name: chart.name().to_owned(),
-        version: version.to_owned(),
-        digest: out.digest.to_string(),
+        version: version.to_string(),
+        digest: out.digest.into(),
         target: label,
     })
 }

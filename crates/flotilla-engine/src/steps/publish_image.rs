@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use flotilla_core::ImageTag;
 use flotilla_core::fleet::{DEFAULT_BUILDER_TIMEOUT_SECS, RegistryKind};
 use flotilla_publish::oci::{ImageName, ImageSpec, ImageTarget, OciLayoutTarget, Tag};
 use flotilla_store::ArtifactKind;
@@ -21,7 +22,7 @@ pub fn publish_image(
     ctx: &RunContext,
     registry: &str,
     name: &str,
-    tags: &[String],
+    tags: &[ImageTag],
     context: &Path,
     builder: Option<&[String]>,
     staging: &Path,
@@ -62,7 +63,7 @@ pub fn publish_image(
         kind: ArtifactKind::Image,
         name: name.to_owned(),
         version: ctx.run.version.clone(),
-        digest: out.digest.to_string(),
+        digest: out.digest.into(),
         target: label,
     })
 }

@@ -37,8 +37,8 @@ pub fn publish_npm(
     Ok(Published {
         kind: ArtifactKind::Npm,
         name: name.to_owned(),
-        version: version.to_owned(),
-        digest: out.digest.to_string(),
+        version: version.to_string(),
+        digest: out.digest.into(),
         target: label,
     })
 }

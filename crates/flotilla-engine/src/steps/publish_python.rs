@@ -40,8 +40,8 @@ pub fn publish_python(
             Published {
                 kind: ArtifactKind::Python,
                 name: name.to_owned(),
-                version: version.to_owned(),
-                digest: out.digest.to_string(),
+                version: version.to_string(),
+                digest: out.digest.into(),
                 target: label.clone(),
             }
         })

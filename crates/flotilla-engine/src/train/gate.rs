@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use flotilla_core::ArtifactKind;
 use flotilla_core::fleet::RegistryKind;
 use flotilla_core::plan::{ArtifactRef, Wave};
 use flotilla_publish::npm::{NpmDirTarget, NpmTarget};
@@ -66,10 +67,10 @@ fn describe(artifact: &ArtifactRef) -> String {
 /// Whether the registry lists the artifact's version. Only packages other packages install
 /// (Python, npm) are checked; the rest are visible once pushed.
 fn visible(workspace: &Workspace, artifact: &ArtifactRef) -> Result<bool, StepError> {
-    let kind = match artifact.kind.as_str() {
-        "python" => RegistryKind::Pypi,
-        "npm" => RegistryKind::Npm,
-        _ => return Ok(true),
+    let kind = match artifact.kind {
+        ArtifactKind::Python => RegistryKind::Pypi,
+        ArtifactKind::Npm => RegistryKind::Npm,
+        ArtifactKind::Image | ArtifactKind::Chart => return Ok(true),
     };
     let (destination, _) = Target::resolve(workspace, &artifact.registry, kind)?;
     let versions = match (destination, kind) {
@@ -82,5 +83,5 @@ fn visible(workspace: &Workspace, artifact: &ArtifactRef) -> Result<bool, StepEr
         }
         (Target::Remote(registry), _) => npm_registry(&registry)?.versions(&artifact.name),
     }?;
-    Ok(versions.contains(&artifact.version))
+    Ok(versions.iter().any(|v| *v == *artifact.version))
 }

@@ -162,7 +162,7 @@ impl RepoRunner<'_> {
                                 kind: artifact.kind,
                                 name: artifact.name.clone(),
                                 version: artifact.version.clone(),
-                                digest: artifact.digest.clone(),
+                                digest: artifact.digest.to_string(),
                                 target: artifact.target.clone(),
                             })
                             .await?;
