@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use flotilla_core::fleet::{Registry, RegistryKind};
 use flotilla_publish::PublishError;
-use flotilla_publish::http::{HttpClient, RetryPolicy};
+use flotilla_publish::http::{HttpClient, HttpPolicy};
 use flotilla_publish::npm::NpmRegistryTarget;
 use flotilla_publish::oci::{Credentials, RegistryImageTarget};
 use flotilla_publish::python::PypiUploadTarget;
@@ -76,7 +76,7 @@ fn env(name: Option<&String>) -> Option<String> {
 }
 
 fn http() -> Result<HttpClient, PublishError> {
-    HttpClient::new(RetryPolicy::default())
+    HttpClient::new(HttpPolicy::default())
 }
 
 /// `host[:port]` and the path below it (a namespace) of a registry URL.
