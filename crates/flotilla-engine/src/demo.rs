@@ -13,8 +13,9 @@ use serde::Serialize;
 
 pub use sample_fleet::{DemoRegistries, INITIAL_VERSION, SAMPLE_REPOS, SampleRepo};
 
-use crate::engine::{Engine, TrainSummary};
+use crate::engine::Engine;
 use crate::engine_error::EngineError;
+use crate::train::train_summary::TrainSummary;
 
 /// Creates the sample fleet in `dir` (bare remotes under `remotes/` and `flotilla.yaml`) unless
 /// it is there already, and returns the manifest's path.

@@ -24,6 +24,17 @@ pub enum EngineError {
         "the train's stored plan cannot be read ({0}); it was written by another flotilla version"
     )]
     StoredPlan(String),
+    /// A blocking task (git, files, registries) panicked or was cancelled.
+    #[error("{0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("unknown time zone {timezone:?} in settings.timezone: {source}")]
+    TimeZone {
+        timezone: String,
+        source: jiff::Error,
+    },
+    /// The train's request could not be serialized to be stored.
+    #[error("{0}")]
+    StoreRequest(#[source] serde_json::Error),
     #[error("{0}")]
     Other(String),
 }

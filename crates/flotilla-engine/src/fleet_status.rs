@@ -81,8 +81,7 @@ pub async fn fleet_status(workspace: &Workspace) -> Result<Vec<RepoStatus>, Engi
             },
         )
     })
-    .await
-    .map_err(|e| EngineError::Other(e.to_string()))?;
+    .await?;
     workspace
         .fleet
         .repos

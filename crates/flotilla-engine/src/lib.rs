@@ -1,8 +1,8 @@
 //! flotilla's engine: executes plans against git, registries and notification targets, with
 //! durable state for resume.
 
+mod blocking;
 mod cd;
-mod chart_repository;
 pub mod demo;
 mod engine;
 mod engine_error;
@@ -11,20 +11,28 @@ pub mod fleet_event;
 mod fleet_status;
 pub mod notifier;
 pub mod progress;
-pub mod publisher;
 pub mod redactor;
 mod remote_url;
-mod run_context;
-mod step_log;
+mod steps;
+mod train;
 mod workspace;
 
 pub use cd::event_outcome::EventOutcome;
 pub use cd::poll_state::PollState;
-pub use engine::{Engine, RunSummary, TrainSummary, build_stamp};
+pub use engine::{Engine, build_stamp};
 pub use engine_error::EngineError;
 pub use fleet_event::FleetEvent;
 pub use fleet_status::{ArtifactLine, RepoStatus, fleet_status};
 pub use flotilla_store::{SqliteStore, Store, Train};
 pub use progress::{Progress, ProgressSink};
-pub use run_context::{RunContext, StepFailure, StepOutput};
+pub use steps::local_executor::LocalExecutor;
+pub use steps::mirror_state::MirrorState;
+pub use steps::published::Published;
+pub use steps::run_context::RunContext;
+pub use steps::run_setup::RunSetup;
+pub use steps::step_error::{StepError, StepErrorKind};
+pub use steps::step_executor::StepExecutor;
+pub use steps::step_log::StepLog;
+pub use steps::step_output::StepOutput;
+pub use train::train_summary::{RunSummary, TrainSummary};
 pub use workspace::Workspace;

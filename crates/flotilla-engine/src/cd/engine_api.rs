@@ -15,7 +15,7 @@ use crate::cd::registry_poller::RegistryPoller;
 use crate::cd::rollback::Rollback;
 use crate::engine::Engine;
 use crate::engine_error::EngineError;
-use crate::publisher::Published;
+use crate::steps::published::Published;
 
 impl Engine {
     /// Deploys `repository:tag` where the environments' policies want it. `trigger` is stored

@@ -12,7 +12,7 @@ use crate::cd::cd_context::CdContext;
 use crate::cd::deployment_executor::DeploymentExecutor;
 use crate::cd::event_outcome::EventOutcome;
 use crate::engine_error::EngineError;
-use crate::publisher::Published;
+use crate::steps::published::Published;
 
 /// Deploys pushed images where the environments' policies want them.
 pub(crate) struct ImageDeployment<'a> {
@@ -155,7 +155,7 @@ impl<'a> ImageDeployment<'a> {
             return;
         };
         if self.cd.workspace.fleet.environments.is_empty()
-            || !(server_pushes || crate::publisher::is_local(self.cd.workspace, registry))
+            || !(server_pushes || crate::steps::publish_target::is_local(self.cd.workspace, registry))
         {
             return;
         }

@@ -49,7 +49,8 @@ impl<'a> RegistryPoller<'a> {
             let (etag, known) = state.seen.get(&key).cloned().unwrap_or_default();
             let first_round = !state.seen.contains_key(&key);
             let listed = tokio::task::spawn_blocking(move || {
-                let (client, namespace) = crate::publisher::oci_registry(&registry)?;
+                let (client, namespace) = crate::steps::publish_target::oci_registry(&registry)
+                    .map_err(|e| e.to_string())?;
                 let full = namespace.map_or_else(|| image.clone(), |ns| format!("{ns}/{image}"));
                 let name = ImageName::new(&full).map_err(|e| e.to_string())?;
                 let Some((tags, etag)) = client

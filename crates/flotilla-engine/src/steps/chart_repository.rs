@@ -8,22 +8,20 @@
 //! Charts an update could not list stay pending, so a resumed (or the next) train lists them.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use flotilla_core::fleet::{Registry, RegistryKind};
-use flotilla_git::{Git, GitError, Oid, PushOptions, PushRejection, RefName, redact_credentials};
+use flotilla_git::{Git, Oid, PushOptions, PushRejection, RefName, redact_credentials};
 use flotilla_publish::PublishError;
 use flotilla_publish::chart::{ChartIndex, ChartRepoDir, PackagedChart, PendingCharts};
 use flotilla_store::{ArtifactKind, Train};
 
-use crate::progress::{Progress, ProgressSink};
-use crate::publisher::Published;
-use crate::run_context::{RunContext, StepFailure};
-use crate::step_log::StepLog;
+use crate::steps::chart_repository_error::{ChartRepositoryError, PUSH_ATTEMPTS};
+use crate::steps::published::Published;
+use crate::steps::run_context::RunContext;
+use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::steps::step_log::StepLog;
 use crate::workspace::Workspace;
-
-/// Pushes refused as out of date (someone else pushed to the branch) before giving up.
-const PUSH_ATTEMPTS: usize = 5;
 
 /// A chart registry that is not an OCI registry.
 enum ChartRepository {
@@ -31,35 +29,20 @@ enum ChartRepository {
     Git { url: String, branch: RefName },
 }
 
-/// Why a chart repository's index could not be updated.
-#[derive(Debug, thiserror::Error)]
-enum ChartRepositoryError {
-    #[error(transparent)]
-    Publish(#[from] PublishError),
-    #[error("git: {0}")]
-    Git(#[from] GitError),
-    #[error("could not {action} `{path}`: {source}")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "the branch kept moving: {PUSH_ATTEMPTS} pushes were refused as out of date; the charts \
-         stay pending, resume the train to list them"
-    )]
-    KeptMoving,
-}
-
 impl ChartRepository {
     /// `None` for a registry that is not a directory or git chart repository (an OCI registry).
-    fn of(workspace: &Workspace, registry: &Registry) -> Result<Option<Self>, String> {
+    fn of(
+        workspace: &Workspace,
+        registry: &Registry,
+    ) -> Result<Option<Self>, ChartRepositoryError> {
         if registry.kind != RegistryKind::Chart {
             return Ok(None);
         }
         if let Some((url, branch)) = registry.git_branch() {
-            let branch = RefName::new(branch)
-                .map_err(|e| format!("the branch of registry {}: {e}", registry.name))?;
+            let branch = RefName::new(branch).map_err(|source| ChartRepositoryError::Branch {
+                registry: registry.name.clone(),
+                source,
+            })?;
             return Ok(Some(Self::Git {
                 url: url.to_owned(),
                 branch,
@@ -91,14 +74,14 @@ fn pending(workspace: &Workspace, registry: &str) -> PendingCharts {
 /// The publish step of a chart for a directory or git chart registry: packages it into the
 /// registry's pending set (a directory also gets the package now) and reports it. `None` when
 /// `registry` is not such a registry.
-pub(crate) fn publish(
+pub fn publish(
     ctx: &RunContext,
     registry: &str,
     chart_dir: &Path,
     version: &str,
     app_version: &str,
     log: &StepLog,
-) -> Result<Option<Published>, StepFailure> {
+) -> Result<Option<Published>, StepError> {
     let Some(declared) = ctx.workspace.fleet.registries.get(registry) else {
         return Ok(None);
     };
@@ -126,76 +109,53 @@ pub(crate) fn publish(
 }
 
 /// The end of a train: lists every registry's pending charts in its index, one update per
-/// registry. A registry that fails is reported as a failed "run" named after it; `false` then.
-/// `git` carries the train's fixed commit dates, so the same update makes the same commit.
-pub(crate) async fn finish_train(
+/// registry; each registry's outcome (what it did, `None` when nothing was pending). `git`
+/// carries the train's fixed commit dates, so the same update makes the same commit.
+pub fn finish_train(
     workspace: &Workspace,
-    progress: &ProgressSink,
-    train: &Train,
     git: &Git,
-) -> bool {
-    let workspace = workspace.clone();
-    let git = git.clone();
+    train: &Train,
+) -> Vec<(String, Result<Option<String>, StepError>)> {
     let train_id = train.id.to_string();
     // Whole seconds, like `helm repo index`, and fixed per train: an update run again on
     // resume writes the same bytes.
     let time = jiff::Timestamp::from_second(train.created_at.as_second())
         .unwrap_or(train.created_at)
         .to_string();
-    let results = tokio::task::spawn_blocking(move || {
-        workspace
-            .fleet
-            .registries
-            .values()
-            .filter_map(|registry| {
-                let repository = match ChartRepository::of(&workspace, registry) {
-                    Ok(Some(repository)) => repository,
-                    Ok(None) => return None,
-                    Err(message) => return Some((registry.name.clone(), Err(message))),
-                };
-                let update = update(&workspace, &git, registry, &repository, &time, &train_id);
-                let result = update.map_err(|e| {
-                    // A refused package stays pending and would fail every later train too.
-                    let help = if matches!(
-                        e,
-                        ChartRepositoryError::Publish(PublishError::FileConflict { .. })
-                    ) {
-                        format!(
-                            "\n  help: publish the chart under a new version; to drop the \
-                             refused package, delete it from {}",
-                            pending(&workspace, &registry.name).dir().display()
-                        )
-                    } else {
-                        String::new()
-                    };
-                    workspace
-                        .redactor
-                        .redact(&format!("{}: {e}{help}", repository.label()))
-                        .into_owned()
+    workspace
+        .fleet
+        .registries
+        .values()
+        .filter_map(|registry| {
+            let repository = match ChartRepository::of(workspace, registry) {
+                Ok(Some(repository)) => repository,
+                Ok(None) => return None,
+                Err(err) => return Some((registry.name.clone(), Err(err.into()))),
+            };
+            let update = update(workspace, git, registry, &repository, &time, &train_id);
+            let result = update.map_err(|source| {
+                // A refused package stays pending and would fail every later train too.
+                let conflict = matches!(
+                    source,
+                    ChartRepositoryError::Publish(PublishError::FileConflict { .. })
+                );
+                let err = StepError::from(StepErrorKind::ChartListing {
+                    label: repository.label(),
+                    source,
                 });
-                Some((registry.name.clone(), result))
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap_or_else(|e| vec![("chart repositories".to_owned(), Err(e.to_string()))]);
-    let mut ok = true;
-    for (registry, result) in results {
-        match result {
-            Ok(Some(listed)) => tracing::info!("chart registry {registry}: {listed}"),
-            Ok(None) => {}
-            Err(error) => {
-                ok = false;
-                tracing::error!("chart registry {registry}: {error}");
-                progress(Progress::RunFinished {
-                    repo: format!("chart registry {registry}"),
-                    status: "failed".to_owned(),
-                    error: Some(error),
-                });
-            }
-        }
-    }
-    ok
+                if conflict {
+                    err.with_help(format!(
+                        "publish the chart under a new version; to drop the refused package, \
+                         delete it from {}",
+                        pending(workspace, &registry.name).dir().display()
+                    ))
+                } else {
+                    err
+                }
+            });
+            Some((registry.name.clone(), result))
+        })
+        .collect()
 }
 
 /// Lists the pending charts of one registry; what it did, or `None` when nothing was pending.

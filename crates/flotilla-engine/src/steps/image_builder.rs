@@ -16,9 +16,11 @@ use flotilla_publish::oci::{
 };
 use flotilla_publish::{Digest, Outcome, Published};
 
-use super::{Target, oci_registry};
-use crate::run_context::{RunContext, StepFailure};
-use crate::step_log::StepLog;
+use crate::steps::publish_target::{Target, oci_registry};
+use crate::steps::run_command::run_command;
+use crate::steps::run_context::RunContext;
+use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::steps::step_log::StepLog;
 
 /// Labels every release image should carry; builders are told how to set them.
 const OCI_LABELS: [(&str, &str); 3] = [
@@ -43,7 +45,7 @@ impl Destination {
 }
 
 /// One image build by the repository's builder for one publish step.
-pub(super) struct ImageBuilder<'a> {
+pub struct ImageBuilder<'a> {
     pub ctx: &'a RunContext,
     pub log: &'a StepLog,
     pub argv: &'a [String],
@@ -52,13 +54,13 @@ pub(super) struct ImageBuilder<'a> {
 
 impl ImageBuilder<'_> {
     /// Builds the image of `context` and publishes it as `name` under `tags`.
-    pub(super) fn publish(
+    pub fn publish(
         &self,
         destination: Target,
         name: &str,
         tags: &[Tag],
         context: &Path,
-    ) -> Result<Published, StepFailure> {
+    ) -> Result<Published, StepError> {
         // `work/./` would reach the builder's argv and its error messages as is.
         let context: PathBuf = context.components().collect();
         let context = context.as_path();
@@ -81,7 +83,9 @@ impl ImageBuilder<'_> {
             .iter()
             .find(|t| !t.is_mutable())
             .or_else(|| tags.first())
-            .ok_or_else(|| StepFailure::from(format!("no tag to publish {name} under")))?;
+            .ok_or_else(|| StepErrorKind::NoImageTag {
+                image: name.to_string(),
+            })?;
         if let Some(published) = self.already_published(&destination, &name, tags)? {
             return Ok(published);
         }
@@ -117,12 +121,12 @@ impl ImageBuilder<'_> {
                 self.pushed_image(client, &name, tag, tags, &image_ref, &output)?
             }
             Destination::Layout(_) => {
-                return Err(StepFailure::from(format!(
-                    "{}: the image builder pushes {{image}} itself, which needs a registry \
-                     server, but the image's registry is a local directory\n  help: let the \
-                     builder write an OCI layout to {{output}} (buildah: `-t oci:{{output}}`)",
-                    self.ctx.repo.name
-                )));
+                return Err(StepError::from(StepErrorKind::BuilderNeedsServer {
+                    repo: self.ctx.repo.name.clone(),
+                })
+                .with_help(
+                    "let the builder write an OCI layout to {output} (buildah: `-t oci:{output}`)",
+                ));
             }
         };
         let image = match built {
@@ -155,7 +159,7 @@ impl ImageBuilder<'_> {
         destination: &Destination,
         name: &ImageName,
         tags: &[Tag],
-    ) -> Result<Option<Published>, StepFailure> {
+    ) -> Result<Option<Published>, StepError> {
         if tags.iter().any(Tag::is_mutable) {
             return Ok(None);
         }
@@ -193,7 +197,7 @@ impl ImageBuilder<'_> {
         revision: &str,
         context: &Path,
         tags: &[Tag],
-    ) -> Result<PathBuf, StepFailure> {
+    ) -> Result<PathBuf, StepError> {
         let key = [
             revision.to_owned(),
             context.display().to_string(),
@@ -234,7 +238,7 @@ impl ImageBuilder<'_> {
         &self,
         output: &Path,
         values: &BTreeMap<&str, String>,
-    ) -> Result<Pushed, StepFailure> {
+    ) -> Result<Pushed, StepError> {
         let done = output.with_file_name("complete");
         if done.is_file() {
             self.log.line(format!(
@@ -248,12 +252,12 @@ impl ImageBuilder<'_> {
             std::fs::create_dir_all(output)?;
             self.run(values)?;
         }
-        let image = BuiltImage::from_layout(output).map_err(|err| {
-            StepFailure::from(format!(
-                "{}: the image builder {} finished but its output cannot be pushed: {err}",
-                self.ctx.repo.name,
-                self.program()
-            ))
+        let image = BuiltImage::from_layout(output).map_err(|source| {
+            StepErrorKind::BuilderOutputUnusable {
+                repo: self.ctx.repo.name.clone(),
+                program: self.program().to_owned(),
+                source,
+            }
         })?;
         std::fs::write(&done, image.digest().to_string())?;
         Ok(Pushed::Image(image))
@@ -269,14 +273,14 @@ impl ImageBuilder<'_> {
         tags: &[Tag],
         image_ref: &str,
         staging: &Path,
-    ) -> Result<Pushed, StepFailure> {
+    ) -> Result<Pushed, StepError> {
         let Some(digest) = client.digest(name, tag.name())? else {
-            return Err(StepFailure::from(format!(
-                "{}: the image builder {} succeeded but {image_ref} is not in the registry\n  \
-                 help: let the builder push {{image}}, or write an OCI layout to {{output}}",
-                self.ctx.repo.name,
-                self.program()
-            )));
+            return Err(StepError::from(StepErrorKind::BuilderPushedNothing {
+                repo: self.ctx.repo.name.clone(),
+                program: self.program().to_owned(),
+                image: image_ref.to_owned(),
+            })
+            .with_help("let the builder push {image}, or write an OCI layout to {output}"));
         };
         self.log
             .line(format!("the builder pushed {image_ref} as {digest}"));
@@ -293,9 +297,11 @@ impl ImageBuilder<'_> {
         }
         let blob_dir = staging.join("blobs").join("sha256");
         std::fs::create_dir_all(&blob_dir)?;
-        let (_, manifest) = client
-            .manifest(name, &digest.to_string())?
-            .ok_or_else(|| StepFailure::from(format!("{image_ref} vanished from the registry")))?;
+        let (_, manifest) = client.manifest(name, &digest.to_string())?.ok_or_else(|| {
+            StepErrorKind::ImageVanished {
+                image: image_ref.to_owned(),
+            }
+        })?;
         let listed: serde_json::Value = serde_json::from_slice(&manifest)?;
         let blobs = std::iter::once(&listed["config"])
             .chain(listed["layers"].as_array().into_iter().flatten())
@@ -310,7 +316,7 @@ impl ImageBuilder<'_> {
 
     /// Runs the builder as a repository command: argv without a shell, in the work tree, in
     /// its own process group, output to the step log, killed after the timeout.
-    fn run(&self, values: &BTreeMap<&str, String>) -> Result<(), StepFailure> {
+    fn run(&self, values: &BTreeMap<&str, String>) -> Result<(), StepError> {
         let argv = self
             .argv
             .iter()
@@ -321,40 +327,40 @@ impl ImageBuilder<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         self.log
             .line(format!("$ {}", self.log.redact(&argv.join(" "))));
-        self.ctx
-            .run_command("image-builder", &argv, self.timeout_secs, self.log)
-            .map(drop)
-            .map_err(|failure| {
-                let what = match failure.exit_code {
-                    Some(code) => format!(
-                        "exited with status {code}; its output is in {}",
-                        self.log.path().display()
-                    ),
-                    // Timed out, cancelled or not started: the runner's words, without its help
-                    // for repository commands.
-                    None => failure
-                        .message
-                        .split("\n  help:")
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                };
-                let longer = if failure.exit_code.is_none() {
-                    "; give a slow builder more time with `image.builder_timeout_secs`"
-                } else {
-                    ""
-                };
-                StepFailure {
-                    message: format!(
-                        "{}: the image builder {} failed: {what}\n  help: read its output with \
-                         `flotilla logs {}`{longer}",
-                        self.ctx.repo.name,
-                        self.program(),
-                        logs_arguments(self.log.path())
-                    ),
-                    exit_code: failure.exit_code,
-                }
+        run_command(
+            self.ctx,
+            "image-builder",
+            &argv,
+            self.timeout_secs,
+            self.log,
+        )
+        .map(drop)
+        .map_err(|failure| {
+            let what = match failure.exit_code {
+                Some(code) => format!(
+                    "exited with status {code}; its output is in {}",
+                    self.log.path().display()
+                ),
+                // Timed out, cancelled or not started: the runner's words, without its help
+                // for repository commands.
+                None => failure.kind.to_string(),
+            };
+            let longer = if failure.exit_code.is_none() {
+                "; give a slow builder more time with `image.builder_timeout_secs`"
+            } else {
+                ""
+            };
+            StepError::from(StepErrorKind::BuilderFailed {
+                repo: self.ctx.repo.name.clone(),
+                program: self.program().to_owned(),
+                what,
             })
+            .with_help(format!(
+                "read its output with `flotilla logs {}`{longer}",
+                logs_arguments(self.log.path())
+            ))
+            .with_exit_code(failure.exit_code)
+        })
     }
 
     fn program(&self) -> &str {

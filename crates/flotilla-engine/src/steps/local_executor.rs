@@ -1,0 +1,90 @@
+//! Steps executed on this machine: a work tree cloned from the mirror cache, git, the
+//! repository's commands and the registries' clients.
+
+use std::sync::atomic::Ordering;
+
+use flotilla_core::plan::Step;
+use flotilla_git::Git;
+use flotilla_store::Train;
+use serde_json::json;
+
+use crate::steps::chart_repository;
+use crate::steps::create_branch::create_branch;
+use crate::steps::publish::publish;
+use crate::steps::reflect::reflect;
+use crate::steps::run_command::run_command;
+use crate::steps::run_context::RunContext;
+use crate::steps::run_setup::RunSetup;
+use crate::steps::set_version::set_version;
+use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::steps::step_executor::StepExecutor;
+use crate::steps::step_log::StepLog;
+use crate::steps::step_output::StepOutput;
+use crate::steps::strip_paths::strip_paths;
+use crate::steps::tag_and_push::tag_and_push;
+use crate::workspace::Workspace;
+
+/// Executes every step in a local work tree. Each step checks the world before it acts (see
+/// [`StepExecutor`]), so executing it again changes nothing already done.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalExecutor;
+
+impl StepExecutor for LocalExecutor {
+    fn prepare(&self, setup: RunSetup) -> Result<RunContext, StepError> {
+        RunContext::prepare(setup)
+    }
+
+    fn execute(
+        &self,
+        ctx: &RunContext,
+        step: &Step,
+        log: &StepLog,
+    ) -> Result<StepOutput, StepError> {
+        if ctx.cancel.load(Ordering::SeqCst) {
+            return Err(StepErrorKind::Cancelled.into());
+        }
+        log.line(format!("# {} {}", step.name(), step.summary()));
+        match step {
+            Step::CreateBranch { branch, from, tag } => create_branch(ctx, branch, from, tag, log),
+            Step::StripPaths { paths, message, .. } => strip_paths(ctx, paths, message, log),
+            Step::SetVersion {
+                file,
+                content,
+                message,
+                ..
+            } => set_version(ctx, file, content, message, log),
+            Step::TagAndPush {
+                branch,
+                tag,
+                message,
+            } => tag_and_push(ctx, branch, tag, message, log),
+            Step::Reflect {
+                branch,
+                file,
+                content,
+                version,
+                message,
+                ..
+            } => reflect(ctx, branch, file, content, *version, message, log),
+            Step::Run {
+                name,
+                argv,
+                timeout_secs,
+            } => run_command(ctx, name, argv, *timeout_secs, log),
+            Step::PublishImage { .. }
+            | Step::PublishPython { .. }
+            | Step::PublishNpm { .. }
+            | Step::PublishChart { .. } => publish(ctx, step, log),
+            Step::Notify { .. } => Ok(StepOutput::detail(json!({ "notify": "at run end" }))),
+        }
+    }
+
+    fn finish_train(
+        &self,
+        workspace: &Workspace,
+        git: &Git,
+        train: &Train,
+    ) -> Vec<(String, Result<Option<String>, StepError>)> {
+        chart_repository::finish_train(workspace, git, train)
+    }
+}

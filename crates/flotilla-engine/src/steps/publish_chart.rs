@@ -1,0 +1,53 @@
+//! Helm charts: to an OCI registry now, or into a directory or git chart repository whose
+//! index lists the train's charts at its end (`chart_repository.rs`).
+
+use std::path::Path;
+
+use flotilla_core::fleet::RegistryKind;
+use flotilla_store::ArtifactKind;
+
+use crate::steps::chart_repository;
+use crate::steps::publish_target::{Target, oci_registry};
+use crate::steps::published::Published;
+use crate::steps::run_context::RunContext;
+use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::steps::step_log::StepLog;
+
+/// Packages the chart in `chart_dir` as `version` and publishes it to `registry`.
+pub fn publish_chart(
+    ctx: &RunContext,
+    registry: &str,
+    chart_dir: &Path,
+    version: &str,
+    app_version: &str,
+    staging: &Path,
+    log: &StepLog,
+) -> Result<Published, StepError> {
+    // Directories and git branches list the train's charts at its end.
+    if let Some(published) =
+        chart_repository::publish(ctx, registry, chart_dir, version, app_version, log)?
+    {
+        return Ok(published);
+    }
+    let (destination, label) = Target::resolve(&ctx.workspace, registry, RegistryKind::Chart)?;
+    let Target::Remote(registry) = destination else {
+        return Err(StepErrorKind::NotAChartRegistry {
+            registry: registry.to_owned(),
+        }
+        .into());
+    };
+    let chart = flotilla_publish::chart::package(chart_dir, version, app_version, staging)?;
+    let (client, namespace) = oci_registry(&registry)?;
+    let out = client.push_chart(namespace.as_deref(), &chart)?;
+    log.line(format!(
+        "{} {} ({:?})",
+        out.location, out.digest, out.outcome
+    ));
+    Ok(Published {
+        kind: ArtifactKind::Chart,
+        name: chart.name().to_owned(),
+        version: version.to_string(),
+        digest: out.digest.into(),
+        target: label,
+    })
+}

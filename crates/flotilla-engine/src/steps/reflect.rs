@@ -1,0 +1,85 @@
+//! The reflect step: carries a released version back to the default branch.
+
+use flotilla_core::Version;
+use flotilla_git::{PushOptions, PushRejection, RefName};
+use serde_json::json;
+
+use crate::steps::run_context::RunContext;
+use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::steps::step_log::StepLog;
+use crate::steps::step_output::StepOutput;
+
+/// Pushes refused because `branch` moved, before giving up.
+const ATTEMPTS: u32 = 3;
+
+/// Writes `version` to `file` on `branch` only when it is newer than what is there: the
+/// original overwrote master even with an older line's hotfix. A push refused because the
+/// branch moved is tried again on its new tip.
+pub fn reflect(
+    ctx: &RunContext,
+    branch: &str,
+    file: &str,
+    content: &str,
+    version: Version,
+    message: &str,
+    log: &StepLog,
+) -> Result<StepOutput, StepError> {
+    let work = &ctx.work;
+    let back_to = work.current_branch()?;
+    for attempt in 1..=ATTEMPTS {
+        work.fetch(&ctx.url, &[&format!("refs/heads/{branch}")])?;
+        let current = work
+            .read_file("FETCH_HEAD", file)?
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| Version::parse(text.trim()).ok());
+        if let Some(current) = current.filter(|c| *c >= version) {
+            log.line(format!(
+                "{branch} keeps {current}: not older than {version}"
+            ));
+            return Ok(StepOutput::detail(
+                json!({ "reflected": false, "master": current }),
+            ));
+        }
+        let scratch = RefName::new(format!("flotilla-reflect-{attempt}"))?;
+        work.switch_create(&scratch, "FETCH_HEAD")?;
+        work.write_file(file, content.as_bytes())?;
+        work.add(&[file])?;
+        let commit = work.commit(message)?;
+        let pushed = work.push(
+            "origin",
+            &[&format!("HEAD:refs/heads/{branch}")],
+            &PushOptions::new(),
+        );
+        if let Some(back) = &back_to {
+            work.switch(back)?;
+        }
+        match pushed {
+            Ok(()) => {
+                log.line(format!(
+                    "{branch} takes {version} (was {})",
+                    current.map_or_else(|| "unset".to_owned(), |c| c.to_string())
+                ));
+                return Ok(StepOutput::detail(json!({
+                    "reflected": true,
+                    "commit": commit.map(|c| c.to_string()),
+                    "master": current,
+                })));
+            }
+            Err(err)
+                if err
+                    .push_rejection()
+                    .is_some_and(PushRejection::is_out_of_date) =>
+            {
+                log.line(format!(
+                    "{branch} moved during the push; attempt {attempt} of {ATTEMPTS}"
+                ));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(StepError::from(StepErrorKind::BranchKeptMoving {
+        branch: branch.to_owned(),
+        attempts: ATTEMPTS,
+    })
+    .with_help("resume the train"))
+}

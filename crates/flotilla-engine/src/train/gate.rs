@@ -1,0 +1,87 @@
+//! A wave's gate: the artifacts of earlier waves it needs, visible in their registries.
+
+use std::time::{Duration, Instant};
+
+use flotilla_core::ArtifactKind;
+use flotilla_core::fleet::RegistryKind;
+use flotilla_core::plan::{ArtifactRef, Wave};
+use flotilla_publish::npm::{NpmDirTarget, NpmTarget};
+use flotilla_publish::python::{PythonTarget, SimpleIndexTarget};
+
+use crate::progress::Progress;
+use crate::steps::publish_target::{Target, npm_registry, pypi_registry};
+use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::train::train_services::TrainServices;
+use crate::workspace::Workspace;
+
+/// Waits until the artifacts `wave` needs are visible in their registries; why not, when they
+/// did not become visible in time.
+pub async fn wait_for_gate(services: &TrainServices, wave: &Wave) -> Option<StepError> {
+    if wave.gate.is_empty() {
+        return None;
+    }
+    (services.progress)(Progress::GateWaiting {
+        wave: wave.index,
+        artifacts: wave.gate.iter().map(describe).collect(),
+    });
+    let timeout_secs = services.workspace.fleet.settings.gate_timeout_secs;
+    let deadline = Instant::now() + Duration::from_secs(timeout_secs);
+    let mut delay = Duration::from_millis(100);
+    loop {
+        let workspace = services.workspace.clone();
+        let gate = wave.gate.clone();
+        let missing = tokio::task::spawn_blocking(move || {
+            gate.iter()
+                .filter(|artifact| !visible(&workspace, artifact).unwrap_or(false))
+                .map(describe)
+                .collect::<Vec<_>>()
+        })
+        .await;
+        match missing {
+            Ok(missing) if missing.is_empty() => return None,
+            Ok(missing) if Instant::now() >= deadline => {
+                return Some(
+                    StepError::from(StepErrorKind::GateTimeout {
+                        missing,
+                        timeout_secs,
+                    })
+                    .with_help("check the registry, then resume"),
+                );
+            }
+            Err(err) => return Some(StepErrorKind::GateCheck(err).into()),
+            Ok(_) => {}
+        }
+        if services.cancelled() {
+            return Some(StepErrorKind::Cancelled.into());
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// `kind name==version`.
+fn describe(artifact: &ArtifactRef) -> String {
+    format!("{} {}=={}", artifact.kind, artifact.name, artifact.version)
+}
+
+/// Whether the registry lists the artifact's version. Only packages other packages install
+/// (Python, npm) are checked; the rest are visible once pushed.
+fn visible(workspace: &Workspace, artifact: &ArtifactRef) -> Result<bool, StepError> {
+    let kind = match artifact.kind {
+        ArtifactKind::Python => RegistryKind::Pypi,
+        ArtifactKind::Npm => RegistryKind::Npm,
+        ArtifactKind::Image | ArtifactKind::Chart => return Ok(true),
+    };
+    let (destination, _) = Target::resolve(workspace, &artifact.registry, kind)?;
+    let versions = match (destination, kind) {
+        (Target::Local(root), RegistryKind::Pypi) => {
+            SimpleIndexTarget::new(root).versions(&artifact.name)
+        }
+        (Target::Local(root), _) => NpmDirTarget::new(root).versions(&artifact.name),
+        (Target::Remote(registry), RegistryKind::Pypi) => {
+            pypi_registry(&registry)?.versions(&artifact.name)
+        }
+        (Target::Remote(registry), _) => npm_registry(&registry)?.versions(&artifact.name),
+    }?;
+    Ok(versions.iter().any(|v| *v == *artifact.version))
+}

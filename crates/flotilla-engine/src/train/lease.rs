@@ -1,0 +1,91 @@
+//! A repository's lease: two operations on one repository run one after the other.
+
+use std::time::{Duration, Instant};
+
+use flotilla_store::{Id, LeaseHolder, StoreError};
+
+use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::train::train_services::TrainServices;
+
+/// How long a run holds its repository: long enough for slow builds, short enough that a
+/// crashed process does not lock a repository for a day.
+const LEASE_TTL: Duration = Duration::from_hours(2);
+
+/// A lease this process holds on a repository for one train.
+pub struct RepoLease {
+    repo: String,
+    holder: LeaseHolder,
+}
+
+impl RepoLease {
+    /// Takes the repository's lease for `train`: waits for a live holder (up to the gate
+    /// timeout), and takes over a lease whose holder is gone (a crashed process, or this same
+    /// train before a resume).
+    pub async fn acquire(
+        services: &TrainServices,
+        repo: &str,
+        train: &Id,
+    ) -> Result<Self, StepError> {
+        let holder = LeaseHolder {
+            train: train.clone(),
+            pid: std::process::id(),
+            host: hostname(),
+        };
+        let store = &services.workspace.store;
+        let deadline = Instant::now()
+            + Duration::from_secs(services.workspace.fleet.settings.gate_timeout_secs);
+        let mut announced = false;
+        loop {
+            match store.acquire_repo_lease(repo, &holder, LEASE_TTL).await {
+                Ok(_) => {
+                    return Ok(Self {
+                        repo: repo.to_owned(),
+                        holder,
+                    });
+                }
+                Err(StoreError::LeaseBusy { holder: other, .. }) => {
+                    if other.train == holder.train || holder_is_gone(&other) {
+                        store.release_repo_lease(repo, &other).await?;
+                        continue;
+                    }
+                    if Instant::now() >= deadline || services.cancelled() {
+                        return Err(StepError::from(StepErrorKind::RepoBusy {
+                            repo: repo.to_owned(),
+                            holder: other.to_string(),
+                        })
+                        .with_help(
+                            "retry when it finishes (`flotilla release list` shows running trains)",
+                        ));
+                    }
+                    if !announced {
+                        tracing::warn!(%repo, %other, "waiting for the repository's other operation");
+                        announced = true;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+
+    pub async fn release(self, services: &TrainServices) -> Result<(), StoreError> {
+        services
+            .workspace
+            .store
+            .release_repo_lease(&self.repo, &self.holder)
+            .await
+            .map(drop)
+    }
+}
+
+/// This machine's name, to tell our own processes' leases from other machines'.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map_or_else(|_| "localhost".to_owned(), |h| h.trim().to_owned())
+}
+
+/// Whether a lease holder was a process of this machine that is no longer running. Holders on
+/// other machines are never presumed dead.
+fn holder_is_gone(holder: &LeaseHolder) -> bool {
+    holder.host == hostname() && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists()
+}
