@@ -30,7 +30,7 @@ pub fn run(area: &str, mut check: impl FnMut(&Case) -> Output) -> Ran {
     let mut ran = Ran::default();
     let mut mismatches = Vec::new();
     for dir in dirs {
-        let case = Case::new(dir);
+        let case = Case::at(dir);
         let output = check(&case);
         let path = case.path(output.file());
         ran.record(output.file());

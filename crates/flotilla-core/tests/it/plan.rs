@@ -10,13 +10,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::fs;
-use std::path::Path;
 
 use flotilla_core::fleet::Fleet;
 use flotilla_core::manifest;
 use flotilla_core::plan::{self, Facts, Plan, PlanError, RepoFacts, Request, Step};
 use flotilla_core::{Channel, Version};
+use flotilla_testkit::fixtures::{self, Output};
 use proptest::prelude::*;
 
 const TIMESTAMP: &str = "20260101.000000";
@@ -100,15 +99,15 @@ struct Case {
     facts: Facts,
 }
 
-fn read_case(dir: &Path) -> Case {
-    let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
-    let manifest_text = read("in.yaml").unwrap_or_else(|| manifest::SPACEONE_EXAMPLE.to_owned());
-    let request_text =
-        read("request.json").unwrap_or_else(|| panic!("{} has no request.json", dir.display()));
-    let request = serde_json::from_str(&request_text)
-        .unwrap_or_else(|e| panic!("{}/request.json: {e}", dir.display()));
-    let facts = read("facts.json").map_or_else(no_facts, |text| {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}/facts.json: {e}", dir.display()))
+fn read_case(case: &fixtures::Case) -> Case {
+    let dir = case.dir().display();
+    let manifest_text = case
+        .read("in.yaml")
+        .unwrap_or_else(|| manifest::SPACEONE_EXAMPLE.to_owned());
+    let request = serde_json::from_str(&case.input("request.json"))
+        .unwrap_or_else(|e| panic!("{dir}/request.json: {e}"));
+    let facts = case.read("facts.json").map_or_else(no_facts, |text| {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{dir}/facts.json: {e}"))
     });
     Case {
         fleet: fleet(&manifest_text),
@@ -117,53 +116,21 @@ fn read_case(dir: &Path) -> Case {
     }
 }
 
-fn fixture_root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan")
-}
-
 fn run_fixture(name: &str) -> Result<Plan, PlanError> {
-    let case = read_case(&fixture_root().join(name));
+    let case = read_case(&fixtures::Case::at(fixtures::root("plan").join(name)));
     plan::plan(&case.fleet, &case.request, &case.facts)
 }
 
 #[test]
 fn fixtures() {
-    let root = fixture_root();
-    let update = std::env::var_os("UPDATE_FIXTURES").is_some_and(|v| v == "1");
-    let mut cases: Vec<_> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 20,
-        "fixtures missing under {}",
-        root.display()
-    );
-    let mut mismatches = Vec::new();
-    for dir in cases {
-        let case = read_case(&dir);
-        let actual = outcome(&plan::plan(&case.fleet, &case.request, &case.facts));
-        let out = dir.join("out.txt");
-        if update {
-            fs::write(&out, &actual).unwrap();
-            continue;
-        }
-        let expected = fs::read_to_string(&out).unwrap_or_default();
-        if actual != expected {
-            mismatches.push(format!(
-                "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                dir.display()
-            ));
-        }
-    }
-    assert!(
-        mismatches.is_empty(),
-        "{} fixture(s) differ (UPDATE_FIXTURES=1 rewrites them):\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+    let ran = fixtures::run("plan", |case| {
+        let case = read_case(case);
+        Output::new(
+            "out.txt",
+            outcome(&plan::plan(&case.fleet, &case.request, &case.facts)),
+        )
+    });
+    assert!(ran.cases() >= 20, "fixtures missing: {ran:?}");
 }
 
 /// The fixture outcome must be a refusal mentioning every `needle`.
