@@ -11,8 +11,14 @@ use std::time::{Duration, Instant};
 /// How long a wait lasts before it fails the test: generous, since it only bounds a hang.
 pub const PATIENCE: Duration = Duration::from_mins(3);
 
-/// How often a condition is checked again.
-const POLL: Duration = Duration::from_millis(20);
+/// How often a condition is checked again: soon at first, so that a wait for something about
+/// to happen (an upload to start) sees it early, then less often for slow conditions.
+const FIRST_POLL: Duration = Duration::from_millis(1);
+const LAST_POLL: Duration = Duration::from_millis(25);
+
+fn next_poll(poll: Duration) -> Duration {
+    (poll * 2).min(LAST_POLL)
+}
 
 /// Polls `probe` until it gives a value; fails the test with `what` after [`PATIENCE`].
 #[track_caller]
@@ -24,6 +30,7 @@ pub fn until<T>(what: &str, probe: impl FnMut() -> Option<T>) -> T {
 #[track_caller]
 pub fn within<T>(patience: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + patience;
+    let mut poll = FIRST_POLL;
     loop {
         if let Some(value) = probe() {
             return value;
@@ -32,7 +39,8 @@ pub fn within<T>(patience: Duration, what: &str, mut probe: impl FnMut() -> Opti
             Instant::now() < deadline,
             "gave up waiting {patience:?} for {what}"
         );
-        std::thread::sleep(POLL);
+        std::thread::sleep(poll);
+        poll = next_poll(poll);
     }
 }
 
@@ -84,6 +92,7 @@ pub fn for_port(port: u16) {
 #[track_caller]
 pub fn for_exit(child: &mut Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + PATIENCE;
+    let mut poll = FIRST_POLL;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
@@ -93,7 +102,8 @@ pub fn for_exit(child: &mut Child) -> std::process::ExitStatus {
             drop(child.wait());
             panic!("the process did not exit within {PATIENCE:?}");
         }
-        std::thread::sleep(POLL);
+        std::thread::sleep(poll);
+        poll = next_poll(poll);
     }
 }
 
@@ -104,6 +114,7 @@ where
     Fut: Future<Output = Option<T>>,
 {
     let deadline = Instant::now() + PATIENCE;
+    let mut poll = FIRST_POLL;
     loop {
         if let Some(value) = probe().await {
             return value;
@@ -112,6 +123,7 @@ where
             Instant::now() < deadline,
             "gave up waiting {PATIENCE:?} for {what}"
         );
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(poll).await;
+        poll = next_poll(poll);
     }
 }
