@@ -18,7 +18,7 @@ impl Default for Git {
 }
 
 impl Git {
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Self {
             home: None,
             date: None,

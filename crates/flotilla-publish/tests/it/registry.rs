@@ -156,10 +156,9 @@ fn release_tags_never_move_on_the_registry_and_mutable_ones_do() {
     );
 
     // Tag listing follows the registry's pages.
-    let paged =
-        RegistryImageTarget::new(registry.host(), true, Credentials::Anonymous, http(3))
-            .unwrap()
-            .with_tag_page_size(1);
+    let paged = RegistryImageTarget::new(registry.host(), true, Credentials::Anonymous, http(3))
+        .unwrap()
+        .with_tag_page_size(1);
     assert_eq!(paged.tags(&name).unwrap(), ["1.0.0", "1.1.0", "latest"]);
     let (tags, etag) = paged.tags_if_changed(&name, None).unwrap().unwrap();
     assert_eq!(tags, ["1.0.0", "1.1.0", "latest"]);

@@ -1,9 +1,9 @@
 //! Bad input gives a clear error on stderr, a non-zero exit and changes nothing anywhere.
 
-use crate::support::{Fleet, Outcome, Sandbox};
+use crate::support::{Outcome, Sandbox, fleet};
 
 fn two_repos() -> Sandbox {
-    Fleet::new()
+    fleet()
         .category("svc")
         .repo("a", "svc")
         .repo("b", "svc")
@@ -92,7 +92,7 @@ fn unknown_repositories_are_refused_with_the_known_ones() {
 
 #[test]
 fn requests_the_fleet_state_does_not_allow_are_refused() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("api", "backend-core")
         .repo("a", "svc")
@@ -164,7 +164,7 @@ fn diverge(fleet: &Sandbox, repo: &str) {
 
 #[test]
 fn diverged_release_branch_is_a_clear_error_and_changes_nothing() {
-    let fleet = Fleet::new().category("svc").repo("b", "svc").build();
+    let fleet = fleet().category("svc").repo("b", "svc").build();
     diverge(&fleet, "b");
     let before = fleet.snapshot();
 

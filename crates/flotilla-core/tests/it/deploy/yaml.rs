@@ -34,7 +34,10 @@ fn fixtures() {
         };
         Output::new("error.txt", actual)
     });
-    let (edits, refusals) = (ran.compared_with("out.yaml"), ran.compared_with("error.txt"));
+    let (edits, refusals) = (
+        ran.compared_with("out.yaml"),
+        ran.compared_with("error.txt"),
+    );
     assert!(
         edits >= 10 && refusals >= 15,
         "{edits} edits, {refusals} refusals"
