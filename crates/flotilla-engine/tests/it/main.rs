@@ -1,4 +1,13 @@
-//! Integration tests of the engine.
+//! Integration tests of the engine through its public API, without the binary: fleets of real
+//! bare repositories built by the testkit, local registry directories, a real deploy
+//! repository, and the store read through the workspace.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod deploy_fleet;
+mod gitops;
+mod leases;
 mod notifier;
+mod recorder;
+mod rollback;
+mod support;
+mod waves;
