@@ -139,5 +139,5 @@ async fn a_gate_whose_package_never_shows_fails_the_dependent_and_resume_passes_
 
     assert_eq!(resumed.status, "succeeded", "{resumed:#?}");
     assert_eq!(run(&resumed, "identity").status, "succeeded");
-    assert_eq!(sandbox.tags("identity"), ["1.0.0rc1"]);
+    assert_eq!(sandbox.tags("identity"), ["v1.0.0rc1"]);
 }
