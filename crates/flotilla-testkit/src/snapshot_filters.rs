@@ -31,6 +31,8 @@ impl SnapshotFilters {
                 "[TIME]",
             ),
             (r"\b20\d{6}\.\d{6}\b", "[STAMP]"),
+            // flotilla's ids: ULIDs.
+            (r"\b[0-9A-HJKMNP-TV-Z]{26}\b", "[ID]"),
             (r"\b\d+(\.\d+)?(ms|µs|s)\b", "[DURATION]"),
         ];
         Self {
@@ -54,6 +56,13 @@ impl SnapshotFilters {
             );
         }
         self
+    }
+
+    /// Collapses runs of spaces between columns to two: a table's column widths follow the
+    /// widths of the values a filter replaced (a time has as many fractional digits as it
+    /// needs), so only the columns' order and content are pinned.
+    pub fn columns(self) -> Self {
+        self.filter(r"([^ \n])  +", "$1  ")
     }
 
     /// One more filter: a regular expression and its replacement.
