@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use flotilla_core::plan::Request;
 use flotilla_core::{Stage, Version};
 use flotilla_git::{Git, PushOptions, RefName};
-use flotilla_store::{Deployment, Store};
+use flotilla_store::Deployment;
 use serde::Serialize;
 
 pub use sample_fleet::{DemoRegistries, INITIAL_VERSION, SAMPLE_REPOS, SampleRepo};

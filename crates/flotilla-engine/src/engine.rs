@@ -10,7 +10,7 @@ use flotilla_core::fleet::Repo;
 use flotilla_core::plan::{self, Plan, RepoRun, Request, Step};
 use flotilla_git::Git;
 use flotilla_store::{
-    NewArtifact, NewRun, NewStep, NewTrain, Run, RunStatus, StepOutcome, StepStatus, Store,
+    LeaseHolder, NewArtifact, NewRun, NewStep, NewTrain, Run, RunStatus, StepOutcome, StepStatus,
     StoreError, Train, TrainKind, TrainStatus,
 };
 use serde::Serialize;
@@ -49,7 +49,7 @@ pub struct TrainSummary {
     pub train: String,
     pub kind: String,
     pub version: String,
-    pub status: String,
+    pub status: TrainStatus,
     pub runs: Vec<RunSummary>,
 }
 
@@ -59,7 +59,7 @@ pub struct RunSummary {
     pub repo: String,
     pub wave: u32,
     pub version: String,
-    pub status: String,
+    pub status: RunStatus,
     pub last_step: Option<String>,
     pub error: Option<String>,
 }
@@ -229,7 +229,7 @@ impl Engine {
             train: train.id.to_string(),
             kind: train.kind.to_string(),
             version: train.version.clone(),
-            status: train.status.to_string(),
+            status: train.status,
             runs: runs
                 .into_iter()
                 .map(|r| RunSummary {
@@ -237,7 +237,7 @@ impl Engine {
                     repo: r.run.repo,
                     wave: r.run.wave,
                     version: r.run.version,
-                    status: r.run.status.to_string(),
+                    status: r.run.status,
                     last_step: r.last_step.map(|s| format!("{} ({})", s.kind, s.status)),
                     error: r.run.error,
                 })
@@ -390,18 +390,18 @@ impl Engine {
         let summary = self.summary(&train).await?;
         (self.progress)(Progress::TrainFinished {
             train: summary.train.clone(),
-            status: summary.status.clone(),
+            status: summary.status.to_string(),
         });
         let report = Message::Train(TrainReport {
             train: summary.train.clone(),
             kind: summary.kind.clone(),
             version: summary.version.clone(),
-            status: summary.status.clone(),
+            status: summary.status.to_string(),
             took_secs: started.elapsed().as_secs_f64(),
             repos: summary
                 .runs
                 .iter()
-                .map(|r| (r.repo.clone(), r.status.clone()))
+                .map(|r| (r.repo.clone(), r.status.to_string()))
                 .collect(),
         });
         let notifier = self.notifier.clone();
@@ -458,13 +458,12 @@ impl Engine {
         mirrors: MirrorState,
     ) -> Result<RunStatus, EngineError> {
         let store = &self.workspace.store;
-        let holder = format!(
-            "train {} (pid {} on {})",
-            train.id,
-            std::process::id(),
-            hostname()
-        );
-        if let Err(message) = self.acquire_lease(&run_plan.repo, &train.id, &holder).await {
+        let holder = LeaseHolder {
+            train: train.id.clone(),
+            pid: std::process::id(),
+            host: hostname(),
+        };
+        if let Err(message) = self.acquire_lease(&run_plan.repo, &holder).await {
             store.run_started(&run.id).await?;
             store
                 .run_finished(&run.id, RunStatus::Failed, Some(&message))
@@ -485,12 +484,7 @@ impl Engine {
     /// Takes the repository's lease, so that two operations on one repository run one after
     /// the other: waits for a live holder (up to the gate timeout), and takes over a lease whose
     /// holder is gone (a crashed process, or this same train before a resume).
-    async fn acquire_lease(
-        &self,
-        repo: &str,
-        train: &flotilla_store::Id,
-        holder: &str,
-    ) -> Result<(), String> {
+    async fn acquire_lease(&self, repo: &str, holder: &LeaseHolder) -> Result<(), String> {
         let store = &self.workspace.store;
         let deadline =
             Instant::now() + Duration::from_secs(self.workspace.fleet.settings.gate_timeout_secs);
@@ -499,8 +493,7 @@ impl Engine {
             match store.acquire_repo_lease(repo, holder, LEASE_TTL).await {
                 Ok(_) => return Ok(()),
                 Err(StoreError::LeaseBusy { holder: other, .. }) => {
-                    let same_train = other.starts_with(&format!("train {train} "));
-                    if same_train || holder_is_gone(&other) {
+                    if other.train == holder.train || holder_is_gone(&other) {
                         store
                             .release_repo_lease(repo, &other)
                             .await
@@ -732,19 +725,10 @@ fn hostname() -> String {
         .map_or_else(|_| "localhost".to_owned(), |h| h.trim().to_owned())
 }
 
-/// Whether a lease holder (`train ID (pid N on HOST)`) was a process of this machine that is no
-/// longer running. Holders on other machines are never presumed dead.
-fn holder_is_gone(holder: &str) -> bool {
-    let Some(rest) = holder.split_once("(pid ").map(|(_, rest)| rest) else {
-        return false;
-    };
-    let Some((pid, host)) = rest.trim_end_matches(')').split_once(" on ") else {
-        return false;
-    };
-    host == hostname()
-        && pid
-            .parse::<u32>()
-            .is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+/// Whether a lease holder was a process of this machine that is no longer running. Holders on
+/// other machines are never presumed dead.
+fn holder_is_gone(holder: &LeaseHolder) -> bool {
+    holder.host == hostname() && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists()
 }
 
 fn release_line(request: &Request) -> Option<flotilla_core::Version> {

@@ -1,7 +1,7 @@
 //! Turning stored events into work: a git push starts its flow, a pushed image starts
 //! continuous deployment.
 
-use flotilla_store::{Event, EventStatus, Store};
+use flotilla_store::{Event, EventStatus, TrainStatus};
 use serde::Serialize;
 
 use crate::engine::Engine;
@@ -82,7 +82,7 @@ impl Engine {
                 }
                 let summary = self.start(&request).await?;
                 Ok(EventOutcome {
-                    status: if summary.status == "succeeded" {
+                    status: if summary.status == TrainStatus::Succeeded {
                         EventStatus::Processed
                     } else {
                         EventStatus::Failed

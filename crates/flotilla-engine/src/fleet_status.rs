@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use flotilla_core::Version;
-use flotilla_store::Store;
 use serde::Serialize;
 
 use crate::engine_error::EngineError;

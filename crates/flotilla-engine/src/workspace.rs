@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use flotilla_core::fleet::{Fleet, Repo};
 use flotilla_git::{Git, Identity, MirrorCache};
-use flotilla_store::SqliteStore;
+use flotilla_store::{SqliteStore, Store};
 
 use crate::engine_error::EngineError;
 use crate::redactor::Redactor;
@@ -21,7 +21,7 @@ pub struct Workspace {
     pub state_dir: PathBuf,
     pub git: Git,
     pub cache: Arc<MirrorCache>,
-    pub store: SqliteStore,
+    pub store: Arc<dyn Store>,
     pub redactor: Arc<Redactor>,
 }
 
@@ -38,8 +38,8 @@ impl Workspace {
             path: root.clone(),
             source,
         })?;
-        let state_dir = root.join(flotilla_store::SqliteStore::STATE_DIR);
-        let store = SqliteStore::open(&state_dir).await?;
+        let state_dir = root.join(SqliteStore::STATE_DIR);
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&state_dir).await?);
         let git = Git::new()
             .with_fallback_identity(Identity::new(
                 fleet.settings.git_user_name.clone(),

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use flotilla_engine::{Engine, Workspace};
 use flotilla_server::{Secret, ServeConfig};
-use flotilla_store::{EventStatus, Store};
+use flotilla_store::EventStatus;
 use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;

@@ -9,7 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use flotilla_store::{EventStatus, Id, Store, StoreError};
+use flotilla_store::{EventStatus, Id, StoreError};
 use serde::Deserialize;
 use serde_json::json;
 

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use flotilla_engine::Engine;
-use flotilla_store::Store;
 use tokio::net::TcpListener;
 
 use crate::app_state::{AppState, Shared, error};

@@ -6,7 +6,9 @@
 //! process meeting there wait in SQLite's busy handler, which sleeps in steps of milliseconds;
 //! the worker's "event handled" marks therefore go through this task too.
 
-use flotilla_store::{EventReceipt, HandledEvent, NewEvent, SqliteStore, Store};
+use std::sync::Arc;
+
+use flotilla_store::{EventReceipt, HandledEvent, NewEvent, Store};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -36,7 +38,7 @@ const STOPPED: &str = "the store writer has stopped";
 
 impl StoreWriter {
     /// Starts the writer task; it ends when every handle is dropped, after the writes queued.
-    pub(crate) fn start(store: SqliteStore) -> (Self, JoinHandle<()>) {
+    pub(crate) fn start(store: Arc<dyn Store>) -> (Self, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE);
         (Self { sender }, tokio::spawn(write(store, receiver)))
     }
@@ -67,7 +69,7 @@ impl StoreWriter {
     }
 }
 
-async fn write(store: SqliteStore, mut receiver: mpsc::Receiver<Write>) {
+async fn write(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Write>) {
     while let Some(first) = receiver.recv().await {
         let mut batch = Vec::new();
         let mut replies = Vec::new();
@@ -87,14 +89,14 @@ async fn write(store: SqliteStore, mut receiver: mpsc::Receiver<Write>) {
                 None
             };
         }
-        commit(&store, &batch, replies, &marks).await;
+        commit(&*store, &batch, replies, &marks).await;
     }
 }
 
 /// Commits the deliveries and the marks of one batch in one transaction. If that fails, each
 /// part is tried alone, so that a mark the store refuses does not refuse the deliveries.
 async fn commit(
-    store: &SqliteStore,
+    store: &dyn Store,
     batch: &[NewEvent],
     replies: Vec<(usize, Receipts)>,
     marks: &[HandledEvent],

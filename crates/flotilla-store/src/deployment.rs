@@ -29,6 +29,32 @@ text_enum! {
     }
 }
 
+impl DeploymentStatus {
+    /// Whether the deployer's effect may end in this status
+    /// ([`DeploymentStore::deployment_finished`](crate::DeploymentStore::deployment_finished)).
+    pub fn is_outcome(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Skipped)
+    }
+
+    /// Whether a deployment in this status may move to `next` (the table above).
+    pub fn can_become(self, next: Self) -> bool {
+        match self {
+            Self::Pending => matches!(
+                next,
+                Self::Approved | Self::Rejected | Self::Expired | Self::Superseded
+            ),
+            Self::Approved => matches!(next, Self::Running | Self::Superseded),
+            Self::Running => next.is_outcome(),
+            Self::Rejected
+            | Self::Expired
+            | Self::Succeeded
+            | Self::Failed
+            | Self::Skipped
+            | Self::Superseded => false,
+        }
+    }
+}
+
 /// A request to put a version of a service in an environment, and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Deployment {
@@ -73,4 +99,32 @@ pub struct NewDeployment {
     pub needs_approval: bool,
     /// Only meaningful with `needs_approval`: after it, the deployment can no longer be approved.
     pub expires_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeploymentStatus::{
+        self, Approved, Expired, Failed, Pending, Rejected, Running, Skipped, Succeeded, Superseded,
+    };
+
+    #[test]
+    fn transitions() {
+        let allowed = [
+            (Pending, Approved),
+            (Pending, Rejected),
+            (Pending, Expired),
+            (Pending, Superseded),
+            (Approved, Running),
+            (Approved, Superseded),
+            (Running, Succeeded),
+            (Running, Failed),
+            (Running, Skipped),
+        ];
+        for &from in DeploymentStatus::ALL {
+            for &to in DeploymentStatus::ALL {
+                let expected = allowed.contains(&(from, to));
+                assert_eq!(from.can_become(to), expected, "{from} -> {to}");
+            }
+        }
+    }
 }

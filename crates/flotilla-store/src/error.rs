@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-use crate::{Id, TrainKind, TrainStatus};
+use crate::{Id, LeaseHolder, TrainKind, TrainStatus};
 
 /// What went wrong while reading or writing flotilla's state.
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +53,7 @@ pub enum StoreError {
     )]
     LeaseBusy {
         repo: String,
-        holder: String,
+        holder: LeaseHolder,
         expires_at: Timestamp,
     },
 

@@ -1,8 +1,8 @@
 //! Durable state of flotilla: trains, runs, steps, artifacts, events, repository leases and
 //! deployments.
 //!
-//! The engine works against the [`Store`] trait; [`SqliteStore`] keeps the state in
-//! `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
+//! The engine holds an `Arc<dyn Store>` ([`Store`] is the union of one trait per aggregate);
+//! [`SqliteStore`] keeps the state in `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
 //! unique index, all of which `PostgreSQL` accepts too; the `SQLite`-only parts are
 //! `BEGIN IMMEDIATE`, the pragmas set at connection, the row decoding and the event batches
 //! (rows sent as one JSON array, read with `json_each`).
@@ -13,12 +13,14 @@ mod error;
 mod event;
 mod id;
 mod lease;
+mod lease_holder;
 mod row_reader;
 mod run;
 mod schema;
 mod sqlite_store;
 mod step;
 mod store;
+mod store_future;
 mod text_enum;
 mod train;
 
@@ -28,8 +30,12 @@ pub use error::StoreError;
 pub use event::{Event, EventReceipt, EventStatus, HandledEvent, NewEvent};
 pub use id::Id;
 pub use lease::Lease;
+pub use lease_holder::LeaseHolder;
 pub use run::{NewRun, Run, RunStatus, RunWithLastStep};
 pub use sqlite_store::SqliteStore;
 pub use step::{NewStep, Step, StepOutcome, StepStatus};
-pub use store::Store;
+pub use store::{
+    ArtifactStore, DeploymentStore, EventStore, LeaseStore, RunStore, StepStore, Store, TrainStore,
+};
+pub use store_future::StoreFuture;
 pub use train::{NewTrain, Train, TrainKind, TrainStatus};

@@ -6,8 +6,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, Row, Sqlite, Type};
 
 use crate::{
-    Artifact, ArtifactKind, Deployment, DeploymentStatus, Event, EventStatus, Id, Lease, Run,
-    RunStatus, Step, StepStatus, StoreError, Train, TrainKind, TrainStatus,
+    Artifact, ArtifactKind, Deployment, DeploymentStatus, Event, EventStatus, Id, Lease,
+    LeaseHolder, Run, RunStatus, Step, StepStatus, StoreError, Train, TrainKind, TrainStatus,
 };
 
 /// Reads the columns of one record from a row; `prefix` selects aliased columns (`s_id`) when a
@@ -185,7 +185,11 @@ impl<'r> RowReader<'r> {
     pub(crate) fn lease(&self) -> Result<Lease, StoreError> {
         Ok(Lease {
             repo: self.get("repo")?,
-            holder: self.get("holder")?,
+            holder: LeaseHolder {
+                train: self.id("train_id")?,
+                pid: self.get("pid")?,
+                host: self.get("host")?,
+            },
             acquired_at: self.timestamp("acquired_ms")?,
             expires_at: self.timestamp("expires_ms")?,
         })

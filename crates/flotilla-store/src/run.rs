@@ -23,6 +23,55 @@ impl RunStatus {
     pub fn is_done(self) -> bool {
         matches!(self, Self::Succeeded | Self::Skipped)
     }
+
+    /// Whether a run that ran may end in this status
+    /// ([`RunStore::run_finished`](crate::RunStore::run_finished)).
+    pub fn is_outcome(self) -> bool {
+        matches!(
+            self,
+            Self::Succeeded | Self::Failed | Self::Skipped | Self::Cancelled
+        )
+    }
+
+    /// Whether a run in this status may move to `next`: a done run never moves again, and no
+    /// run goes back to `pending`. Any other (failed, blocked, cancelled, or running after a
+    /// crash) may start again, end or be blocked.
+    pub fn can_become(self, next: Self) -> bool {
+        !self.is_done() && next != Self::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunStatus::{
+        self, Blocked, Cancelled, Failed, Pending, Running, Skipped, Succeeded,
+    };
+
+    #[test]
+    fn transitions() {
+        let allowed_from_unfinished = [Running, Succeeded, Failed, Blocked, Skipped, Cancelled];
+        for from in [Pending, Running, Failed, Blocked, Cancelled] {
+            for &to in RunStatus::ALL {
+                let expected = allowed_from_unfinished.contains(&to);
+                assert_eq!(from.can_become(to), expected, "{from} -> {to}");
+            }
+        }
+        for from in [Succeeded, Skipped] {
+            for &to in RunStatus::ALL {
+                assert!(!from.can_become(to), "{from} -> {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn outcomes() {
+        let outcomes: Vec<RunStatus> = RunStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_outcome())
+            .collect();
+        assert_eq!(outcomes, [Succeeded, Failed, Skipped, Cancelled]);
+    }
 }
 
 /// One pipeline on one repository for one event.

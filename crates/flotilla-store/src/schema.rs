@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "deployments and their approvals",
         sql: include_str!("../migrations/sqlite/0002_deployments.sql"),
     },
+    Migration {
+        version: 3,
+        description: "lease holders as train, pid and host",
+        sql: include_str!("../migrations/sqlite/0003_lease_holders.sql"),
+    },
 ];
 
 /// The schema version this build writes.

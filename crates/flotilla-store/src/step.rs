@@ -22,6 +22,48 @@ impl StepStatus {
     pub fn is_done(self) -> bool {
         matches!(self, Self::Succeeded | Self::Skipped)
     }
+
+    /// Whether a step may end in this status
+    /// ([`StepStore::step_finished`](crate::StepStore::step_finished)).
+    pub fn is_outcome(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Skipped)
+    }
+
+    /// Whether a step in this status may move to `next`. Any step not done may start (again,
+    /// after a failure or a crash); a running step ends in an outcome; a pending step may only
+    /// be skipped.
+    pub fn can_become(self, next: Self) -> bool {
+        match (self, next) {
+            (from, Self::Running) => !from.is_done(),
+            (Self::Running, to) => to.is_outcome(),
+            (Self::Pending, Self::Skipped) => true,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StepStatus::{self, Failed, Pending, Running, Skipped, Succeeded};
+
+    #[test]
+    fn transitions() {
+        let allowed = [
+            (Pending, Running),
+            (Pending, Skipped),
+            (Running, Running),
+            (Running, Succeeded),
+            (Running, Failed),
+            (Running, Skipped),
+            (Failed, Running),
+        ];
+        for &from in StepStatus::ALL {
+            for &to in StepStatus::ALL {
+                let expected = allowed.contains(&(from, to));
+                assert_eq!(from.can_become(to), expected, "{from} -> {to}");
+            }
+        }
+    }
 }
 
 /// One step of a run's pipeline.

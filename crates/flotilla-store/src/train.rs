@@ -33,6 +33,28 @@ impl TrainStatus {
     pub fn is_active(self) -> bool {
         matches!(self, Self::Pending | Self::Running)
     }
+
+    /// Whether a train in this status may move to `next`. A succeeded train is final; any other
+    /// may be resumed, finished or cancelled (becoming active again also needs its slot free,
+    /// which the store checks).
+    pub fn can_become(self, next: Self) -> bool {
+        self != Self::Succeeded || next == Self::Succeeded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrainStatus;
+
+    #[test]
+    fn only_a_succeeded_train_is_final() {
+        for &from in TrainStatus::ALL {
+            for &to in TrainStatus::ALL {
+                let expected = from != TrainStatus::Succeeded || to == TrainStatus::Succeeded;
+                assert_eq!(from.can_become(to), expected, "{from} -> {to}");
+            }
+        }
+    }
 }
 
 /// A fleet-wide operation made of runs, in waves.

@@ -1,7 +1,7 @@
 //! The GitOps write-back when someone else pushes to the deploy repository meanwhile: the
 //! refused push is made again on top of their commit, and both changes are kept.
 
-use flotilla_store::{DeploymentStatus, EventStatus, Store as _};
+use flotilla_store::{DeploymentStatus, EventStatus};
 
 use crate::deploy_fleet::{deployed_values, digest, service_with_deploy_repo, values};
 use crate::support::engine;

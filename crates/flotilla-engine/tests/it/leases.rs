@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use flotilla_engine::Progress;
+use flotilla_store::{RunStatus, TrainStatus};
 use flotilla_testkit::{Fleet, Sandbox, wait};
 
 use crate::recorder::Recorder;
@@ -72,8 +73,8 @@ async fn a_second_operation_on_a_repository_waits_for_the_first_to_release_it() 
     let train = train.await.unwrap().unwrap();
     let pushed = pushed.await.unwrap().unwrap();
 
-    assert_eq!(train.status, "succeeded", "{train:#?}");
-    assert_eq!(pushed.status, "succeeded", "{pushed:#?}");
+    assert_eq!(train.status, TrainStatus::Succeeded, "{train:#?}");
+    assert_eq!(pushed.status, TrainStatus::Succeeded, "{pushed:#?}");
     let first_done = recorder.expect(
         "first",
         "end of a's run",
@@ -108,9 +109,9 @@ async fn a_second_operation_gives_up_on_a_busy_repository_after_the_gate_timeout
     std::fs::write(&release, "").unwrap();
     let train = train.await.unwrap().unwrap();
 
-    assert_eq!(train.status, "succeeded", "{train:#?}");
+    assert_eq!(train.status, TrainStatus::Succeeded, "{train:#?}");
     let a = run(&pushed, "a");
-    assert_eq!(a.status, "failed", "{pushed:#?}");
+    assert_eq!(a.status, RunStatus::Failed, "{pushed:#?}");
     let error = a.error.as_deref().unwrap_or_default();
     assert!(
         error.contains("a is busy") && error.contains(&train.train),

@@ -1,7 +1,7 @@
 //! Rollback: the version that ran before the current one is deployed again, without approval,
 //! and written back to the deploy repository.
 
-use flotilla_store::{DeploymentStatus, Store as _};
+use flotilla_store::DeploymentStatus;
 
 use crate::deploy_fleet::{deployed_values, digest, service_with_deploy_repo, values};
 use crate::support::engine;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use flotilla_engine::Progress;
+use flotilla_store::{RunStatus, TrainStatus};
 use flotilla_testkit::{Fleet, Sandbox};
 
 use crate::recorder::Recorder;
@@ -78,7 +79,7 @@ async fn a_dependent_runs_in_the_next_wave_once_its_dependencys_package_is_in_th
 
     let summary = engine.start(&release_start("1.0.0")).await.unwrap();
 
-    assert_eq!(summary.status, "succeeded", "{summary:#?}");
+    assert_eq!(summary.status, TrainStatus::Succeeded, "{summary:#?}");
     assert_eq!(
         (run(&summary, "core").wave, run(&summary, "identity").wave),
         (0, 1)
@@ -124,9 +125,13 @@ async fn a_gate_whose_package_never_shows_fails_the_dependent_and_resume_passes_
 
     let failed = engine.start(&release_start("1.0.0")).await.unwrap();
 
-    assert_eq!(run(&failed, "core").status, "succeeded", "{failed:#?}");
+    assert_eq!(
+        run(&failed, "core").status,
+        RunStatus::Succeeded,
+        "{failed:#?}"
+    );
     let identity = run(&failed, "identity");
-    assert_eq!(identity.status, "failed", "{failed:#?}");
+    assert_eq!(identity.status, RunStatus::Failed, "{failed:#?}");
     let error = identity.error.as_deref().unwrap_or_default();
     assert!(
         error.contains("gate") && error.contains("core==1.0.0rc1"),
@@ -137,7 +142,7 @@ async fn a_gate_whose_package_never_shows_fails_the_dependent_and_resume_passes_
     std::fs::rename(&hidden, &pypi).unwrap();
     let resumed = engine.resume(&failed.train).await.unwrap();
 
-    assert_eq!(resumed.status, "succeeded", "{resumed:#?}");
-    assert_eq!(run(&resumed, "identity").status, "succeeded");
+    assert_eq!(resumed.status, TrainStatus::Succeeded, "{resumed:#?}");
+    assert_eq!(run(&resumed, "identity").status, RunStatus::Succeeded);
     assert_eq!(sandbox.tags("identity"), ["v1.0.0rc1"]);
 }

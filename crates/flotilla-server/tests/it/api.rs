@@ -1,6 +1,6 @@
 //! The JSON API: its token, events by status, and deployment approvals.
 
-use flotilla_store::{DeploymentStatus, NewDeployment, Store};
+use flotilla_store::{DeploymentStatus, NewDeployment};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! exactly once by the next server on the same state.
 
 use flotilla_engine::FleetEvent;
-use flotilla_store::{EventReceipt, NewEvent, Store};
+use flotilla_store::{EventReceipt, NewEvent};
 use serde_json::Value;
 
 use crate::support::{OID_A, OID_B, TestServer, demo_fleet, engine, hook_body};

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use flotilla_engine::FleetEvent;
 use flotilla_server::{ServerError, install_hook_with_secret};
-use flotilla_store::{EventStatus, Store, TrainKind};
+use flotilla_store::{EventStatus, TrainKind};
 use flotilla_testkit::{free_port, wait};
 use serde_json::Value;
 

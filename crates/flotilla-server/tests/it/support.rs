@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 
 use flotilla_engine::{Engine, Workspace};
 use flotilla_server::{Secret, ServeConfig, ServerError};
-use flotilla_store::{Event, EventStatus, SqliteStore, Store};
+use flotilla_store::{Event, EventStatus, Store};
 use flotilla_testkit::{Git, wait};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -71,7 +71,7 @@ pub fn config(body_limit: usize) -> ServeConfig {
 
 pub struct TestServer {
     pub url: String,
-    pub store: SqliteStore,
+    pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<Result<(), ServerError>>,
@@ -180,7 +180,7 @@ impl TestServer {
 }
 
 /// Every stored event, whatever its status.
-pub async fn all_events(store: &SqliteStore) -> Vec<Event> {
+pub async fn all_events(store: &Arc<dyn Store>) -> Vec<Event> {
     let mut events = Vec::new();
     for status in [
         EventStatus::Received,
@@ -204,7 +204,7 @@ pub async fn all_events(store: &SqliteStore) -> Vec<Event> {
 
 /// Counted in one query: listing status by status would count an event twice when the worker
 /// moves it from `received` to `processed` between two listings.
-pub async fn event_count(store: &SqliteStore) -> usize {
+pub async fn event_count(store: &Arc<dyn Store>) -> usize {
     let counts = store.count_events_by_status().await.unwrap();
     usize::try_from(counts.iter().map(|(_, n)| n).sum::<u64>()).unwrap()
 }

@@ -1,20 +1,21 @@
 //! Two handles on one file, as two processes would have: light contention must wait on
 //! `SQLite`'s lock (busy timeout, immediate transactions), never fail with "database is locked".
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use flotilla_store::{
-    ArtifactKind, DeploymentStatus, NewArtifact, NewEvent, NewStep, SqliteStore, StepOutcome,
-    StepStatus, Store, StoreError, TrainKind,
+    ArtifactKind, DeploymentStatus, NewArtifact, NewEvent, NewStep, StepOutcome, StepStatus, Store,
+    StoreError, TrainKind,
 };
 use serde_json::json;
 
-use crate::support::{StateDir, new_deployment, new_train, run};
+use crate::support::{for_each_backend, new_deployment, new_train, run};
 
 const TASKS_PER_HANDLE: usize = 8;
 
-async fn work(store: SqliteStore, worker: String) -> Result<(), StoreError> {
-    let own = run(&store, None, &worker, 0).await;
+async fn work(store: Arc<dyn Store>, worker: String) -> Result<(), StoreError> {
+    let own = run(&*store, None, &worker, 0).await;
     let steps: Vec<_> = (0..3)
         .map(|idx| NewStep {
             idx,
@@ -57,9 +58,10 @@ async fn work(store: SqliteStore, worker: String) -> Result<(), StoreError> {
         })
         .await?;
     // All workers want the same repository: each waits its turn.
+    let holder = crate::support::worker(&worker);
     loop {
         match store
-            .acquire_repo_lease("shared-repo", &worker, Duration::from_hours(1))
+            .acquire_repo_lease("shared-repo", &holder, Duration::from_hours(1))
             .await
         {
             Ok(_) => break,
@@ -67,121 +69,118 @@ async fn work(store: SqliteStore, worker: String) -> Result<(), StoreError> {
             Err(other) => return Err(other),
         }
     }
-    assert!(store.release_repo_lease("shared-repo", &worker).await?);
+    assert!(store.release_repo_lease("shared-repo", &holder).await?);
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_handles_on_one_file_share_the_work_without_lock_errors() {
-    let state = StateDir::new();
-    let handles = [state.open().await, state.open().await];
+    for_each_backend(async |state| {
+        let handles = [state.open().await, state.open().await];
 
-    let mut tasks = Vec::new();
-    for (h, store) in handles.iter().enumerate() {
-        for t in 0..TASKS_PER_HANDLE {
-            tasks.push(tokio::spawn(work(store.clone(), format!("worker-{h}-{t}"))));
+        let mut tasks = Vec::new();
+        for (h, store) in handles.iter().enumerate() {
+            for t in 0..TASKS_PER_HANDLE {
+                tasks.push(tokio::spawn(work(store.clone(), format!("worker-{h}-{t}"))));
+            }
         }
-    }
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
 
-    let pool = crate::support::raw_pool(handles[0].path()).await;
-    let count = |sql: &'static str| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
-    let workers = i64::try_from(2 * TASKS_PER_HANDLE).unwrap();
-    assert_eq!(
-        count("SELECT COUNT(*) FROM steps WHERE status = 'succeeded'").await,
-        3 * workers
-    );
-    assert_eq!(count("SELECT COUNT(*) FROM events").await, workers);
-    assert_eq!(count("SELECT COUNT(*) FROM artifacts").await, 1);
-    assert_eq!(count("SELECT COUNT(*) FROM repo_leases").await, 0);
+        let count = |sql: &'static str| state.count(sql);
+        let workers = i64::try_from(2 * TASKS_PER_HANDLE).unwrap();
+        assert_eq!(
+            count("SELECT COUNT(*) FROM steps WHERE status = 'succeeded'").await,
+            3 * workers
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM events").await, workers);
+        assert_eq!(count("SELECT COUNT(*) FROM artifacts").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM repo_leases").await, 0);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_trains_for_one_version_yield_exactly_one() {
-    let state = StateDir::new();
-    let handles = [state.open().await, state.open().await];
+    for_each_backend(async |state| {
+        let handles = [state.open().await, state.open().await];
 
-    let mut tasks = Vec::new();
-    for store in &handles {
-        for _ in 0..TASKS_PER_HANDLE {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                store
-                    .create_train(&new_train(TrainKind::Final, "1.12.0"))
-                    .await
-            }));
+        let mut tasks = Vec::new();
+        for store in &handles {
+            for _ in 0..TASKS_PER_HANDLE {
+                let store = store.clone();
+                tasks.push(tokio::spawn(async move {
+                    store
+                        .create_train(&new_train(TrainKind::Final, "1.12.0"))
+                        .await
+                }));
+            }
         }
-    }
-    let mut created = Vec::new();
-    let mut conflicts = Vec::new();
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(train) => created.push(train),
-            Err(StoreError::TrainConflict { active, .. }) => conflicts.push(active),
-            Err(other) => panic!("unexpected error: {other}"),
+        let mut created = Vec::new();
+        let mut conflicts = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(train) => created.push(train),
+                Err(StoreError::TrainConflict { active, .. }) => conflicts.push(active),
+                Err(other) => panic!("unexpected error: {other}"),
+            }
         }
-    }
 
-    assert_eq!(created.len(), 1);
-    assert_eq!(conflicts.len(), 2 * TASKS_PER_HANDLE - 1);
-    assert!(conflicts.iter().all(|active| *active == created[0].id));
+        assert_eq!(created.len(), 1);
+        assert_eq!(conflicts.len(), 2 * TASKS_PER_HANDLE - 1);
+        assert!(conflicts.iter().all(|active| *active == created[0].id));
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_decisions_on_one_deployment_have_exactly_one_winner() {
-    let state = StateDir::new();
-    let handles = [state.open().await, state.open().await];
-    let pending = handles[0]
-        .create_deployment(&new_deployment("identity", "prd", "1.12.0", true))
-        .await
-        .unwrap();
+    for_each_backend(async |state| {
+        let handles = [state.open().await, state.open().await];
+        let pending = handles[0]
+            .create_deployment(&new_deployment("identity", "prd", "1.12.0", true))
+            .await
+            .unwrap();
 
-    let mut tasks = Vec::new();
-    for (h, store) in handles.iter().enumerate() {
-        for t in 0..TASKS_PER_HANDLE {
-            let store = store.clone();
-            let id = pending.id.clone();
-            // Half approve, half reject: the loser must not overwrite the winner's decision.
-            let approve = t % 2 == 0;
-            tasks.push(tokio::spawn(async move {
-                store
-                    .decide_deployment(&id, approve, &format!("user-{h}-{t}"))
-                    .await
-            }));
+        let mut tasks = Vec::new();
+        for (h, store) in handles.iter().enumerate() {
+            for t in 0..TASKS_PER_HANDLE {
+                let store = store.clone();
+                let id = pending.id.clone();
+                // Half approve, half reject: the loser must not overwrite the winner's decision.
+                let approve = t % 2 == 0;
+                tasks.push(tokio::spawn(async move {
+                    store
+                        .decide_deployment(&id, approve, &format!("user-{h}-{t}"))
+                        .await
+                }));
+            }
         }
-    }
-    let mut winners = Vec::new();
-    let mut refused_from = Vec::new();
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(deployment) => winners.push(deployment),
-            Err(StoreError::InvalidTransition { from, .. }) => refused_from.push(from),
-            Err(other) => panic!("unexpected error: {other}"),
+        let mut winners = Vec::new();
+        let mut refused_from = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(deployment) => winners.push(deployment),
+                Err(StoreError::InvalidTransition { from, .. }) => refused_from.push(from),
+                Err(other) => panic!("unexpected error: {other}"),
+            }
         }
-    }
 
-    assert_eq!(winners.len(), 1);
-    let winner = &winners[0];
-    assert!(matches!(
-        winner.status,
-        DeploymentStatus::Approved | DeploymentStatus::Rejected
-    ));
-    assert_eq!(refused_from.len(), 2 * TASKS_PER_HANDLE - 1);
-    assert!(
-        refused_from
-            .iter()
-            .all(|from| *from == winner.status.as_str())
-    );
-    let stored = handles[1].deployment(pending.id.as_str()).await.unwrap();
-    assert_eq!(stored, *winner);
+        assert_eq!(winners.len(), 1);
+        let winner = &winners[0];
+        assert!(matches!(
+            winner.status,
+            DeploymentStatus::Approved | DeploymentStatus::Rejected
+        ));
+        assert_eq!(refused_from.len(), 2 * TASKS_PER_HANDLE - 1);
+        assert!(
+            refused_from
+                .iter()
+                .all(|from| *from == winner.status.as_str())
+        );
+        let stored = handles[1].deployment(pending.id.as_str()).await.unwrap();
+        assert_eq!(stored, *winner);
+    })
+    .await;
 }

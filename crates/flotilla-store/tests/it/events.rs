@@ -1,7 +1,7 @@
-use flotilla_store::{EventReceipt, EventStatus, NewEvent, Store, StoreError};
+use flotilla_store::{EventReceipt, EventStatus, NewEvent, StoreError};
 use serde_json::json;
 
-use crate::support::StateDir;
+use crate::support::for_each_backend;
 
 fn push(source: &str, delivery_id: &str, tag: &str) -> NewEvent {
     NewEvent {
@@ -14,124 +14,130 @@ fn push(source: &str, delivery_id: &str, tag: &str) -> NewEvent {
 
 #[tokio::test]
 async fn a_replayed_delivery_is_reported_and_not_recorded_twice() {
-    let state = StateDir::new();
-    let store = state.open().await;
+    for_each_backend(async |state| {
+        let store = state.open().await;
 
-    let first = store
-        .record_event(&push("registry", "d-1", "1.12.0"))
-        .await
-        .unwrap();
-    let replay = store
-        .record_event(&push("registry", "d-1", "1.12.1"))
-        .await
-        .unwrap();
-    let elsewhere = store
-        .record_event(&push("git", "d-1", "1.12.0"))
-        .await
-        .unwrap();
+        let first = store
+            .record_event(&push("registry", "d-1", "1.12.0"))
+            .await
+            .unwrap();
+        let replay = store
+            .record_event(&push("registry", "d-1", "1.12.1"))
+            .await
+            .unwrap();
+        let elsewhere = store
+            .record_event(&push("git", "d-1", "1.12.0"))
+            .await
+            .unwrap();
 
-    let EventReceipt::New(original) = &first else {
-        panic!("first delivery should be new: {first:?}")
-    };
-    assert_eq!(replay, EventReceipt::Replay(original.clone()));
-    assert_eq!(
-        replay.event().payload["target"]["tag"],
-        "1.12.0",
-        "the first delivery wins"
-    );
-    assert!(
-        matches!(elsewhere, EventReceipt::New(_)),
-        "delivery ids are per source"
-    );
-    assert_eq!(store.unhandled_events().await.unwrap().len(), 2);
+        let EventReceipt::New(original) = &first else {
+            panic!("first delivery should be new: {first:?}")
+        };
+        assert_eq!(replay, EventReceipt::Replay(original.clone()));
+        assert_eq!(
+            replay.event().payload["target"]["tag"],
+            "1.12.0",
+            "the first delivery wins"
+        );
+        assert!(
+            matches!(elsewhere, EventReceipt::New(_)),
+            "delivery ids are per source"
+        );
+        assert_eq!(store.unhandled_events().await.unwrap().len(), 2);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn handled_events_leave_the_unhandled_list() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    let first = store
-        .record_event(&push("registry", "d-1", "1.12.0"))
-        .await
-        .unwrap();
-    let second = store
-        .record_event(&push("registry", "d-2", "1.12.0"))
-        .await
-        .unwrap();
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let first = store
+            .record_event(&push("registry", "d-1", "1.12.0"))
+            .await
+            .unwrap();
+        let second = store
+            .record_event(&push("registry", "d-2", "1.12.0"))
+            .await
+            .unwrap();
 
-    let failed = store
-        .event_handled(&first.event().id, EventStatus::Failed, Some("no policy"))
-        .await
-        .unwrap();
+        let failed = store
+            .event_handled(&first.event().id, EventStatus::Failed, Some("no policy"))
+            .await
+            .unwrap();
 
-    assert_eq!(failed.status, EventStatus::Failed);
-    assert_eq!(failed.error.as_deref(), Some("no policy"));
-    assert!(failed.processed_at.is_some());
-    let unhandled = store.unhandled_events().await.unwrap();
-    assert_eq!(unhandled, [second.event().clone()]);
-    let error = store
-        .event_handled(&second.event().id, EventStatus::Received, None)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            StoreError::InvalidTransition {
-                entity: "event",
-                ..
-            }
-        ),
-        "{error}"
-    );
+        assert_eq!(failed.status, EventStatus::Failed);
+        assert_eq!(failed.error.as_deref(), Some("no policy"));
+        assert!(failed.processed_at.is_some());
+        let unhandled = store.unhandled_events().await.unwrap();
+        assert_eq!(unhandled, [second.event().clone()]);
+        let error = store
+            .event_handled(&second.event().id, EventStatus::Received, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StoreError::InvalidTransition {
+                    entity: "event",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn events_are_counted_and_listed_by_status() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    let mut ids = Vec::new();
-    for delivery in ["d-1", "d-2", "d-3", "d-4"] {
-        let receipt = store
-            .record_event(&push("registry", delivery, "1.12.0"))
-            .await
-            .unwrap();
-        ids.push(receipt.event().id.clone());
-    }
-    for id in &ids[..2] {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let mut ids = Vec::new();
+        for delivery in ["d-1", "d-2", "d-3", "d-4"] {
+            let receipt = store
+                .record_event(&push("registry", delivery, "1.12.0"))
+                .await
+                .unwrap();
+            ids.push(receipt.event().id.clone());
+        }
+        for id in &ids[..2] {
+            store
+                .event_handled(id, EventStatus::Ignored, None)
+                .await
+                .unwrap();
+        }
         store
-            .event_handled(id, EventStatus::Ignored, None)
+            .event_handled(&ids[2], EventStatus::Failed, Some("no policy"))
             .await
             .unwrap();
-    }
-    store
-        .event_handled(&ids[2], EventStatus::Failed, Some("no policy"))
-        .await
-        .unwrap();
 
-    let counts = store.count_events_by_status().await.unwrap();
-    let ignored = store
-        .events_by_status(EventStatus::Ignored, 10)
-        .await
-        .unwrap();
-    let last_ignored = store
-        .events_by_status(EventStatus::Ignored, 1)
-        .await
-        .unwrap();
+        let counts = store.count_events_by_status().await.unwrap();
+        let ignored = store
+            .events_by_status(EventStatus::Ignored, 10)
+            .await
+            .unwrap();
+        let last_ignored = store
+            .events_by_status(EventStatus::Ignored, 1)
+            .await
+            .unwrap();
 
-    assert_eq!(
-        counts,
-        [
-            (EventStatus::Received, 1),
-            (EventStatus::Processed, 0),
-            (EventStatus::Ignored, 2),
-            (EventStatus::Failed, 1),
-        ]
-    );
-    assert_eq!(
-        ignored.iter().map(|e| &e.id).collect::<Vec<_>>(),
-        [&ids[1], &ids[0]],
-        "newest first"
-    );
-    assert_eq!(last_ignored.len(), 1);
-    assert_eq!(last_ignored[0].id, ids[1]);
+        assert_eq!(
+            counts,
+            [
+                (EventStatus::Received, 1),
+                (EventStatus::Processed, 0),
+                (EventStatus::Ignored, 2),
+                (EventStatus::Failed, 1),
+            ]
+        );
+        assert_eq!(
+            ignored.iter().map(|e| &e.id).collect::<Vec<_>>(),
+            [&ids[1], &ids[0]],
+            "newest first"
+        );
+        assert_eq!(last_ignored.len(), 1);
+        assert_eq!(last_ignored[0].id, ids[1]);
+    })
+    .await;
 }

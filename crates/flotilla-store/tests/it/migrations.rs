@@ -1,6 +1,19 @@
-use flotilla_store::{SqliteStore, Store, StoreError};
+use flotilla_store::{
+    DeploymentStore, Id, LeaseHolder, LeaseStore, SqliteStore, StoreError, TrainStore,
+};
+
+use std::time::Duration;
 
 use crate::support::{StateDir, new_deployment, raw_pool, train};
+
+/// The repository leases of schema versions 1 and 2: the holder as one formatted text.
+macro_rules! version_1_leases {
+    () => {
+        "DROP TABLE repo_leases; \
+         CREATE TABLE repo_leases (repo TEXT PRIMARY KEY, holder TEXT NOT NULL, \
+             acquired_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+    };
+}
 
 #[tokio::test]
 async fn open_creates_the_state_directory_and_database() {
@@ -94,10 +107,13 @@ async fn a_version_1_database_is_upgraded_keeping_its_data() {
     store.close().await;
     // Back to what the first release of flotilla left on disk.
     let pool = raw_pool(&state.path.join(SqliteStore::DB_FILE)).await;
-    sqlx::raw_sql("DROP TABLE deployments; DELETE FROM schema_version WHERE version > 1")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::raw_sql(concat!(
+        "DROP TABLE deployments; DELETE FROM schema_version WHERE version > 1; ",
+        version_1_leases!()
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
 
     let store = state.open().await;
@@ -111,4 +127,62 @@ async fn a_version_1_database_is_upgraded_keeping_its_data() {
         store.deployment(deployment.id.as_str()).await.unwrap(),
         deployment
     );
+}
+
+#[tokio::test]
+async fn a_version_2_database_keeps_its_leases_with_typed_holders() {
+    let state = StateDir::new();
+    let store = state.open().await;
+    store.close().await;
+    let pool = raw_pool(&state.path.join(SqliteStore::DB_FILE)).await;
+    // 2100-01-01: live throughout the test.
+    let far: i64 = 4_102_444_800_000;
+    sqlx::raw_sql(concat!(
+        "DELETE FROM schema_version WHERE version > 2; ",
+        version_1_leases!(),
+        "INSERT INTO repo_leases VALUES \
+             ('identity', 'train 01HXYZ0000000000000000TRN1 (pid 4242 on build-1)', 1, 0), \
+             ('not-ours', 'someone else', 1, 0);"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE repo_leases SET expires_ms = $1")
+        .bind(far)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = state.open().await;
+
+    let holder = LeaseHolder {
+        train: Id::parse("01HXYZ0000000000000000TRN1").unwrap(),
+        pid: 4242,
+        host: "build-1".to_owned(),
+    };
+    let other = LeaseHolder {
+        host: "build-2".to_owned(),
+        ..holder.clone()
+    };
+    let error = store
+        .acquire_repo_lease("identity", &other, Duration::from_mins(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StoreError::LeaseBusy { holder: busy, .. } if *busy == holder),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("train 01HXYZ0000000000000000TRN1 (pid 4242 on build-1)"),
+        "{error}"
+    );
+    assert!(store.release_repo_lease("identity", &holder).await.unwrap());
+    // A row flotilla did not write is dropped: its repository is free.
+    store
+        .acquire_repo_lease("not-ours", &other, Duration::from_mins(1))
+        .await
+        .unwrap();
 }

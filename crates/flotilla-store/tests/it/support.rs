@@ -4,14 +4,44 @@
 )]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use flotilla_store::{
-    Deployment, DeploymentStatus, NewDeployment, NewRun, NewTrain, Run, SqliteStore, Store, Train,
-    TrainKind,
+    Deployment, DeploymentStatus, Id, LeaseHolder, NewDeployment, NewRun, NewTrain, Run,
+    SqliteStore, Store, Train, TrainKind,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use tempfile::TempDir;
+
+/// One backend's database under test, fresh and empty, for [`for_each_backend`].
+pub struct Backend {
+    state: StateDir,
+}
+
+impl Backend {
+    /// A new handle on the database, as another process would open it.
+    pub async fn open(&self) -> Arc<dyn Store> {
+        Arc::new(self.state.open().await)
+    }
+
+    /// The number `sql` (a `SELECT COUNT(*) …`) counts, read under the store.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        let pool = raw_pool(&self.state.path.join(SqliteStore::DB_FILE)).await;
+        let count = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        count
+    }
+}
+
+/// Runs `test` against a fresh database of each store backend: every store test holds the store
+/// as `dyn Store`, so that each backend passes the same tests. Today only `SQLite`.
+pub async fn for_each_backend(test: impl AsyncFn(&Backend)) {
+    let sqlite = Backend {
+        state: StateDir::new(),
+    };
+    test(&sqlite).await;
+}
 
 /// A temporary working directory and the state directory flotilla would use in it.
 pub struct StateDir {
@@ -39,14 +69,14 @@ pub fn new_train(kind: TrainKind, version: &str) -> NewTrain {
     }
 }
 
-pub async fn train(store: &impl Store, version: &str) -> Train {
+pub async fn train(store: &dyn Store, version: &str) -> Train {
     store
         .create_train(&new_train(TrainKind::ReleaseStart, version))
         .await
         .unwrap()
 }
 
-pub async fn run(store: &impl Store, train: Option<&Train>, repo: &str, wave: u32) -> Run {
+pub async fn run(store: &dyn Store, train: Option<&Train>, repo: &str, wave: u32) -> Run {
     store
         .create_run(&NewRun {
             train_id: train.map(|train| train.id.clone()),
@@ -81,7 +111,7 @@ pub fn new_deployment(
 
 /// Deploys `version` without approval, through to `status`.
 pub async fn deployed(
-    store: &impl Store,
+    store: &dyn Store,
     service: &str,
     environment: &str,
     version: &str,
@@ -96,6 +126,15 @@ pub async fn deployed(
         .deployment_finished(&created.id, status, None, None)
         .await
         .unwrap()
+}
+
+/// A lease holder: a process of one train on the machine `host` (tests tell holders apart by it).
+pub fn worker(host: &str) -> LeaseHolder {
+    LeaseHolder {
+        train: Id::parse("01HXYZ0000000000000000TRN1").unwrap(),
+        pid: 4242,
+        host: host.to_owned(),
+    }
 }
 
 /// A time `offset` from now, at the millisecond precision the store keeps.

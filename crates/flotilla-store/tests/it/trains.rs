@@ -1,191 +1,203 @@
-use flotilla_store::{Store, StoreError, TrainKind, TrainStatus};
+use flotilla_store::{StoreError, TrainKind, TrainStatus};
 
-use crate::support::{StateDir, new_train, train};
+use crate::support::{for_each_backend, new_train, train};
 
 #[tokio::test]
 async fn a_second_active_train_for_the_same_kind_and_version_is_refused() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    let first = train(&store, "1.12.0").await;
-    assert_eq!(first.status, TrainStatus::Pending);
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let first = train(&*store, "1.12.0").await;
+        assert_eq!(first.status, TrainStatus::Pending);
 
-    let error = store
-        .create_train(&new_train(TrainKind::ReleaseStart, "1.12.0"))
-        .await
-        .unwrap_err();
+        let error = store
+            .create_train(&new_train(TrainKind::ReleaseStart, "1.12.0"))
+            .await
+            .unwrap_err();
 
-    match &error {
-        StoreError::TrainConflict {
-            kind,
-            version,
-            active,
-            status,
-        } => {
-            assert_eq!(*kind, TrainKind::ReleaseStart);
-            assert_eq!(version, "1.12.0");
-            assert_eq!(*active, first.id);
-            assert_eq!(*status, TrainStatus::Pending);
+        match &error {
+            StoreError::TrainConflict {
+                kind,
+                version,
+                active,
+                status,
+            } => {
+                assert_eq!(*kind, TrainKind::ReleaseStart);
+                assert_eq!(version, "1.12.0");
+                assert_eq!(*active, first.id);
+                assert_eq!(*status, TrainStatus::Pending);
+            }
+            other => panic!("expected a conflict, got {other}"),
         }
-        other => panic!("expected a conflict, got {other}"),
-    }
-    assert!(error.to_string().contains(first.id.as_str()));
-    // Other versions and other kinds are other slots.
-    train(&store, "1.13.0").await;
-    store
-        .create_train(&new_train(TrainKind::Final, "1.12.0"))
-        .await
-        .unwrap();
+        assert!(error.to_string().contains(first.id.as_str()));
+        // Other versions and other kinds are other slots.
+        train(&*store, "1.13.0").await;
+        store
+            .create_train(&new_train(TrainKind::Final, "1.12.0"))
+            .await
+            .unwrap();
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_running_train_still_holds_its_slot() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    let first = train(&store, "1.12.0").await;
-    store
-        .set_train_status(&first.id, TrainStatus::Running)
-        .await
-        .unwrap();
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let first = train(&*store, "1.12.0").await;
+        store
+            .set_train_status(&first.id, TrainStatus::Running)
+            .await
+            .unwrap();
 
-    let error = store
-        .create_train(&new_train(TrainKind::ReleaseStart, "1.12.0"))
-        .await
-        .unwrap_err();
+        let error = store
+            .create_train(&new_train(TrainKind::ReleaseStart, "1.12.0"))
+            .await
+            .unwrap_err();
 
-    assert!(
-        matches!(&error, StoreError::TrainConflict { active, status: TrainStatus::Running, .. } if *active == first.id),
-        "{error}"
-    );
+        assert!(
+            matches!(&error, StoreError::TrainConflict { active, status: TrainStatus::Running, .. } if *active == first.id),
+            "{error}"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_finished_train_frees_the_slot_and_resuming_it_respects_the_new_holder() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    let first = train(&store, "1.12.0").await;
-    let failed = store
-        .set_train_status(&first.id, TrainStatus::Failed)
-        .await
-        .unwrap();
-    assert_eq!(failed.status, TrainStatus::Failed);
-    assert!(failed.updated_at >= first.updated_at);
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let first = train(&*store, "1.12.0").await;
+        let failed = store
+            .set_train_status(&first.id, TrainStatus::Failed)
+            .await
+            .unwrap();
+        assert_eq!(failed.status, TrainStatus::Failed);
+        assert!(failed.updated_at >= first.updated_at);
 
-    let second = train(&store, "1.12.0").await;
-    let error = store
-        .set_train_status(&first.id, TrainStatus::Running)
-        .await
-        .unwrap_err();
+        let second = train(&*store, "1.12.0").await;
+        let error = store
+            .set_train_status(&first.id, TrainStatus::Running)
+            .await
+            .unwrap_err();
 
-    assert!(
-        matches!(&error, StoreError::TrainConflict { active, .. } if *active == second.id),
-        "{error}"
-    );
-    store
-        .set_train_status(&second.id, TrainStatus::Cancelled)
-        .await
-        .unwrap();
-    let resumed = store
-        .set_train_status(&first.id, TrainStatus::Running)
-        .await
-        .unwrap();
-    assert_eq!(resumed.status, TrainStatus::Running);
+        assert!(
+            matches!(&error, StoreError::TrainConflict { active, .. } if *active == second.id),
+            "{error}"
+        );
+        store
+            .set_train_status(&second.id, TrainStatus::Cancelled)
+            .await
+            .unwrap();
+        let resumed = store
+            .set_train_status(&first.id, TrainStatus::Running)
+            .await
+            .unwrap();
+        assert_eq!(resumed.status, TrainStatus::Running);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_succeeded_train_is_final() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    let done = train(&store, "1.12.0").await;
-    store
-        .set_train_status(&done.id, TrainStatus::Succeeded)
-        .await
-        .unwrap();
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let done = train(&*store, "1.12.0").await;
+        store
+            .set_train_status(&done.id, TrainStatus::Succeeded)
+            .await
+            .unwrap();
 
-    let error = store
-        .set_train_status(&done.id, TrainStatus::Running)
-        .await
-        .unwrap_err();
+        let error = store
+            .set_train_status(&done.id, TrainStatus::Running)
+            .await
+            .unwrap_err();
 
-    assert!(
-        matches!(
-            error,
-            StoreError::InvalidTransition {
-                entity: "train",
-                from: "succeeded",
-                to: "running",
-                ..
-            }
-        ),
-        "{error}"
-    );
+        assert!(
+            matches!(
+                error,
+                StoreError::InvalidTransition {
+                    entity: "train",
+                    from: "succeeded",
+                    to: "running",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn trains_are_found_by_id_or_unique_prefix() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    let first = train(&store, "1.12.0").await;
-    let second = train(&store, "1.13.0").await;
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let first = train(&*store, "1.12.0").await;
+        let second = train(&*store, "1.13.0").await;
 
-    assert_eq!(store.train(first.id.as_str()).await.unwrap(), first);
-    let lowercase = second.id.as_str().to_ascii_lowercase();
-    assert_eq!(store.train(&lowercase).await.unwrap(), second);
-    // The shortest prefix of the first id that the second id does not share.
-    let shared = first
-        .id
-        .as_str()
-        .bytes()
-        .zip(second.id.as_str().bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let prefix = &first.id.as_str()[..=shared];
-    assert_eq!(store.train(prefix).await.unwrap().id, first.id);
+        assert_eq!(store.train(first.id.as_str()).await.unwrap(), first);
+        let lowercase = second.id.as_str().to_ascii_lowercase();
+        assert_eq!(store.train(&lowercase).await.unwrap(), second);
+        // The shortest prefix of the first id that the second id does not share.
+        let shared = first
+            .id
+            .as_str()
+            .bytes()
+            .zip(second.id.as_str().bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let prefix = &first.id.as_str()[..=shared];
+        assert_eq!(store.train(prefix).await.unwrap().id, first.id);
 
-    // Every id of this millennium starts with 0.
-    match store.train("0").await.unwrap_err() {
-        StoreError::AmbiguousPrefix { candidates, .. } => {
-            assert_eq!(candidates, vec![first.id.clone(), second.id.clone()]);
+        // Every id of this millennium starts with 0.
+        match store.train("0").await.unwrap_err() {
+            StoreError::AmbiguousPrefix { candidates, .. } => {
+                assert_eq!(candidates, vec![first.id.clone(), second.id.clone()]);
+            }
+            other => panic!("expected an ambiguous prefix, got {other}"),
         }
-        other => panic!("expected an ambiguous prefix, got {other}"),
-    }
-    for missing in ["Z", "", "01%", "not-an-id"] {
-        let error = store.train(missing).await.unwrap_err();
-        assert!(
-            matches!(
-                error,
-                StoreError::NotFound {
-                    entity: "train",
-                    ..
-                }
-            ),
-            "{missing}: {error}"
-        );
-    }
+        for missing in ["Z", "", "01%", "not-an-id"] {
+            let error = store.train(missing).await.unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    StoreError::NotFound {
+                        entity: "train",
+                        ..
+                    }
+                ),
+                "{missing}: {error}"
+            );
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn trains_are_listed_newest_first() {
-    let state = StateDir::new();
-    let store = state.open().await;
-    assert_eq!(store.latest_train().await.unwrap(), None);
-    let versions = ["1.10.0", "1.11.0", "1.12.0"];
-    let mut created = Vec::new();
-    for version in versions {
-        created.push(train(&store, version).await);
-    }
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        assert_eq!(store.latest_train().await.unwrap(), None);
+        let versions = ["1.10.0", "1.11.0", "1.12.0"];
+        let mut created = Vec::new();
+        for version in versions {
+            created.push(train(&*store, version).await);
+        }
 
-    assert_eq!(store.latest_train().await.unwrap().unwrap(), created[2]);
-    let listed: Vec<_> = store
-        .list_trains(2)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|train| train.version)
-        .collect();
-    assert_eq!(listed, ["1.12.0", "1.11.0"]);
-    assert_eq!(store.list_trains(10).await.unwrap().len(), 3);
-    assert_eq!(
-        store.latest_train().await.unwrap().unwrap().request,
-        created[2].request
-    );
+        assert_eq!(store.latest_train().await.unwrap().unwrap(), created[2]);
+        let listed: Vec<_> = store
+            .list_trains(2)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|train| train.version)
+            .collect();
+        assert_eq!(listed, ["1.12.0", "1.11.0"]);
+        assert_eq!(store.list_trains(10).await.unwrap().len(), 3);
+        assert_eq!(
+            store.latest_train().await.unwrap().unwrap().request,
+            created[2].request
+        );
+    })
+    .await;
 }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use flotilla_engine::{RepoStatus, Store, demo};
 use flotilla_git::{Git, Identity};
+use flotilla_store::TrainStatus;
 
 use crate::cli::DemoArgs;
 use crate::failure::{Failure, Outcome};
@@ -33,11 +34,11 @@ pub async fn run(args: &DemoArgs, json: bool) -> Outcome {
         let outcome = demo::play(&engine, &act).await.map_err(Failure::failed)?;
         match &outcome {
             demo::ActOutcome::Train(summary) => {
-                if summary.status != "succeeded" {
+                if summary.status != TrainStatus::Succeeded {
                     failed.push(format!("train {}", summary.train));
                 }
                 if json {
-                } else if summary.status == "succeeded" {
+                } else if summary.status == TrainStatus::Succeeded {
                     output::line(format!(
                         "-> train {} succeeded: {} repositories",
                         summary.train,
@@ -167,7 +168,7 @@ fn short_digest(digest: &str) -> &str {
 pub async fn logs(manifest: &Path, run: &str, step: Option<&str>) -> Outcome {
     let engine = super::release::engine(manifest, false).await?;
     let store = &engine.workspace().store;
-    let id = find_run(store, run).await?;
+    let id = find_run(&**store, run).await?;
     let steps = store.steps_of_run(&id).await.map_err(Failure::input)?;
     let mut shown = 0;
     for stored in steps {
@@ -197,10 +198,7 @@ pub async fn logs(manifest: &Path, run: &str, step: Option<&str>) -> Outcome {
 }
 
 /// A run id, or a unique prefix of one among the recent trains' runs.
-async fn find_run(
-    store: &flotilla_engine::SqliteStore,
-    text: &str,
-) -> Result<flotilla_store::Id, Failure> {
+async fn find_run(store: &dyn Store, text: &str) -> Result<flotilla_store::Id, Failure> {
     if let Some(id) = flotilla_store::Id::parse(text) {
         return Ok(id);
     }

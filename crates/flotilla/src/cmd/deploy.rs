@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use flotilla_engine::Store;
 use flotilla_server::{ServeConfig, install_hook};
 use flotilla_store::Deployment;
 

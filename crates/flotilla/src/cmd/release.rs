@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use flotilla_core::plan::Request;
-use flotilla_engine::{Engine, Progress, ProgressSink, Store, TrainSummary, Workspace};
+use flotilla_engine::{Engine, Progress, ProgressSink, TrainSummary, Workspace};
+use flotilla_store::TrainStatus;
 
 use crate::cli::ReleaseCommand;
 use crate::failure::{Failure, Outcome};
@@ -124,7 +125,7 @@ async fn find_train(
 /// Prints the summary; a train that did not succeed is a failed command.
 fn finish(summary: &TrainSummary, json: bool) -> Outcome {
     print_summary(summary, json)?;
-    if summary.status == "succeeded" {
+    if summary.status == TrainStatus::Succeeded {
         Ok(())
     } else {
         Err(Failure::failed(format!(
@@ -155,7 +156,7 @@ pub fn print_summary(summary: &TrainSummary, json: bool) -> Outcome {
             (run.wave + 1).to_string(),
             run.repo.clone(),
             run.version.clone(),
-            run.status.clone(),
+            run.status.to_string(),
             run.last_step.clone().unwrap_or_default(),
             run.error
                 .as_deref()

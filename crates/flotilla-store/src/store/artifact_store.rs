@@ -1,0 +1,13 @@
+use crate::{Artifact, ArtifactRecord, Id, NewArtifact, StoreFuture};
+
+/// The artifacts part of [`Store`](crate::Store).
+pub trait ArtifactStore: Send + Sync {
+    /// Records a published artifact once per (kind, name, version, target, digest).
+    fn record_artifact<'a>(&'a self, artifact: &'a NewArtifact) -> StoreFuture<'a, ArtifactRecord>;
+
+    /// The artifacts recorded by a run, oldest first.
+    fn artifacts_of_run<'a>(&'a self, run_id: &'a Id) -> StoreFuture<'a, Vec<Artifact>>;
+
+    /// The artifacts recorded by the runs of a train, oldest first.
+    fn artifacts_of_train<'a>(&'a self, train_id: &'a Id) -> StoreFuture<'a, Vec<Artifact>>;
+}

@@ -1,0 +1,22 @@
+use crate::{Id, NewTrain, StoreFuture, Train, TrainStatus};
+
+/// The trains part of [`Store`](crate::Store).
+pub trait TrainStore: Send + Sync {
+    /// Records a `pending` train. Fails with [`StoreError::TrainConflict`](crate::StoreError::TrainConflict) when a train of the
+    /// same kind and version is already active (pending or running).
+    fn create_train<'a>(&'a self, train: &'a NewTrain) -> StoreFuture<'a, Train>;
+
+    /// Moves a train to `status`. Becoming active again (resume) fails with
+    /// [`StoreError::TrainConflict`](crate::StoreError::TrainConflict) if another train took the slot meanwhile; a succeeded train
+    /// is final ([`StoreError::InvalidTransition`](crate::StoreError::InvalidTransition)).
+    fn set_train_status<'a>(&'a self, id: &'a Id, status: TrainStatus) -> StoreFuture<'a, Train>;
+
+    /// The train with this id, or with the only id starting with this prefix (case-insensitive).
+    fn train<'a>(&'a self, id_or_prefix: &'a str) -> StoreFuture<'a, Train>;
+
+    /// The most recently created train.
+    fn latest_train(&self) -> StoreFuture<'_, Option<Train>>;
+
+    /// Up to `limit` trains, newest first.
+    fn list_trains(&self, limit: u32) -> StoreFuture<'_, Vec<Train>>;
+}
