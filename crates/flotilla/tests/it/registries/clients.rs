@@ -9,22 +9,11 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use flotilla_testkit::Registries;
+pub use flotilla_testkit::run;
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const HELM_CONFIG: &str = "application/vnd.cncf.helm.config.v1+json";
 const HELM_CONTENT: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
-
-/// Runs a command, panicking with its output unless it succeeds; returns stdout.
-pub fn run(command: &mut Command) -> String {
-    let output = command.stdin(Stdio::null()).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// GET `url` with `accept`; the body, or `None` on a 404.
 pub fn http_get(url: &str, accept: &str) -> Option<Vec<u8>> {

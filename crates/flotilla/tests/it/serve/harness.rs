@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use flotilla_testkit::{free_port, wait};
+use flotilla_testkit::{free_port, run, wait};
 use serde_json::Value;
 
 use crate::support::{Sandbox, fleet};
@@ -384,17 +384,6 @@ impl Images {
             .trim()
             .to_owned()
     }
-}
-
-fn run(command: &mut Command) -> String {
-    let output = command.stdin(Stdio::null()).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// `environment → version` of `flotilla deploy status --json`.
