@@ -4,12 +4,17 @@
 //! *what* flotilla will do lives here and is tested without side effects. The engine decides
 //! *how*.
 
+pub mod artifact;
 pub mod deploy;
 pub mod fleet;
 pub mod manifest;
+pub mod name;
 pub mod plan;
 pub mod template;
+mod text_newtype;
 pub mod version;
 
+pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifactKind};
+pub use name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
 pub use template::{Template, TemplateError};
-pub use version::{Channel, HotfixSemver, Stage, Version, VersionError};
+pub use version::{Channel, HotfixSemver, PackageVersion, Stage, Version, VersionError};

@@ -1,12 +1,14 @@
 //! The version scheme of the seed: `x.y.zdevN`, `x.y.zrcN`, `x.y.z` and `x.y.z.N`, one value
 //! with a total order and a rendering per ecosystem.
 
+mod package_version;
 mod parse;
 mod render;
 
 use std::cmp::Ordering;
 use std::fmt;
 
+pub use package_version::PackageVersion;
 pub use parse::VersionError;
 pub use render::{BRANCH_PLACEHOLDERS, HotfixSemver, RenderError, TAG_PLACEHOLDERS};
 

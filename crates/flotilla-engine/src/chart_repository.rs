@@ -120,7 +120,7 @@ pub(crate) fn publish(
         kind: ArtifactKind::Chart,
         name: chart.name().to_owned(),
         version: version.to_owned(),
-        digest: chart.digest().to_string(),
+        digest: chart.digest().into(),
         target: repository.label(),
     }))
 }

@@ -626,7 +626,7 @@ impl Engine {
                                 kind: artifact.kind,
                                 name: artifact.name.clone(),
                                 version: artifact.version.clone(),
-                                digest: artifact.digest.clone(),
+                                digest: artifact.digest.to_string(),
                                 target: artifact.target.clone(),
                             })
                             .await?;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use flotilla_core::fleet::{DEFAULT_BUILDER_TIMEOUT_SECS, Registry, RegistryKind};
 use flotilla_core::plan::{ArtifactRef, Step};
+use flotilla_core::{Digest, ImageTag};
 use flotilla_publish::http::{HttpClient, RetryPolicy};
 use flotilla_publish::npm::{NpmDirTarget, NpmRegistryTarget, NpmSource, NpmTarget};
 use flotilla_publish::oci::{
@@ -31,7 +32,7 @@ pub struct Published {
     pub kind: ArtifactKind,
     pub name: String,
     pub version: String,
-    pub digest: String,
+    pub digest: Digest,
     pub target: String,
 }
 
@@ -210,8 +211,8 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
                     Published {
                         kind: ArtifactKind::Python,
                         name: name.clone(),
-                        version: version.clone(),
-                        digest: out.digest.to_string(),
+                        version: version.to_string(),
+                        digest: out.digest.into(),
                         target: label.clone(),
                     }
                 })
@@ -237,8 +238,8 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
             vec![Published {
                 kind: ArtifactKind::Npm,
                 name: name.clone(),
-                version: version.clone(),
-                digest: out.digest.to_string(),
+                version: version.to_string(),
+                digest: out.digest.into(),
                 target: label,
             }]
         }
@@ -278,8 +279,8 @@ pub fn publish(ctx: &RunContext, step: &Step, log: &StepLog) -> Result<StepOutpu
                 vec![Published {
                     kind: ArtifactKind::Chart,
                     name: chart.name().to_owned(),
-                    version: version.clone(),
-                    digest: out.digest.to_string(),
+                    version: version.to_string(),
+                    digest: out.digest.into(),
                     target: label,
                 }]
             }
@@ -309,7 +310,7 @@ fn publish_image(
     ctx: &RunContext,
     registry: &str,
     name: &str,
-    tags: &[String],
+    tags: &[ImageTag],
     context: &Path,
     builder: Option<&[String]>,
     staging: &Path,
@@ -350,7 +351,7 @@ fn publish_image(
         kind: ArtifactKind::Image,
         name: name.to_owned(),
         version: ctx.run.version.clone(),
-        digest: out.digest.to_string(),
+        digest: out.digest.into(),
         target: label,
     })
 }
@@ -407,10 +408,10 @@ pub fn missing(workspace: &Workspace, gate: &[ArtifactRef]) -> Vec<String> {
 }
 
 fn visible(workspace: &Workspace, artifact: &ArtifactRef) -> Result<bool, EngineError> {
-    let kind = match artifact.kind.as_str() {
-        "python" => RegistryKind::Pypi,
-        "npm" => RegistryKind::Npm,
-        _ => return Ok(true),
+    let kind = match artifact.kind {
+        ArtifactKind::Python => RegistryKind::Pypi,
+        ArtifactKind::Npm => RegistryKind::Npm,
+        ArtifactKind::Image | ArtifactKind::Chart => return Ok(true),
     };
     let (destination, _) =
         target(workspace, &artifact.registry, kind).map_err(EngineError::Other)?;
@@ -427,5 +428,5 @@ fn visible(workspace: &Workspace, artifact: &ArtifactRef) -> Result<bool, Engine
             .versions(&artifact.name),
     }
     .map_err(|e| EngineError::Other(e.to_string()))?;
-    Ok(versions.contains(&artifact.version))
+    Ok(versions.iter().any(|v| *v == *artifact.version))
 }

@@ -89,6 +89,13 @@ impl FromStr for Digest {
     }
 }
 
+/// The digest in the vocabulary the plan, the engine and the store share.
+impl From<Digest> for flotilla_core::Digest {
+    fn from(digest: Digest) -> Self {
+        Self::from_sha256(digest.0)
+    }
+}
+
 impl Serialize for Digest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -115,6 +122,15 @@ mod tests {
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(text.parse::<Digest>().ok(), Some(digest));
+    }
+
+    #[test]
+    fn converts_to_the_core_digest() {
+        let digest = Digest::of_bytes(b"flotilla");
+        assert_eq!(
+            flotilla_core::Digest::from(digest).as_str(),
+            digest.to_string()
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
 use serde::{Deserialize, Serialize};
 
+/// The ecosystem of a published artifact: core's vocabulary, shared with the plan and the store.
+pub use flotilla_core::ArtifactKind;
+
 use crate::Digest;
 
 /// What a target reports for one published artifact; the engine stores it with the run.
@@ -19,17 +22,6 @@ pub struct Published {
     /// Tags that point at it after the publish: image tags, or the npm dist-tag.
     pub tags: Vec<String>,
     pub outcome: Outcome,
-}
-
-/// The ecosystem of a published artifact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArtifactKind {
-    Image,
-    PythonDistribution,
-    NpmPackage,
-    /// A Helm chart pushed to an OCI registry.
-    HelmChart,
 }
 
 /// Whether a publish changed the target: repeating a publish is success and reports

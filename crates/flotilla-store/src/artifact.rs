@@ -2,17 +2,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::Id;
-use crate::text_enum::text_enum;
 
-text_enum! {
-    /// What kind of package a run published.
-    pub enum ArtifactKind {
-        Image => "image",
-        Python => "python",
-        Npm => "npm",
-        Chart => "chart",
-    }
-}
+/// What kind of package a run published: core's vocabulary, stored as its text.
+pub use flotilla_core::ArtifactKind;
 
 /// Something a run published: a package or image, where to, and its digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

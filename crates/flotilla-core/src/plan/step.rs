@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::version::{Channel, Version};
+use crate::name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
+use crate::version::{Channel, PackageVersion, Version};
 
 /// A step of a repository's run. The engine executes them in order; each is idempotent against
 /// the world (it checks before it acts), so `resume` can repeat an interrupted step safely.
@@ -12,32 +13,32 @@ pub enum Step {
     /// Create `branch` from `from`. An existing branch is used when it already carries `tag`
     /// (flotilla cut it) or has no commits of its own; otherwise it diverged and the step fails.
     CreateBranch {
-        branch: String,
-        from: String,
-        tag: String,
+        branch: BranchName,
+        from: BranchName,
+        tag: TagName,
     },
     /// Remove paths that do not stay on release branches, in a commit on the branch.
     StripPaths {
-        branch: String,
+        branch: BranchName,
         paths: Vec<String>,
         message: String,
     },
     /// Write the version file on the release branch and commit it.
     SetVersion {
-        branch: String,
+        branch: BranchName,
         file: String,
         content: String,
         message: String,
     },
     /// Create the annotated tag and push branch and tag atomically.
     TagAndPush {
-        branch: String,
-        tag: String,
+        branch: BranchName,
+        tag: TagName,
         message: String,
     },
     /// Write the version to the default branch when it is newer than the version there.
     Reflect {
-        branch: String,
+        branch: BranchName,
         file: String,
         content: String,
         version: Version,
@@ -53,33 +54,33 @@ pub enum Step {
     },
     /// Build an image and push it under `tags` to a registry.
     PublishImage {
-        registry: String,
+        registry: RegistryName,
         name: String,
-        tags: Vec<String>,
+        tags: Vec<ImageTag>,
         context: String,
         builder: Option<Vec<String>>,
     },
     /// Build an sdist and a wheel and upload them.
     PublishPython {
-        registry: String,
+        registry: RegistryName,
         name: String,
-        version: String,
+        version: PackageVersion,
         source: String,
     },
     /// Pack and publish an npm package under a dist-tag.
     PublishNpm {
-        registry: String,
+        registry: RegistryName,
         name: String,
-        version: String,
-        dist_tag: String,
+        version: PackageVersion,
+        dist_tag: DistTag,
         directory: String,
     },
     /// Package the chart with the release's SemVer and publish it.
     PublishChart {
-        registry: String,
+        registry: RegistryName,
         path: String,
-        version: String,
-        app_version: String,
+        version: PackageVersion,
+        app_version: PackageVersion,
     },
     /// Notify with the run's outcome.
     Notify { channel: Option<Channel> },

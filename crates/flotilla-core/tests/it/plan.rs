@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::fs;
 
 use flotilla_core::fleet::Fleet;
 use flotilla_core::manifest;
@@ -584,4 +585,98 @@ proptest! {
         let keeps = v(&master) >= v("1.12.0rc2");
         prop_assert_eq!(summary.contains("keeps"), keeps, "{}", summary);
     }
+}
+
+/// Plans are stored with their trains as JSON: the typed steps (branch, tag, registry and
+/// version newtypes, `ArtifactKind`) must read and write exactly the JSON of the plans stored
+/// when those fields were strings. `tests/fixtures/plan_json/` holds plans serialized then.
+#[test]
+fn stored_plans_keep_their_json() {
+    let root = fixtures::root("plan_json");
+    let mut seen = 0;
+    for entry in fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let stored = fs::read_to_string(&path).unwrap();
+        let case = path.file_stem().unwrap().to_str().unwrap();
+        let read: Plan = serde_json::from_str(&stored).unwrap();
+        assert_eq!(
+            serde_json::to_string_pretty(&read).unwrap() + "\n",
+            stored,
+            "{case}: reserialized differently"
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&planned(case)).unwrap() + "\n",
+            stored,
+            "{case}: planned differently"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 6, "fixtures missing under {}", root.display());
+}
+
+/// A tag request runs the flow of the version it names; `release start` cuts the branch and
+/// tags the line's first release candidate.
+#[test]
+fn each_request_runs_its_flow() {
+    use flotilla_core::plan::Flow;
+    let tag = |version: &str, republish| Request::ReleaseTag {
+        version: v(version),
+        repos: Vec::new(),
+        republish,
+    };
+    assert_eq!(
+        Flow::of(&Request::Push {
+            repo: "identity".into()
+        }),
+        Flow::Push
+    );
+    assert_eq!(
+        Flow::of(&Request::ReleaseStart {
+            line: v("1.12.0"),
+            repos: Vec::new()
+        }),
+        Flow::ReleaseBranch {
+            rc1: v("1.12.0rc1")
+        }
+    );
+    assert_eq!(
+        Flow::of(&tag("1.12.0rc2", false)),
+        Flow::Tag {
+            version: v("1.12.0rc2"),
+            republish: false
+        }
+    );
+    assert_eq!(
+        Flow::of(&Request::ReleaseFinal {
+            line: v("1.12.0"),
+            repos: Vec::new()
+        }),
+        Flow::Tag {
+            version: v("1.12.0"),
+            republish: false
+        }
+    );
+    assert_eq!(
+        Flow::of(&tag("1.12.0dev3", true)),
+        Flow::Dev {
+            version: v("1.12.0dev3")
+        }
+    );
+    assert_eq!(
+        Flow::of(&tag("1.12.0.1", true)),
+        Flow::Hotfix {
+            version: v("1.12.0.1"),
+            republish: true
+        }
+    );
+    assert_eq!(
+        Flow::of(&Request::ReleaseHotfix {
+            version: v("1.12.0.2"),
+            repos: vec!["identity".into()]
+        }),
+        Flow::Hotfix {
+            version: v("1.12.0.2"),
+            republish: false
+        }
+    );
 }

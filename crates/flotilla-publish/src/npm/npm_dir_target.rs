@@ -87,7 +87,7 @@ impl NpmTarget for NpmDirTarget {
         }
 
         Ok(Published {
-            kind: ArtifactKind::NpmPackage,
+            kind: ArtifactKind::Npm,
             name: pkg.name.to_string(),
             version,
             digest: pkg.digest,

@@ -243,7 +243,7 @@ impl NpmTarget for NpmRegistryTarget {
             }
         };
         Ok(Published {
-            kind: ArtifactKind::NpmPackage,
+            kind: ArtifactKind::Npm,
             name: pkg.name().to_string(),
             version,
             digest: pkg.digest(),

@@ -358,7 +358,7 @@ impl RegistryImageTarget {
         let (digest, outcome) =
             self.push_artifact(&name, &manifest, &blobs, std::slice::from_ref(&tag))?;
         Ok(Published {
-            kind: ArtifactKind::HelmChart,
+            kind: ArtifactKind::Chart,
             name: name.to_string(),
             version: chart.version().to_string(),
             digest,

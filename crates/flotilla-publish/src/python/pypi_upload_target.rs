@@ -216,7 +216,7 @@ impl PythonTarget for PypiUploadTarget {
         Ok(uploads
             .into_iter()
             .map(|u| Published {
-                kind: ArtifactKind::PythonDistribution,
+                kind: ArtifactKind::Python,
                 name: u.dist.project.normalized().to_owned(),
                 version: u.dist.version.to_string(),
                 digest: u.digest,

@@ -136,7 +136,7 @@ impl PythonTarget for SimpleIndexTarget {
         Ok(uploads
             .into_iter()
             .map(|u| Published {
-                kind: ArtifactKind::PythonDistribution,
+                kind: ArtifactKind::Python,
                 name: u.dist.project.normalized().to_owned(),
                 version: u.dist.version.to_string(),
                 digest: u.digest,

@@ -75,7 +75,7 @@ fn npm_installs_the_tarball_and_node_requires_it() {
 
     let target = NpmDirTarget::new(dir.path().join("npm"));
     let published = target.publish(&pkg, "rc").unwrap();
-    assert_eq!(published.kind, ArtifactKind::NpmPackage);
+    assert_eq!(published.kind, ArtifactKind::Npm);
     assert_eq!(published.name, NAME);
     assert_eq!(published.version, "1.2.0-rc.1");
     assert_eq!(published.digest, pkg.digest());

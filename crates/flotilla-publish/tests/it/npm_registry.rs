@@ -66,7 +66,7 @@ fn publishes_what_npm_installs_with_dist_tags_that_only_move_forward() {
 
     let v100 = pack(dir.path(), &name, "1.0.0", "module.exports = 'one';\n");
     let published = target.publish(&v100, "latest").unwrap();
-    assert_eq!(published.kind, ArtifactKind::NpmPackage);
+    assert_eq!(published.kind, ArtifactKind::Npm);
     assert_eq!(published.name, name);
     assert_eq!(published.digest, v100.digest());
     assert_eq!(published.tags, ["latest"]);

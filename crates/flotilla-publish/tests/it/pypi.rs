@@ -58,7 +58,7 @@ fn uploads_that_pip_installs_and_never_changes_a_published_file() {
     let published = target.upload(&files).unwrap();
     assert_eq!(published.len(), 2);
     for p in &published {
-        assert_eq!(p.kind, ArtifactKind::PythonDistribution);
+        assert_eq!(p.kind, ArtifactKind::Python);
         assert_eq!(p.name, name);
         assert_eq!(p.version, "1.0.0");
         assert_eq!(p.outcome, Outcome::Written);

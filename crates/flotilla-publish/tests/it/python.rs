@@ -222,7 +222,7 @@ fn pip_installs_from_the_index_and_takes_pre_releases_only_with_pre() {
     assert!(
         published
             .iter()
-            .all(|p| p.outcome == Outcome::Written && p.kind == ArtifactKind::PythonDistribution)
+            .all(|p| p.outcome == Outcome::Written && p.kind == ArtifactKind::Python)
     );
     assert_eq!(published[2].name, "flotilla-demo-core");
     assert_eq!(published[2].version, "1.0.0");

@@ -302,7 +302,7 @@ fn a_chart_pushed_as_an_oci_artifact_comes_back_through_the_api() {
     let target = target(&address);
 
     let published = target.push_chart(Some("charts"), &packaged).unwrap();
-    assert_eq!(published.kind, ArtifactKind::HelmChart);
+    assert_eq!(published.kind, ArtifactKind::Chart);
     assert_eq!(published.name, format!("charts/{chart_name}"));
     assert_eq!(published.version, "1.4.0+build.7");
     assert_eq!(published.tags, ["1.4.0_build.7"]);

@@ -1,0 +1,21 @@
+//! The seed's "Reflect Branch Update" trigger: after a tag, the version file on the default
+//! branch takes the released version, but only when it is newer than the version there (the
+//! original overwrote it unconditionally). It runs as the tag flow's last git step, for
+//! categories whose triggers include `reflect`; the engine checks the default branch again
+//! when it executes the step.
+
+use crate::fleet::{Event, Repo};
+use crate::plan::step::Step;
+use crate::plan::tagging::Tagging;
+
+/// The reflect step of a tagged release, if the repository's category reflects.
+pub(crate) fn step(repo: &Repo, t: &Tagging, version_content: &str) -> Option<Step> {
+    repo.handles(Event::Reflect).then(|| Step::Reflect {
+        branch: repo.default_branch.clone().into(),
+        file: repo.version_file.clone(),
+        content: format!("{version_content}\n"),
+        version: t.version,
+        master_version: t.facts.master_version,
+        message: format!("[CI/CD] reflect version {}", t.tag),
+    })
+}

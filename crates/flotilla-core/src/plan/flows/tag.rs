@@ -1,0 +1,90 @@
+//! The seed's "Branch Tagging" trigger for release candidates and finals (`release tag`,
+//! `release final`): on the line's release branch, set the version file, commit, tag, push
+//! branch and tag atomically, reflect the version to the default branch when newer, build and
+//! publish what the category publishes, notify. An existing tag is verified, not retagged, and
+//! publishes again only when asked to (`--republish`).
+
+use crate::fleet::{Event, Repo};
+use crate::plan::command_steps::commands;
+use crate::plan::flows::reflect;
+use crate::plan::planner::Planner;
+use crate::plan::publish_steps;
+use crate::plan::repo_run::RepoRun;
+use crate::plan::step::Step;
+use crate::plan::tag_checks;
+use crate::plan::tagging::Tagging;
+use crate::version::Version;
+
+pub(crate) fn plan(
+    planner: &mut Planner<'_>,
+    repo: &Repo,
+    version: Version,
+    republish: bool,
+) -> Option<RepoRun> {
+    let t = Tagging::resolve(repo, version, planner.repo_facts(repo));
+    let before = planner.refusal_count();
+    tag_checks::branch_exists(planner, repo, &t);
+    tag_checks::not_before_final(planner, repo, &t);
+    tag_checks::not_older_than_tagged(planner, repo, &t);
+    let semver = tag_checks::semver(planner, repo, version);
+    if planner.refusal_count() > before {
+        return None;
+    }
+    Some(on_release_branch(repo, &t, semver.as_deref(), republish))
+}
+
+/// The run of a tag on the existing release branch (or of the tag already there): the tag
+/// flow's, and the hotfix flow's.
+pub(crate) fn on_release_branch(
+    repo: &Repo,
+    t: &Tagging,
+    semver: Option<&str>,
+    republish: bool,
+) -> RepoRun {
+    tagged_run(
+        repo,
+        t,
+        Vec::new(),
+        semver,
+        republish,
+        Event::Tag,
+        t.tag_or_branch(),
+    )
+}
+
+/// The run of a tagged release: `steps` (the branch cut, if any), then tagging, reflecting,
+/// publishing and notifying. The release-branch and hotfix flows end the same way.
+pub(crate) fn tagged_run(
+    repo: &Repo,
+    t: &Tagging,
+    mut steps: Vec<Step>,
+    semver: Option<&str>,
+    republish: bool,
+    event: Event,
+    source: String,
+) -> RepoRun {
+    let version = t.version;
+    let version_content = version.render_tag(&repo.version_file_template);
+    if !t.already_tagged {
+        steps.push(Step::SetVersion {
+            branch: t.branch.clone(),
+            file: repo.version_file.clone(),
+            content: format!("{version_content}\n"),
+            message: format!("[CI/CD] release version {}", t.tag),
+        });
+        steps.push(Step::TagAndPush {
+            branch: t.branch.clone(),
+            tag: t.tag.clone(),
+            message: format!("release {}", t.tag),
+        });
+        steps.extend(reflect::step(repo, t, &version_content));
+    }
+    if !t.already_tagged || republish {
+        steps.extend(commands(repo, Event::Tag));
+        steps.extend(publish_steps::release(repo, version, semver));
+    }
+    steps.push(Step::Notify {
+        channel: Some(version.channel()),
+    });
+    t.run(repo, event, source, steps)
+}

@@ -1,0 +1,36 @@
+//! Why a request cannot run. Planning collects every reason before anything runs, so a user
+//! fixes them all at once instead of one per attempt.
+
+use std::fmt;
+
+/// One reason a request cannot run, for one repository or for the whole request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub repo: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// All the reasons a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PlanError {
+    pub refusals: Vec<Refusal>,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, refusal) in self.refusals.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            match &refusal.repo {
+                Some(repo) => write!(f, "{repo}: {}", refusal.message)?,
+                None => f.write_str(&refusal.message)?,
+            }
+            if let Some(help) = &refusal.help {
+                write!(f, "\n  help: {help}")?;
+            }
+        }
+        Ok(())
+    }
+}
