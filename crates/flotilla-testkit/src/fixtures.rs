@@ -19,6 +19,12 @@ pub use ran::Ran;
 /// case's expected file; fails the test listing every case that differs.
 #[track_caller]
 pub fn run(area: &str, mut check: impl FnMut(&Case) -> Output) -> Ran {
+    run_each(area, |case| vec![check(case)])
+}
+
+/// [`run`] for cases with several expected files: every [`Output`] is compared with its own.
+#[track_caller]
+pub fn run_each(area: &str, mut check: impl FnMut(&Case) -> Vec<Output>) -> Ran {
     let root = root(area);
     let update = std::env::var_os("UPDATE_FIXTURES").is_some_and(|v| v == "1");
     let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
@@ -31,20 +37,22 @@ pub fn run(area: &str, mut check: impl FnMut(&Case) -> Output) -> Ran {
     let mut mismatches = Vec::new();
     for dir in dirs {
         let case = Case::at(dir);
-        let output = check(&case);
-        let path = case.path(output.file());
-        ran.record(output.file());
-        if update && !output.by_hand() {
-            fs::write(&path, output.actual()).unwrap();
-            continue;
-        }
-        let expected = fs::read_to_string(&path).unwrap_or_default();
-        if output.actual() != expected {
-            mismatches.push(format!(
-                "{}:\n--- expected\n{expected}--- actual\n{}",
-                path.display(),
-                output.actual()
-            ));
+        ran.record_case();
+        for output in check(&case) {
+            let path = case.path(output.file());
+            ran.record(output.file());
+            if update && !output.by_hand() {
+                fs::write(&path, output.actual()).unwrap();
+                continue;
+            }
+            let expected = fs::read_to_string(&path).unwrap_or_default();
+            if output.actual() != expected {
+                mismatches.push(format!(
+                    "{}:\n--- expected\n{expected}--- actual\n{}",
+                    path.display(),
+                    output.actual()
+                ));
+            }
         }
     }
     assert!(

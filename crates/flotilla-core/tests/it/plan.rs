@@ -4,13 +4,13 @@
 //! - `request.json`: a [`Request`] as serde JSON;
 //! - `facts.json` (optional): the [`Facts`] the engine would have gathered; without it no
 //!   branch or tag exists and the build stamp is `20260101.000000`;
-//! - `out.txt`: the expected plan in the compact rendering of [`render`], or the refusal.
+//! - `out.txt`: the expected plan in the compact rendering of [`render`], or the refusal;
+//! - `plan.json` (some cases): the plan as trains stored it, see [`stored_plan`].
 //!
 //! `UPDATE_FIXTURES=1` rewrites `out.txt` after a deliberate change; review the diff.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::fs;
 
 use flotilla_core::fleet::Fleet;
 use flotilla_core::manifest;
@@ -124,14 +124,37 @@ fn run_fixture(name: &str) -> Result<Plan, PlanError> {
 
 #[test]
 fn fixtures() {
-    let ran = fixtures::run("plan", |case| {
-        let case = read_case(case);
-        Output::new(
-            "out.txt",
-            outcome(&plan::plan(&case.fleet, &case.request, &case.facts)),
-        )
+    let ran = fixtures::run_each("plan", |case| {
+        let input = read_case(case);
+        let result = plan::plan(&input.fleet, &input.request, &input.facts);
+        let mut outputs = vec![Output::new("out.txt", outcome(&result))];
+        if let Some(stored) = case.read("plan.json") {
+            outputs.push(stored_plan(&case.name(), &stored, &result));
+        }
+        outputs
     });
     assert!(ran.cases() >= 20, "fixtures missing: {ran:?}");
+    assert!(
+        ran.compared_with("plan.json") >= 6,
+        "fixtures missing: {ran:?}"
+    );
+}
+
+/// Plans are stored with their trains as JSON: the typed steps (branch, tag, registry and
+/// version newtypes, `ArtifactKind`) must read and write exactly the JSON of the plans stored
+/// when those fields were strings. A case's `plan.json` holds its plan serialized then, so it
+/// is never rewritten: the stored JSON must read back and write unchanged, and today's plan
+/// must serialize to it.
+fn stored_plan(case: &str, stored: &str, planned: &Result<Plan, PlanError>) -> Output {
+    let json = |plan: &Plan| {
+        serde_json::to_string_pretty(plan).unwrap_or_else(|e| panic!("{case}: {e}")) + "\n"
+    };
+    let read: Plan = serde_json::from_str(stored).unwrap_or_else(|e| panic!("{case}: {e}"));
+    assert_eq!(json(&read), stored, "{case}: reserialized differently");
+    let planned = planned
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{case}: refused:\n{e}"));
+    Output::by_hand_in("plan.json", json(planned))
 }
 
 /// The fixture outcome must be a refusal mentioning every `needle`.
@@ -585,33 +608,6 @@ proptest! {
         let keeps = v(&master) >= v("1.12.0rc2");
         prop_assert_eq!(summary.contains("keeps"), keeps, "{}", summary);
     }
-}
-
-/// Plans are stored with their trains as JSON: the typed steps (branch, tag, registry and
-/// version newtypes, `ArtifactKind`) must read and write exactly the JSON of the plans stored
-/// when those fields were strings. `tests/fixtures/plan_json/` holds plans serialized then.
-#[test]
-fn stored_plans_keep_their_json() {
-    let root = fixtures::root("plan_json");
-    let mut seen = 0;
-    for entry in fs::read_dir(&root).unwrap() {
-        let path = entry.unwrap().path();
-        let stored = fs::read_to_string(&path).unwrap();
-        let case = path.file_stem().unwrap().to_str().unwrap();
-        let read: Plan = serde_json::from_str(&stored).unwrap();
-        assert_eq!(
-            serde_json::to_string_pretty(&read).unwrap() + "\n",
-            stored,
-            "{case}: reserialized differently"
-        );
-        assert_eq!(
-            serde_json::to_string_pretty(&planned(case)).unwrap() + "\n",
-            stored,
-            "{case}: planned differently"
-        );
-        seen += 1;
-    }
-    assert!(seen >= 6, "fixtures missing under {}", root.display());
 }
 
 /// A tag request runs the flow of the version it names; `release start` cuts the branch and
