@@ -13,8 +13,8 @@ mod image_version;
 mod policy;
 mod version_constraint;
 mod yaml_edit;
-mod yaml_tree;
 
+pub use crate::yaml::TextPos;
 pub use deploy_commit::{DeployCommit, DeployTrigger};
 pub use dev_build::DevBuild;
 pub use helm::{HelmArgError, HelmOutcome, classify_helm_exit, helm_upgrade_argv};
@@ -22,4 +22,4 @@ pub use image_match::{ImageIgnored, ImagePushed, MatchedImage, match_image};
 pub use image_version::{ImageVersion, classify_tag};
 pub use policy::{Decision, DeployOptions, SkipReason, decide};
 pub use version_constraint::{ConstraintError, VersionConstraint};
-pub use yaml_edit::{TextPos, YamlEditError, get_yaml_scalar, set_yaml_scalar};
+pub use yaml_edit::{YamlEditError, get_yaml_scalar, set_yaml_scalar};

@@ -31,7 +31,8 @@ impl Fleet {
 /// Fleet-wide settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
-    /// IANA time zone for master-push build stamps (the original used Asia/Seoul).
+    /// IANA time zone for master-push build stamps (the original used
+    /// Asia/Seoul: REFERENCE.md §A, master push).
     pub timezone: String,
     /// Commit identity for flotilla's own commits.
     pub git_user_name: String,
@@ -192,7 +193,8 @@ pub struct ImageArtifact {
     pub name: String,
     /// Repository path for master-push builds, e.g. `spaceone-dev/identity`.
     pub dev_name: String,
-    /// Further registries that receive the same release tags (the original pushed to two).
+    /// Further registries that receive the same release tags (the original pushed
+    /// to two: REFERENCE.md §A, branch tagging).
     pub mirrors: Vec<String>,
     /// Directory (relative to the repository root) whose files form the image layer.
     pub context: String,

@@ -10,11 +10,14 @@ pub mod fleet;
 pub mod manifest;
 pub mod name;
 pub mod plan;
+pub mod retry_policy;
 pub mod template;
 mod text_newtype;
 pub mod version;
+mod yaml;
 
 pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifactKind};
 pub use name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
+pub use retry_policy::RetryPolicy;
 pub use template::{Template, TemplateError};
 pub use version::{Channel, HotfixSemver, PackageVersion, Stage, Version, VersionError};

@@ -12,11 +12,11 @@ mod diagnostic;
 mod document;
 mod node_deserializer;
 mod resolver;
-mod tree;
 
 pub use diagnostic::{Diagnostic, ManifestErrors};
 
 use crate::fleet::Fleet;
+use crate::yaml::spanned_tree::Tree;
 
 /// A small commented manifest for `flotilla init`: three repositories on the local registries.
 pub const STARTER: &str = include_str!("manifest/starter.yaml");
@@ -26,7 +26,7 @@ pub const SPACEONE_EXAMPLE: &str = include_str!("manifest/spaceone.yaml");
 
 /// Parses and validates the manifest `text`; `file_name` only labels the diagnostics.
 pub fn load(file_name: &str, text: &str) -> Result<Fleet, ManifestErrors> {
-    let tree = tree::Tree::parse(text).map_err(|(pos, message)| {
+    let tree = Tree::parse(text).map_err(|(pos, message)| {
         ManifestErrors::new(file_name, vec![diagnostic::Finding::new(pos, message)])
     })?;
     resolver::resolve(&tree).map_err(|findings| ManifestErrors::new(file_name, findings))
@@ -54,5 +54,76 @@ fn allow_extension_keys(schema: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(allow_extension_keys),
         _ => {}
+    }
+}
+
+/// Whole manifests through `load`: parsing and resolution together.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::DEFAULT_BUILDER_TIMEOUT_SECS;
+
+    const BUILDER_FLEET: &str = "categories:\n  svc:\n    publishes: {image: true}\n    \
+        image_builder: [buildah, bud, -t, \"oci:{output}\", \"{context}\"]\n\
+        repositories:\n  - {name: a, remote: ../a.git, category: svc}\n  \
+        - {name: b, remote: ../b.git, category: svc, image: {builder: [kaniko, \"--destination={image}\"], builder_timeout_secs: 60}}\n";
+
+    #[test]
+    fn repositories_take_their_category_builder_unless_they_name_their_own() {
+        let fleet = load("flotilla.yaml", BUILDER_FLEET).unwrap();
+        let image = |name: &str| {
+            fleet
+                .repos
+                .iter()
+                .find(|r| r.name == name)
+                .unwrap()
+                .image
+                .clone()
+                .unwrap()
+        };
+        let (a, b) = (image("a"), image("b"));
+        assert_eq!(a.builder.unwrap()[3], "oci:{output}");
+        assert_eq!(a.builder_timeout_secs, DEFAULT_BUILDER_TIMEOUT_SECS);
+        assert_eq!(b.builder.unwrap(), ["kaniko", "--destination={image}"]);
+        assert_eq!(b.builder_timeout_secs, 60);
+    }
+
+    #[test]
+    fn a_builder_must_say_where_the_image_goes_and_use_known_placeholders() {
+        let text = BUILDER_FLEET
+            .replace("\"--destination={image}\"", "\"{contxt}\"")
+            .replace("\"oci:{output}\"", "local");
+        let errors = load("flotilla.yaml", &text).unwrap_err();
+        let shown: Vec<String> = errors.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("flotilla.yaml:4:20: the builder of category `svc` neither"),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].starts_with("flotilla.yaml:7:74: invalid builder argument")
+                && shown[1].contains("did you mean {context}?"),
+            "{shown:#?}"
+        );
+    }
+
+    #[test]
+    fn repositories_take_their_category_hotfix_semver_unless_they_set_their_own() {
+        let text = "categories:\n  backend: {hotfix_semver: build-metadata}\n\
+            repositories:\n  - {name: a, remote: ../a.git, category: backend}\n  \
+            - {name: b, remote: ../b.git, category: backend, hotfix_semver: patch-bump}\n  \
+            - {name: c, remote: ../c.git, category: tool}\n";
+        let fleet = load("flotilla.yaml", text).unwrap();
+        let semver = |name: &str| {
+            fleet
+                .repos
+                .iter()
+                .find(|r| r.name == name)
+                .unwrap()
+                .hotfix_semver
+        };
+        assert_eq!(semver("a"), Some(crate::HotfixSemver::BuildMetadata));
+        assert_eq!(semver("b"), Some(crate::HotfixSemver::PatchBump));
+        assert_eq!(semver("c"), None);
     }
 }

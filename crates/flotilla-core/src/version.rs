@@ -99,11 +99,6 @@ impl Version {
         }
     }
 
-    /// Parses any accepted spelling; see [`VersionError`] for the list.
-    pub fn parse(input: &str) -> Result<Self, VersionError> {
-        parse::parse(input)
-    }
-
     pub fn channel(&self) -> Channel {
         match self.stage {
             Stage::Dev(_) => Channel::Dev,

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use flotilla_core::RetryPolicy;
 use flotilla_core::fleet::{Notification, NotificationKind, NotifyOn};
 use serde::Serialize;
 
 use crate::redactor::redact_url_credentials;
 
-/// One run's outcome, with the fields of the original's Slack card.
+/// One run's outcome, with the fields of the original's Slack card (REFERENCE.md §A, "Slack").
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub repo: String,
@@ -200,8 +201,7 @@ type UrlLookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 #[derive(Clone)]
 pub struct Notifier {
     targets: Vec<Notification>,
-    attempts: u32,
-    backoff: Duration,
+    retry: RetryPolicy,
     lookup: UrlLookup,
 }
 
@@ -209,7 +209,7 @@ impl std::fmt::Debug for Notifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Notifier")
             .field("targets", &self.targets)
-            .field("attempts", &self.attempts)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -226,8 +226,8 @@ impl Notifier {
     pub fn new(targets: Vec<Notification>) -> Self {
         Self {
             targets,
-            attempts: 4,
-            backoff: Duration::from_millis(500),
+            // Four attempts over a few seconds: a webhook that is down longer misses the message.
+            retry: RetryPolicy::new(4, Duration::from_secs(1), Duration::from_secs(4)),
             lookup: std::sync::Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -242,11 +242,10 @@ impl Notifier {
         self
     }
 
-    /// Shorter retries, for tests.
+    /// Shorter retries, for tests: `attempts` in all, backing off from `backoff`.
     #[must_use]
     pub fn with_retries(mut self, attempts: u32, backoff: Duration) -> Self {
-        self.attempts = attempts.max(1);
-        self.backoff = backoff;
+        self.retry = RetryPolicy::new(attempts.max(1), backoff, backoff.saturating_mul(8));
         self
     }
 
@@ -301,12 +300,10 @@ impl Notifier {
                 };
             }
         };
-        let mut last_error = String::new();
-        for attempt in 0..self.attempts {
-            if attempt > 0 {
-                std::thread::sleep(backoff(self.backoff, attempt));
-            }
-            match client.post(&url).json(&payload).send() {
+        let mut made = 0;
+        let last_error = loop {
+            made += 1;
+            let error = match client.post(&url).json(&payload).send() {
                 Ok(response) if response.status().is_success() => {
                     return Delivery::Sent { target: name };
                 }
@@ -317,28 +314,18 @@ impl Notifier {
                         reason: format!("the webhook answered {}", response.status()),
                     };
                 }
-                Ok(response) => last_error = format!("the webhook answered {}", response.status()),
+                Ok(response) => format!("the webhook answered {}", response.status()),
                 // reqwest errors can include the URL, which for Slack is the secret itself.
-                Err(err) => {
-                    last_error =
-                        redact_url_credentials(&err.without_url().to_string()).into_owned();
-                }
+                Err(err) => redact_url_credentials(&err.without_url().to_string()).into_owned(),
+            };
+            if !self.retry.allows_another(made) {
+                break error;
             }
-        }
+            std::thread::sleep(self.retry.delay(made));
+        };
         Delivery::Failed {
             target: name,
-            reason: format!("{last_error} after {} attempts", self.attempts),
+            reason: format!("{last_error} after {made} attempts"),
         }
     }
-}
-
-/// Exponential backoff with up to 25% jitter derived from the clock, so retries from parallel
-/// runs do not march in step.
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    let exp = base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let jitter = exp.mul_f64(f64::from(nanos % 250) / 1000.0);
-    exp + jitter
 }

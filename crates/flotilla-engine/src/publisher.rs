@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use flotilla_core::fleet::{DEFAULT_BUILDER_TIMEOUT_SECS, Registry, RegistryKind};
 use flotilla_core::plan::{ArtifactRef, Step};
 use flotilla_core::{Digest, ImageTag};
-use flotilla_publish::http::{HttpClient, RetryPolicy};
+use flotilla_publish::http::{HttpClient, HttpPolicy};
 use flotilla_publish::npm::{NpmDirTarget, NpmRegistryTarget, NpmSource, NpmTarget};
 use flotilla_publish::oci::{
     Credentials, ImageName, ImageSpec, ImageTarget, OciLayoutTarget, RegistryImageTarget, Tag,
@@ -82,7 +82,7 @@ fn env(name: Option<&String>) -> Option<String> {
 }
 
 fn http() -> Result<HttpClient, String> {
-    HttpClient::new(RetryPolicy::default()).map_err(|e| e.to_string())
+    HttpClient::new(HttpPolicy::default()).map_err(|e| e.to_string())
 }
 
 /// `host[:port]` and the path below it (a namespace) of a registry URL.

@@ -47,33 +47,10 @@ impl Redactor {
     }
 }
 
-/// `scheme://user:pass@host` → `scheme://***@host`.
+/// `scheme://user:pass@host` → `scheme://***@host`: flotilla-git's implementation, which git's
+/// own error messages already go through.
 pub fn redact_url_credentials(text: &str) -> Cow<'_, str> {
-    let mut out = String::new();
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        let authority_end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(tail.len());
-        let authority = &tail[..authority_end];
-        if let Some(at) = authority.rfind('@') {
-            out.push_str("***");
-            out.push_str(&authority[at..]);
-            changed = true;
-        } else {
-            out.push_str(authority);
-        }
-        rest = &tail[authority_end..];
-    }
-    if changed {
-        out.push_str(rest);
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
-    }
+    flotilla_git::redact_credentials(text)
 }
 
 #[cfg(test)]
@@ -91,5 +68,22 @@ mod tests {
             "token=*** url=https://***@example.com/x abc"
         );
         assert!(matches!(redactor.redact("clean"), Cow::Borrowed(_)));
+    }
+
+    /// URLs go through flotilla-git's redaction (its table is in its `tests/it/errors.rs`):
+    /// the authority ends at a query, a fragment or a bracket as well as at the next `/`, so an
+    /// `@` after them is left alone.
+    #[test]
+    fn redacts_url_credentials_as_git_errors_do() {
+        let redactor = Redactor::default();
+        for (input, expected) in [
+            ("https://u:p@ss@h/r", "https://***@h/r"),
+            ("https://host?next=a@b", "https://host?next=a@b"),
+            ("https://host#a@b", "https://host#a@b"),
+            ("<https://u:p@h>@x", "<https://***@h>@x"),
+        ] {
+            assert_eq!(redactor.redact(input), expected, "{input}");
+            assert_eq!(redact_url_credentials(input), expected, "{input}");
+        }
     }
 }

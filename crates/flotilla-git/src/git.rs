@@ -2,8 +2,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::git_command::GitCommand;
-use crate::{GitError, Identity, RefName, RemoteRefs, Repo};
+use crate::git_command::{GitCommand, GitHandle};
+use crate::identity_setup::IdentitySetup;
+use crate::{GitError, Identity, RemoteRefs};
 
 /// How to run git: which program, as whom, with which extra environment.
 ///
@@ -22,16 +23,6 @@ pub struct Git {
 struct ConfiguredIdentity {
     name: bool,
     email: bool,
-}
-
-/// How a command that records an identity gets it.
-pub(crate) enum IdentitySetup {
-    Explicit(Identity),
-    Fallback {
-        name: Option<String>,
-        email: Option<String>,
-    },
-    UserConfig,
 }
 
 impl Git {
@@ -83,37 +74,6 @@ impl Git {
 
     pub(crate) fn extra_env(&self) -> &[(OsString, OsString)] {
         &self.env
-    }
-
-    /// `git init --bare`, with `initial_branch` as the unborn HEAD when given.
-    pub fn init_bare(
-        &self,
-        path: impl AsRef<Path>,
-        initial_branch: Option<&RefName>,
-    ) -> Result<Repo, GitError> {
-        let path = path.as_ref();
-        let mut command = GitCommand::new(self).args(["init", "--bare", "--quiet"]);
-        if let Some(branch) = initial_branch {
-            command = command.arg(format!("--initial-branch={branch}"));
-        }
-        command.arg("--").arg(path).run()?;
-        Repo::open(self.clone(), path)
-    }
-
-    /// `git clone` of `url` into `dest`, checking out `branch` (or the remote's HEAD).
-    pub fn clone_repo(
-        &self,
-        url: &str,
-        dest: impl AsRef<Path>,
-        branch: Option<&RefName>,
-    ) -> Result<Repo, GitError> {
-        let dest = dest.as_ref();
-        let mut command = GitCommand::new(self).args(["clone", "--quiet"]);
-        if let Some(branch) = branch {
-            command = command.arg("--branch").arg(branch.as_str());
-        }
-        command.arg("--").arg(url).arg(dest).run()?;
-        Repo::open(self.clone(), dest)
     }
 
     /// Branches and tags of a remote URL, without a local repository.
@@ -201,5 +161,19 @@ fn git_on_path() -> PathBuf {
 impl Default for Git {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl GitHandle for Git {
+    fn program(&self) -> &Path {
+        Git::program(self)
+    }
+
+    fn extra_env(&self) -> &[(OsString, OsString)] {
+        Git::extra_env(self)
+    }
+
+    fn identity_setup(&self) -> Result<IdentitySetup, GitError> {
+        Git::identity_setup(self)
     }
 }

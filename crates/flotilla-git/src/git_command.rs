@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::git::IdentitySetup;
+use crate::identity_setup::IdentitySetup;
 use crate::redact::redact_credentials;
-use crate::{CommandError, FailureKind, Git, GitError};
+use crate::{CommandError, FailureKind, GitError};
 
 /// Variables that point git at a particular repository, index or object store. An inherited one
 /// (flotilla started from a git hook, say) would make every command act on the wrong repository.
@@ -34,9 +34,17 @@ const REPOSITORY_ENV: &[&str] = &[
 /// Arguments longer than this (commit messages) are shortened in error messages.
 const DISPLAY_ARG_LIMIT: usize = 120;
 
+/// What a git invocation takes from the handle that starts it (`Git`): declared here, so that
+/// this file does not depend on the handle that depends on it.
+pub(crate) trait GitHandle {
+    fn program(&self) -> &Path;
+    fn extra_env(&self) -> &[(OsString, OsString)];
+    fn identity_setup(&self) -> Result<IdentitySetup, GitError>;
+}
+
 /// One git invocation, built up by the operations and run once.
 pub(crate) struct GitCommand<'a> {
-    git: &'a Git,
+    git: &'a dyn GitHandle,
     repo: Option<(&'a Path, bool)>,
     args: Vec<OsString>,
     identity: bool,
@@ -50,7 +58,7 @@ pub(crate) struct GitOutput {
 }
 
 impl<'a> GitCommand<'a> {
-    pub(crate) fn new(git: &'a Git) -> Self {
+    pub(crate) fn new(git: &'a dyn GitHandle) -> Self {
         Self {
             git,
             repo: None,
@@ -67,7 +75,7 @@ impl<'a> GitCommand<'a> {
         self
     }
 
-    /// Makes the commit identity of the `Git` handle apply (commits, tags).
+    /// Makes the commit identity of the handle apply (commits, tags).
     pub(crate) fn with_identity(mut self) -> Self {
         self.identity = true;
         self

@@ -13,6 +13,7 @@ mod git;
 mod git_command;
 mod git_error;
 mod identity;
+mod identity_setup;
 mod mirror_cache;
 mod oid;
 mod push_options;
@@ -21,6 +22,7 @@ mod redact;
 mod ref_name;
 mod remote_refs;
 mod repo;
+mod repo_creation;
 mod tag_info;
 mod work_tree_path;
 

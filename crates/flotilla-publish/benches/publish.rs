@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use flotilla_publish::http::{HttpClient, RetryPolicy};
+use flotilla_publish::http::{HttpClient, HttpPolicy};
 use flotilla_publish::oci::{
     BuiltImage, Credentials, ImageName, ImageSpec, ImageTarget, OciLayoutTarget,
     RegistryImageTarget, Tag,
@@ -76,7 +76,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 registry,
                 true,
                 Credentials::Anonymous,
-                HttpClient::new(RetryPolicy::default()).map_err(err)?,
+                HttpClient::new(HttpPolicy::default()).map_err(err)?,
             )
             .map_err(err)?;
             // A knob for profiling: the chunk size of large blob uploads, in MiB.
@@ -123,7 +123,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 url,
                 &simple,
                 true,
-                HttpClient::new(RetryPolicy::default()).map_err(err)?,
+                HttpClient::new(HttpPolicy::default()).map_err(err)?,
             )
             .map_err(err)?;
             let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();

@@ -5,8 +5,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest as _, Sha256};
 
-use crate::PublishError;
-
 /// A SHA-256 content digest, written `sha256:<64 lowercase hex digits>` as OCI does.
 ///
 /// Every published artifact is identified by one, whatever its ecosystem.
@@ -36,10 +34,8 @@ impl Digest {
     }
 
     /// The digest and length of a file, read in chunks.
-    pub(crate) fn of_file(path: &std::path::Path) -> crate::Result<(Self, u64)> {
-        std::fs::File::open(path)
-            .and_then(Self::of_reader)
-            .map_err(|e| PublishError::io("read", path, e))
+    pub(crate) fn of_file(path: &std::path::Path) -> std::io::Result<(Self, u64)> {
+        std::fs::File::open(path).and_then(Self::of_reader)
     }
 
     pub(crate) fn from_sha256(bytes: [u8; 32]) -> Self {
@@ -71,20 +67,14 @@ impl fmt::Debug for Digest {
 }
 
 impl FromStr for Digest {
-    type Err = PublishError;
+    type Err = flotilla_core::DigestError;
 
+    /// Core's `Digest` is the one place that says what a digest looks like.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || PublishError::InvalidName {
-            kind: "digest",
-            value: s.to_owned(),
-            expected: "`sha256:` followed by 64 lowercase hex digits",
-        };
-        let hex_part = s.strip_prefix("sha256:").ok_or_else(invalid)?;
-        if hex_part.len() != 64 || hex_part.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(invalid());
-        }
+        let checked: flotilla_core::Digest = s.parse()?;
         let mut bytes = [0_u8; 32];
-        hex::decode_to_slice(hex_part, &mut bytes).map_err(|_| invalid())?;
+        hex::decode_to_slice(checked.hex(), &mut bytes)
+            .map_err(|_| flotilla_core::DigestError { text: s.to_owned() })?;
         Ok(Self(bytes))
     }
 }

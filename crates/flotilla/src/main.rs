@@ -1,10 +1,13 @@
 //! The `flotilla` binary: parses arguments, calls the core and the engine, and alone prints.
 
+mod async_runtime;
 mod cli;
 mod cmd;
 mod failure;
+mod fleet_file;
 mod output;
 mod progress_bars;
+mod progress_line;
 
 use std::process::ExitCode;
 

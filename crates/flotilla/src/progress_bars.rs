@@ -33,7 +33,7 @@ pub fn sink() -> ProgressSink {
                 }
             }
             Progress::RunFinished { repo, .. } => {
-                let line = crate::cmd::progress_line(&event).unwrap_or_default();
+                let line = crate::progress_line::progress_line(&event).unwrap_or_default();
                 match bars.remove(repo) {
                     Some(bar) => {
                         bar.finish_and_clear();
@@ -43,7 +43,7 @@ pub fn sink() -> ProgressSink {
                 }
             }
             other => {
-                if let Some(line) = crate::cmd::progress_line(other) {
+                if let Some(line) = crate::progress_line::progress_line(other) {
                     drop(multi.println(line));
                 }
             }

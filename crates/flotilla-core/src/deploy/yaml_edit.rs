@@ -7,25 +7,14 @@
 //! flow mappings, anchors and aliases (an edit would change other keys too, or the key is
 //! defined elsewhere), merge keys, duplicate keys, block scalars, several documents.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use granit_parser::ScalarStyle;
 
-use super::yaml_tree::{self, Kind, Node};
-
-/// A 1-based line and column (in characters) in a YAML text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TextPos {
-    pub line: usize,
-    pub column: usize,
-}
-
-impl fmt::Display for TextPos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.column)
-    }
-}
+use crate::yaml::TextPos;
+use crate::yaml::event_tree::{self, Kind, Node};
+use crate::yaml::yaml_syntax_error::YamlSyntaxError;
 
 /// Why a value could not be read or written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +70,15 @@ pub enum YamlEditError {
         reason: String,
         pos: TextPos,
     },
+}
+
+impl From<YamlSyntaxError> for YamlEditError {
+    fn from(err: YamlSyntaxError) -> Self {
+        Self::Syntax {
+            pos: err.pos,
+            message: err.message,
+        }
+    }
 }
 
 /// Replaces the value at `dotted_key` (mapping keys separated by `.`) with `new_value`, written
@@ -154,7 +152,7 @@ fn locate(text: &str, dotted_key: &str) -> Result<Target, YamlEditError> {
     if segments.iter().any(|s| s.is_empty()) {
         return Err(invalid("it has an empty segment"));
     }
-    let roots = yaml_tree::documents(text)?;
+    let roots = event_tree::documents(text)?;
     let [root] = &roots[..] else {
         return Err(YamlEditError::Documents { count: roots.len() });
     };

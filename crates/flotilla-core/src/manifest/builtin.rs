@@ -14,7 +14,8 @@ pub(crate) struct BuiltinCategory {
     pub wave_order: u32,
     pub max_parallel: usize,
     /// Dropped from the repository name to form the default image name: the original pushed
-    /// `plugin-aws-ec2-inven-collector` as `spaceone/aws-ec2-inven-collector`.
+    /// `plugin-aws-ec2-inven-collector` as `spaceone/aws-ec2-inven-collector` (REFERENCE.md §A,
+    /// what each category published).
     pub image_prefix: Option<&'static str>,
 }
 
@@ -38,7 +39,8 @@ const NOTHING: Publishes = Publishes {
 };
 
 // `max_parallel`: backend services (fourteen in the seed) and plugins (dozens) are many and
-// independent, and the original ran backend services four at a time; the other categories hold
+// independent, and the original ran backend services four at a time (REFERENCE.md §A, root
+// fan-out); the other categories hold
 // two to four repositories, where two at a time keeps the load on the git host and registries
 // low without lengthening the train.
 pub(crate) const CATEGORIES: [BuiltinCategory; 6] = [

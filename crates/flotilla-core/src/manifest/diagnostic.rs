@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::tree::Pos;
+use crate::yaml::TextPos;
 
 /// One problem, at the line and column of the node it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,13 +52,13 @@ impl fmt::Display for ManifestErrors {
 /// A problem before the file name is attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Finding {
-    pub pos: Pos,
+    pub pos: TextPos,
     pub message: String,
     pub help: Option<String>,
 }
 
 impl Finding {
-    pub fn new(pos: Pos, message: impl Into<String>) -> Self {
+    pub fn new(pos: TextPos, message: impl Into<String>) -> Self {
         Self {
             pos,
             message: message.into(),

@@ -1,4 +1,4 @@
-//! Reads the typed manifest structs from the [`Tree`](super::tree::Tree), reporting as much as
+//! Reads the typed manifest structs from the [`Tree`](crate::yaml::spanned_tree::Tree), reporting as much as
 //! it can in one pass.
 //!
 //! serde stops at the first error, so a YAML library used directly would report one mistake per
@@ -21,7 +21,8 @@ use serde::de::{
 
 use super::checks::suggest;
 use super::diagnostic::Finding;
-use super::tree::{Entry, Node, NodeId, Pos, ScalarKind, Value};
+use crate::yaml::TextPos;
+use crate::yaml::spanned_tree::{Entry, Node, NodeId, ScalarKind, Value};
 
 /// Reads a `T` from `node`. Problems go to `findings`; `None` when `T` could not be built.
 pub(crate) fn read<T: DeserializeOwned>(node: &Node, findings: &mut Vec<Finding>) -> Option<T> {
@@ -96,7 +97,7 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Deferred<T> {
 pub(crate) struct DeError {
     message: String,
     help: Option<String>,
-    pos: Option<Pos>,
+    pos: Option<TextPos>,
 }
 
 impl DeError {
@@ -114,12 +115,12 @@ impl DeError {
     }
 
     /// Places the error at `pos` unless a deeper node already claimed it.
-    fn at(mut self, pos: Pos) -> Self {
+    fn at(mut self, pos: TextPos) -> Self {
         self.pos.get_or_insert(pos);
         self
     }
 
-    fn into_finding(self, fallback: Pos) -> Finding {
+    fn into_finding(self, fallback: TextPos) -> Finding {
         Finding::new(self.pos.unwrap_or(fallback), self.message).maybe_help(self.help)
     }
 
@@ -229,7 +230,7 @@ impl<'a> NodeDeserializer<'a> {
     /// The entries of a mapping with repeated keys reported and dropped; with `fields`, unknown
     /// keys too.
     fn entries(self, entries: &'a [Entry], what: &str, fields: Option<&[&str]>) -> Vec<&'a Entry> {
-        let mut seen: HashMap<&str, Pos> = HashMap::new();
+        let mut seen: HashMap<&str, TextPos> = HashMap::new();
         let mut kept = Vec::with_capacity(entries.len());
         let mut sink = self.sink.borrow_mut();
         for entry in entries {
@@ -526,7 +527,7 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
-    use crate::manifest::tree::Tree;
+    use crate::yaml::spanned_tree::Tree;
 
     #[derive(Debug, Deserialize)]
     #[serde(rename = "thing", deny_unknown_fields)]
@@ -601,7 +602,7 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(
             findings[0].pos,
-            Pos {
+            TextPos {
                 line: 4,
                 column: 12
             }

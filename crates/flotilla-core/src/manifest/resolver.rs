@@ -14,7 +14,6 @@ use super::document::{
     NotificationDoc, NpmDoc, PublishesDoc, PythonDoc, RegistryDoc, RepositoryDoc, SettingsDoc,
 };
 use super::node_deserializer::{Deferred, quoted_list, read};
-use super::tree::{Cursor, Node, NodeId, Pos, ScalarKind, Tree, Value};
 use crate::fleet::{
     BUILDER_PLACEHOLDERS, Category, ChartArtifact, Command, DEFAULT_BUILDER_TIMEOUT_SECS, Deploy,
     Environment, Event, Fleet, ImageArtifact, Notification, NotifyOn, NpmArtifact, Publishes,
@@ -22,13 +21,15 @@ use crate::fleet::{
 };
 use crate::template::{Template, TemplateError};
 use crate::version::{BRANCH_PLACEHOLDERS, Stage, TAG_PLACEHOLDERS, Version};
+use crate::yaml::TextPos;
+use crate::yaml::spanned_tree::{Cursor, Node, NodeId, ScalarKind, Tree, Value};
 
 /// Resolves a parsed manifest.
 pub(crate) fn resolve(tree: &Tree) -> Result<Fleet, Vec<Finding>> {
     let root = tree.root();
     if matches!(&root.value, Value::Scalar(s) if s.kind == ScalarKind::Null) {
         return Err(vec![Finding::new(
-            Pos::START,
+            TextPos::START,
             "the manifest is empty: it needs at least a `repositories` list",
         )]);
     }
@@ -125,13 +126,13 @@ impl<'a> Resolver<'a> {
         self.findings.push(finding);
     }
 
-    fn refuse(&mut self, pos: Pos, subject: impl Display, refusal: Refusal) {
+    fn refuse(&mut self, pos: TextPos, subject: impl Display, refusal: Refusal) {
         self.report(
             Finding::new(pos, format!("{subject} {}", refusal.reason)).maybe_help(refusal.help),
         );
     }
 
-    fn check(&mut self, pos: Pos, subject: impl Display, result: Result<(), Refusal>) -> bool {
+    fn check(&mut self, pos: TextPos, subject: impl Display, result: Result<(), Refusal>) -> bool {
         match result {
             Ok(()) => true,
             Err(refusal) => {
@@ -144,9 +145,9 @@ impl<'a> Resolver<'a> {
     /// Reports a repeated name with both positions; `true` when `name` is new.
     fn unique(
         &mut self,
-        seen: &mut HashMap<String, Pos>,
+        seen: &mut HashMap<String, TextPos>,
         name: &str,
-        pos: Pos,
+        pos: TextPos,
         what: &str,
     ) -> bool {
         if let Some(first) = seen.get(name) {
@@ -159,7 +160,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn nonzero<T: PartialEq + Default>(&mut self, value: T, pos: Pos, message: &str) -> T {
+    fn nonzero<T: PartialEq + Default>(&mut self, value: T, pos: TextPos, message: &str) -> T {
         if value == T::default() {
             self.report(Finding::new(pos, message));
         }
@@ -271,7 +272,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// A chart repository on a git branch: `git+<git URL>[#<branch>]`.
-    fn git_registry(&mut self, name: &str, doc: &RegistryDoc, url_pos: Pos) {
+    fn git_registry(&mut self, name: &str, doc: &RegistryDoc, url_pos: TextPos) {
         const HELP: &str = "write `git+https://host/org/charts.git#gh-pages`, `git+ssh://…` or \
                             `git+file:///path/charts.git`; without `#<branch>` the branch is \
                             `gh-pages`";
@@ -486,7 +487,7 @@ impl<'a> Resolver<'a> {
         paths.to_vec()
     }
 
-    fn template_error(&mut self, pos: Pos, what: &str, err: &TemplateError) {
+    fn template_error(&mut self, pos: TextPos, what: &str, err: &TemplateError) {
         let help = match err {
             TemplateError::UnknownPlaceholder { name, .. } => {
                 let allowed = if what == "branch template" {
@@ -507,7 +508,7 @@ impl<'a> Resolver<'a> {
         self.report(Finding::new(pos, format!("invalid {what}: {err}")).maybe_help(help));
     }
 
-    fn branch_template(&mut self, source: &str, pos: Pos) -> Option<Template> {
+    fn branch_template(&mut self, source: &str, pos: TextPos) -> Option<Template> {
         let template = match Template::parse_requiring(source, BRANCH_PLACEHOLDERS, &["x"]) {
             Ok(t) => t,
             Err(err) => {
@@ -535,7 +536,7 @@ impl<'a> Resolver<'a> {
         .then_some(template)
     }
 
-    fn tag_template(&mut self, source: &str, pos: Pos, what: &str) -> Option<Template> {
+    fn tag_template(&mut self, source: &str, pos: TextPos, what: &str) -> Option<Template> {
         match Template::parse_requiring(source, TAG_PLACEHOLDERS, &["canonical", "pep440"]) {
             Ok(template) => {
                 if what == "tag template" {
@@ -657,7 +658,7 @@ impl<'a> Resolver<'a> {
             .collect();
         let mut edges = vec![Vec::new(); parsed.len()];
         // Where repository i names repository j, for pointing at a cycle.
-        let mut edge_pos: HashMap<(usize, usize), Pos> = HashMap::new();
+        let mut edge_pos: HashMap<(usize, usize), TextPos> = HashMap::new();
         for (i, (id, doc)) in parsed.iter().enumerate() {
             let Some(doc) = doc else { continue };
             let list = self.at(*id).key("depends_on");
@@ -891,7 +892,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         named: &str,
         kind: RegistryKind,
-        pos: Pos,
+        pos: TextPos,
         owner: &str,
         all: &BTreeMap<String, Option<Registry>>,
     ) -> Option<String> {
@@ -1406,7 +1407,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Deploy strings may name the repository being deployed as `{service}`, and nothing else.
-    fn service_template(&mut self, source: &str, pos: Pos, key: &str) -> bool {
+    fn service_template(&mut self, source: &str, pos: TextPos, key: &str) -> bool {
         match Template::parse(source, &["service"]) {
             Ok(_) => true,
             Err(err) => {
@@ -1505,69 +1506,5 @@ mod tests {
             .max()
             .unwrap();
         assert!(builtin::NEW_CATEGORY.wave_order > last);
-    }
-
-    const BUILDER_FLEET: &str = "categories:\n  svc:\n    publishes: {image: true}\n    \
-        image_builder: [buildah, bud, -t, \"oci:{output}\", \"{context}\"]\n\
-        repositories:\n  - {name: a, remote: ../a.git, category: svc}\n  \
-        - {name: b, remote: ../b.git, category: svc, image: {builder: [kaniko, \"--destination={image}\"], builder_timeout_secs: 60}}\n";
-
-    #[test]
-    fn repositories_take_their_category_builder_unless_they_name_their_own() {
-        let fleet = crate::manifest::load("flotilla.yaml", BUILDER_FLEET).unwrap();
-        let image = |name: &str| {
-            fleet
-                .repos
-                .iter()
-                .find(|r| r.name == name)
-                .unwrap()
-                .image
-                .clone()
-                .unwrap()
-        };
-        let (a, b) = (image("a"), image("b"));
-        assert_eq!(a.builder.unwrap()[3], "oci:{output}");
-        assert_eq!(a.builder_timeout_secs, DEFAULT_BUILDER_TIMEOUT_SECS);
-        assert_eq!(b.builder.unwrap(), ["kaniko", "--destination={image}"]);
-        assert_eq!(b.builder_timeout_secs, 60);
-    }
-
-    #[test]
-    fn a_builder_must_say_where_the_image_goes_and_use_known_placeholders() {
-        let text = BUILDER_FLEET
-            .replace("\"--destination={image}\"", "\"{contxt}\"")
-            .replace("\"oci:{output}\"", "local");
-        let errors = crate::manifest::load("flotilla.yaml", &text).unwrap_err();
-        let shown: Vec<String> = errors.diagnostics.iter().map(ToString::to_string).collect();
-        assert_eq!(shown.len(), 2, "{shown:#?}");
-        assert!(
-            shown[0].starts_with("flotilla.yaml:4:20: the builder of category `svc` neither"),
-            "{shown:#?}"
-        );
-        assert!(
-            shown[1].starts_with("flotilla.yaml:7:74: invalid builder argument")
-                && shown[1].contains("did you mean {context}?"),
-            "{shown:#?}"
-        );
-    }
-
-    #[test]
-    fn repositories_take_their_category_hotfix_semver_unless_they_set_their_own() {
-        let text = "categories:\n  backend: {hotfix_semver: build-metadata}\n\
-            repositories:\n  - {name: a, remote: ../a.git, category: backend}\n  \
-            - {name: b, remote: ../b.git, category: backend, hotfix_semver: patch-bump}\n  \
-            - {name: c, remote: ../c.git, category: tool}\n";
-        let fleet = crate::manifest::load("flotilla.yaml", text).unwrap();
-        let semver = |name: &str| {
-            fleet
-                .repos
-                .iter()
-                .find(|r| r.name == name)
-                .unwrap()
-                .hotfix_semver
-        };
-        assert_eq!(semver("a"), Some(crate::HotfixSemver::BuildMetadata));
-        assert_eq!(semver("b"), Some(crate::HotfixSemver::PatchBump));
-        assert_eq!(semver("c"), None);
     }
 }

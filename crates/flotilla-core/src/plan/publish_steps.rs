@@ -1,5 +1,6 @@
 //! The artifacts a release publishes. Development versions publish packages only (no image,
-//! no chart), as the original's core libraries did; releases never move `latest` on images.
+//! no chart), as the original's core libraries did; releases never move `latest` on images
+//! (REFERENCE.md §A, development pre-releases and branch tagging).
 
 use crate::fleet::Repo;
 use crate::name::ImageTag;

@@ -14,7 +14,8 @@ pub enum Request {
     ReleaseTag {
         version: Version,
         repos: Vec<String>,
-        /// Publish again a version that is already tagged (the original's "redeploy").
+        /// Publish again a version that is already tagged (the original's "redeploy",
+        /// REFERENCE.md §A, branch tagging).
         republish: bool,
     },
     /// Tag the final `x.y.z` on every release branch of the line.

@@ -31,7 +31,8 @@ impl Tagging {
             .iter()
             .filter_map(|t| Version::from_tag(&repo.tag_template, t).map(|v| (t.clone(), v)))
             .collect();
-        // The original workflows tagged `v1.2.0-rc1` where flotilla writes `v1.2.0rc1`: a
+        // The original workflows tagged `v1.2.0-rc1` (REFERENCE.md §A, tags seen in the wild)
+        // where flotilla writes `v1.2.0rc1`: a
         // version is released once, whatever its tag looks like.
         let rendered = version.render_tag(&repo.tag_template);
         let tag = TagName::new(if facts.tags.contains(&rendered) {

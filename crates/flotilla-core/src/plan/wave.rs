@@ -10,6 +10,6 @@ pub struct Wave {
     pub repos: Vec<String>,
     pub max_parallel: usize,
     /// Artifacts of earlier waves that must be visible in their registries before this wave
-    /// starts (the original polled PyPI for `spaceone-core`).
+    /// starts (the original polled PyPI for `spaceone-core`: REFERENCE.md §A, root fan-out).
     pub gate: Vec<ArtifactRef>,
 }

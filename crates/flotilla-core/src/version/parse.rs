@@ -1,4 +1,5 @@
-//! Parsing every spelling the original system used, and nothing else.
+//! Parsing every spelling the original system used (REFERENCE.md §A, version checks and tags
+//! seen in the wild), and nothing else.
 
 use super::{Stage, Version};
 
@@ -14,7 +15,14 @@ pub struct VersionError {
     pub reason: &'static str,
 }
 
-pub(super) fn parse(input: &str) -> Result<Version, VersionError> {
+impl Version {
+    /// Parses any accepted spelling; see [`VersionError`] for the list.
+    pub fn parse(input: &str) -> Result<Self, VersionError> {
+        parse(input)
+    }
+}
+
+fn parse(input: &str) -> Result<Version, VersionError> {
     let fail = |reason| VersionError {
         input: input.to_owned(),
         reason,

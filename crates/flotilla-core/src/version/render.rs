@@ -11,7 +11,8 @@ pub const TAG_PLACEHOLDERS: &[&str] = &["canonical", "pep440", "x", "y", "z"];
 pub const BRANCH_PLACEHOLDERS: &[&str] = &["x", "y", "z"];
 
 /// How a repository spells a hotfix in SemVer (npm packages, Helm charts). SemVer has no
-/// fourth number, and the original's `1.2.3-4` sorted *below* `1.2.3`, so there is no default:
+/// fourth number, and the original's `1.2.3-4` sorted *below* `1.2.3` (REFERENCE.md §A, version
+/// checks), so there is no default:
 /// a repository that publishes SemVer artifacts for hotfixes chooses one of these.
 #[derive(
     Debug,

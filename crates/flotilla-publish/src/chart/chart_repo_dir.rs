@@ -95,5 +95,8 @@ fn has_digest(path: &Path, digest: Digest) -> Result<bool> {
     if !path.exists() {
         return Ok(false);
     }
-    Ok(Digest::of_file(path)?.0 == digest)
+    Ok(Digest::of_file(path)
+        .map_err(|e| PublishError::io("read", path, e))?
+        .0
+        == digest)
 }

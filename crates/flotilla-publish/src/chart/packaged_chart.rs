@@ -57,7 +57,8 @@ impl PackagedChart {
             let version = semver::Version::parse(&version).map_err(|e| {
                 corrupt(format!("its chart version `{version}` is not SemVer ({e})"))
             })?;
-            let (digest, size) = Digest::of_file(path)?;
+            let (digest, size) =
+                Digest::of_file(path).map_err(|e| PublishError::io("read", path, e))?;
             return Ok(Self {
                 name,
                 version,

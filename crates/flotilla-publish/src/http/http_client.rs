@@ -4,18 +4,18 @@ use reqwest::blocking::{Client, Request, RequestBuilder};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{StatusCode, Url, redirect};
 
-use crate::http::{Reply, RetryPolicy};
+use crate::http::{HttpPolicy, Reply};
 use crate::{PublishError, Result};
 
 const USER_AGENT: &str = concat!("flotilla/", env!("CARGO_PKG_VERSION"));
 
-/// A blocking HTTP client for registries: every request is retried under a [`RetryPolicy`]
+/// A blocking HTTP client for registries: every request is retried under an [`HttpPolicy`]
 /// when the registry is unreachable, times out, answers 5xx or 429; any other answer is handed
 /// back at once. Cheap to clone; clones share connections.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: Client,
-    policy: RetryPolicy,
+    policy: HttpPolicy,
 }
 
 /// Why an attempt failed.
@@ -38,7 +38,7 @@ impl From<PublishError> for Failure {
 }
 
 impl HttpClient {
-    pub fn new(policy: RetryPolicy) -> Result<Self> {
+    pub fn new(policy: HttpPolicy) -> Result<Self> {
         let client = Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(policy.connect_timeout)
@@ -67,7 +67,7 @@ impl HttpClient {
         Ok(Self { client, policy })
     }
 
-    pub fn policy(&self) -> &RetryPolicy {
+    pub fn policy(&self) -> &HttpPolicy {
         &self.policy
     }
 
@@ -112,7 +112,6 @@ impl HttpClient {
 
     /// Runs `attempt` until it succeeds, fails for good, or the policy's attempts are spent.
     pub(crate) fn retry<T>(&self, mut attempt: impl FnMut() -> Result<T, Failure>) -> Result<T> {
-        let attempts = self.policy.attempts.max(1);
         let mut made = 1;
         loop {
             match attempt() {
@@ -123,14 +122,14 @@ impl HttpClient {
                     mut cause,
                     retry_after,
                 }) => {
-                    let too_long = retry_after.is_some_and(|d| d > RetryPolicy::MAX_RETRY_AFTER);
+                    let too_long = retry_after.is_some_and(|d| d > HttpPolicy::MAX_RETRY_AFTER);
                     if too_long {
                         cause = format!(
                             "{cause} (the registry asks to wait {}s)",
                             retry_after.unwrap_or_default().as_secs()
                         );
                     }
-                    if made >= attempts || too_long {
+                    if !self.policy.retry.allows_another(made) || too_long {
                         return Err(PublishError::Unavailable {
                             request,
                             attempts: made,
@@ -196,14 +195,13 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::RetryPolicy;
     use crate::http::fake_server::{FakeServer, response};
     use reqwest::header::HeaderValue;
 
     fn fast(attempts: u32) -> HttpClient {
-        HttpClient::new(RetryPolicy {
-            attempts,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
+        HttpClient::new(HttpPolicy {
+            retry: RetryPolicy::new(attempts, Duration::from_millis(1), Duration::from_millis(5)),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
         })

@@ -6,11 +6,12 @@
 #[cfg(test)]
 pub(crate) mod fake_server;
 mod http_client;
+mod http_policy;
 mod reply;
-mod retry_policy;
 
+pub use flotilla_core::RetryPolicy;
 pub use http_client::HttpClient;
-pub use retry_policy::RetryPolicy;
+pub use http_policy::HttpPolicy;
 
 pub(crate) use http_client::{Failure, redact};
 pub(crate) use reply::Reply;

@@ -6,6 +6,8 @@
 //! pushes them (and Helm charts) to an OCI distribution registry.
 
 mod built_image;
+#[cfg(test)]
+mod built_image_tests;
 mod credentials;
 mod descriptor;
 mod image_index;

@@ -780,14 +780,17 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::http::RetryPolicy;
     use crate::http::fake_server::{FakeServer, response};
+    use crate::http::{HttpPolicy, RetryPolicy};
 
     fn target(address: &str, credentials: Credentials) -> RegistryImageTarget {
-        let http = HttpClient::new(RetryPolicy {
-            attempts: 2,
-            base_delay: Duration::from_millis(1),
-            ..RetryPolicy::default()
+        let http = HttpClient::new(HttpPolicy {
+            retry: RetryPolicy {
+                attempts: 2,
+                base_delay: Duration::from_millis(1),
+                ..HttpPolicy::default().retry
+            },
+            ..HttpPolicy::default()
         })
         .unwrap();
         RegistryImageTarget::new(address, true, credentials, http).unwrap()

@@ -51,7 +51,8 @@ impl PythonTarget for SimpleIndexTarget {
         let mut uploads = Vec::with_capacity(files.len());
         for src in files {
             let dist = DistFile::parse(src)?;
-            let (digest, size) = Digest::of_file(src)?;
+            let (digest, size) =
+                Digest::of_file(src).map_err(|e| PublishError::io("read", src, e))?;
             uploads.push(Upload {
                 src,
                 dist,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use flotilla_publish::http::{HttpClient, RetryPolicy};
+use flotilla_publish::http::{HttpClient, HttpPolicy, RetryPolicy};
 use flotilla_publish::npm::{NpmPackage, NpmRegistryTarget, NpmSource, NpmTarget};
 use flotilla_publish::{ArtifactKind, Outcome, PublishError};
 
@@ -52,10 +52,13 @@ fn publishes_what_npm_installs_with_dist_tags_that_only_move_forward() {
         return;
     };
     let registry = format!("{}/", server.url());
-    let http = HttpClient::new(RetryPolicy {
-        attempts: 3,
-        base_delay: Duration::from_millis(50),
-        ..RetryPolicy::default()
+    let http = HttpClient::new(HttpPolicy {
+        retry: RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(50),
+            ..HttpPolicy::default().retry
+        },
+        ..HttpPolicy::default()
     })
     .unwrap();
     let target = NpmRegistryTarget::new(&registry, true, http)

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use flotilla_publish::http::{HttpClient, RetryPolicy};
+use flotilla_publish::http::{HttpClient, HttpPolicy, RetryPolicy};
 use flotilla_publish::python::{PypiUploadTarget, PythonProject, PythonTarget};
 use flotilla_publish::{ArtifactKind, Outcome, PublishError};
 
@@ -34,10 +34,13 @@ fn build(project: &PythonProject, out: &Path) -> Vec<PathBuf> {
 }
 
 fn target(url: &str) -> PypiUploadTarget {
-    let http = HttpClient::new(RetryPolicy {
-        attempts: 3,
-        base_delay: Duration::from_millis(50),
-        ..RetryPolicy::default()
+    let http = HttpClient::new(HttpPolicy {
+        retry: RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(50),
+            ..HttpPolicy::default().retry
+        },
+        ..HttpPolicy::default()
     })
     .unwrap();
     PypiUploadTarget::new(&format!("{url}/"), &format!("{url}/simple/"), true, http).unwrap()

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use flotilla_publish::chart;
-use flotilla_publish::http::{HttpClient, RetryPolicy};
+use flotilla_publish::http::{HttpClient, HttpPolicy, RetryPolicy};
 use flotilla_publish::oci::{
     BuiltImage, Credentials, ImageName, ImageSpec, ImageTarget, RegistryImageTarget, Tag,
 };
@@ -19,11 +19,13 @@ use flotilla_testkit::services::{self, unique};
 use flotilla_testkit::wait;
 
 fn http(attempts: u32) -> HttpClient {
-    HttpClient::new(RetryPolicy {
-        attempts,
-        base_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(500),
-        ..RetryPolicy::default()
+    HttpClient::new(HttpPolicy {
+        retry: RetryPolicy::new(
+            attempts,
+            Duration::from_millis(50),
+            Duration::from_millis(500),
+        ),
+        ..HttpPolicy::default()
     })
     .unwrap()
 }

@@ -7,7 +7,7 @@ use crate::failure::{Failure, Outcome};
 use crate::output;
 
 pub fn check(path: &Path, json: bool) -> Outcome {
-    let fleet = super::load_fleet(path)?;
+    let fleet = crate::fleet_file::load_fleet(path)?;
     if json {
         return output::json(&fleet);
     }

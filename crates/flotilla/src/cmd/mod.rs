@@ -7,14 +7,9 @@ mod plan;
 mod release;
 mod version;
 
-pub use release::progress_line;
-
-use std::path::Path;
-
-use flotilla_core::fleet::Fleet;
-
+use crate::async_runtime::runtime;
 use crate::cli::{Cli, Command};
-use crate::failure::{Failure, Outcome};
+use crate::failure::Outcome;
 
 pub fn run(cli: &Cli) -> Outcome {
     match &cli.command {
@@ -46,23 +41,4 @@ pub fn run(cli: &Cli) -> Outcome {
             runtime()?.block_on(deploy::run(command, &cli.manifest, cli.json))
         }
     }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Failure::failed(format!("cannot start the async runtime: {err}")))
-}
-
-/// Reads and validates the manifest; every error is reported with its position.
-pub fn load_fleet(path: &Path) -> Result<Fleet, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|err| {
-        Failure::input(format!(
-            "cannot read the manifest {}: {err}\n  help: create one with `flotilla init`, or \
-             point to it with -f FILE or FLOTILLA_MANIFEST",
-            path.display()
-        ))
-    })?;
-    flotilla_core::manifest::load(&path.display().to_string(), &text).map_err(Failure::input)
 }

@@ -11,7 +11,7 @@ use crate::output;
 pub fn run(args: &PlanArgs, manifest: &Path, json: bool) -> Outcome {
     let request = args.request.to_request().map_err(Failure::input)?;
     let plan = if args.offline || args.facts.is_some() {
-        let fleet = super::load_fleet(manifest)?;
+        let fleet = crate::fleet_file::load_fleet(manifest)?;
         let facts = match &args.facts {
             Some(path) => read_facts(path)?,
             None => Facts {
@@ -21,7 +21,7 @@ pub fn run(args: &PlanArgs, manifest: &Path, json: bool) -> Outcome {
         };
         plan::plan(&fleet, &request, &facts).map_err(Failure::input)?
     } else {
-        super::runtime()?.block_on(async {
+        crate::async_runtime::runtime()?.block_on(async {
             let engine = super::release::engine(manifest, true).await?;
             let (plan, warnings) = engine.preview(&request).await.map_err(|err| {
                 if err.is_user_error() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use flotilla_core::plan::Request;
-use flotilla_engine::{Engine, Progress, ProgressSink, TrainSummary, Workspace};
+use flotilla_engine::{Engine, ProgressSink, TrainSummary, Workspace};
 use flotilla_store::TrainStatus;
 
 use crate::cli::ReleaseCommand;
@@ -33,7 +33,7 @@ pub async fn engine_without_signals(
     manifest: &Path,
     json: bool,
 ) -> Result<(Engine, Arc<AtomicBool>), Failure> {
-    let fleet = super::load_fleet(manifest)?;
+    let fleet = crate::fleet_file::load_fleet(manifest)?;
     let workspace = Workspace::open(fleet, manifest)
         .await
         .map_err(Failure::failed)?;
@@ -177,48 +177,9 @@ fn progress_sink(json: bool) -> ProgressSink {
         crate::progress_bars::sink()
     } else {
         Arc::new(|event| {
-            if let Some(line) = progress_line(&event) {
+            if let Some(line) = crate::progress_line::progress_line(&event) {
                 crate::output::progress(&line);
             }
         })
     }
-}
-
-pub fn progress_line(event: &Progress) -> Option<String> {
-    Some(match event {
-        Progress::TrainStarted { train, runs, waves } => {
-            format!("train {train}: {runs} runs in {waves} waves")
-        }
-        Progress::WaveStarted {
-            wave,
-            repos,
-            max_parallel,
-        } => format!(
-            "wave {}: {} (at most {max_parallel} at once)",
-            wave + 1,
-            repos.join(", ")
-        ),
-        Progress::GateWaiting { wave, artifacts } => {
-            format!("wave {}: waiting for {}", wave + 1, artifacts.join(", "))
-        }
-        Progress::RunStarted { .. } => return None,
-        Progress::StepStarted {
-            repo,
-            step,
-            summary,
-            ..
-        } => format!("  {repo}: {step} {summary}"),
-        Progress::RunFinished {
-            repo,
-            status,
-            error,
-        } => match error {
-            Some(error) => format!(
-                "  {repo}: {status}: {}",
-                error.lines().next().unwrap_or_default()
-            ),
-            None => format!("  {repo}: {status}"),
-        },
-        Progress::TrainFinished { train, status } => format!("train {train}: {status}"),
-    })
 }

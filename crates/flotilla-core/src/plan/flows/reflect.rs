@@ -1,8 +1,8 @@
 //! The seed's "Reflect Branch Update" trigger: after a tag, the version file on the default
 //! branch takes the released version, but only when it is newer than the version there (the
-//! original overwrote it unconditionally). It runs as the tag flow's last git step, for
-//! categories whose triggers include `reflect`; the engine checks the default branch again
-//! when it executes the step.
+//! original overwrote it unconditionally: REFERENCE.md §A, reflect to master). It runs as the
+//! tag flow's last git step, for categories whose triggers include `reflect`; the engine checks
+//! the default branch again when it executes the step.
 
 use crate::fleet::{Event, Repo};
 use crate::plan::step::Step;

@@ -2,7 +2,7 @@
 //!
 //! serde-saphyr parses the text (syntax, anchors, merge keys, budgets) and its `Spanned` wrapper
 //! gives every node its line and column; this tree keeps them so that the typed structs can be
-//! read one unit at a time (see [`super::node_deserializer`]) and so that semantic checks can
+//! read one unit at a time (see the manifest's `node_deserializer`) and so that semantic checks can
 //! point at the node they refuse, e.g. the second entry of a repository's `depends_on`.
 
 use std::fmt;
@@ -10,34 +10,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{DuplicateKeyPolicy, Location, Spanned};
 
-/// A 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub(crate) struct Pos {
-    pub line: u64,
-    pub column: u64,
-}
-
-impl Pos {
-    /// The start of the file, for problems that belong to no node.
-    pub const START: Self = Self { line: 1, column: 1 };
-
-    fn from_location(location: Location) -> Self {
-        if location == Location::UNKNOWN {
-            Self::START
-        } else {
-            Self {
-                line: location.line(),
-                column: location.column(),
-            }
-        }
-    }
-}
-
-impl fmt::Display for Pos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.column)
-    }
-}
+use super::text_pos::TextPos;
 
 /// Index of a node in [`Tree::nodes`], in document order.
 pub(crate) type NodeId = usize;
@@ -45,7 +18,7 @@ pub(crate) type NodeId = usize;
 #[derive(Debug)]
 pub(crate) struct Node {
     pub id: NodeId,
-    pub pos: Pos,
+    pub pos: TextPos,
     pub value: Value,
 }
 
@@ -76,7 +49,7 @@ pub(crate) enum ScalarKind {
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub key: String,
-    pub key_pos: Pos,
+    pub key_pos: TextPos,
     pub value: Node,
 }
 
@@ -140,7 +113,7 @@ impl Node {
 #[derive(Clone, Copy)]
 pub(crate) struct Cursor<'a> {
     node: &'a Node,
-    pos: Pos,
+    pos: TextPos,
 }
 
 impl<'a> Cursor<'a> {
@@ -156,7 +129,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The position of the key itself rather than of its value.
-    pub fn key_pos(self, key: &str) -> Pos {
+    pub fn key_pos(self, key: &str) -> TextPos {
         self.node.entry(key).map_or(self.pos, |e| e.key_pos)
     }
 
@@ -164,7 +137,7 @@ impl<'a> Cursor<'a> {
         self.node.item(index).map_or(self, Self::new)
     }
 
-    pub fn pos(self) -> Pos {
+    pub fn pos(self) -> TextPos {
         self.pos
     }
 }
@@ -176,7 +149,7 @@ pub(crate) struct Tree {
 
 impl Tree {
     /// Parses `text`; a syntax error comes back with its position and serde-saphyr's message.
-    pub fn parse(text: &str) -> Result<Self, (Pos, String)> {
+    pub fn parse(text: &str) -> Result<Self, (TextPos, String)> {
         let options = serde_saphyr::options! {
             // Only `true` and `false` are booleans: `no` is a string (the Norway problem).
             strict_booleans: true,
@@ -187,7 +160,9 @@ impl Tree {
         let raw: Spanned<Raw> =
             serde_saphyr::from_str_with_options(text, options).map_err(|err| {
                 let err = err.without_snippet();
-                let pos = err.location().map_or(Pos::START, Pos::from_location);
+                let pos = err
+                    .location()
+                    .map_or(TextPos::START, TextPos::from_location);
                 let message = serde_saphyr::MessageFormatter::format_message(
                     &serde_saphyr::UserMessageFormatter,
                     err,
@@ -223,7 +198,7 @@ fn sanitize(message: &str) -> String {
 fn build(raw: Spanned<Raw>, text: &str, next: &mut NodeId) -> Node {
     let id = *next;
     *next += 1;
-    let pos = Pos::from_location(raw.referenced);
+    let pos = TextPos::from_location(raw.referenced);
     let value = match raw.value {
         Raw::Scalar(ScalarKind::Str, s) => Value::Scalar(Scalar {
             kind: ScalarKind::Str,
@@ -239,7 +214,7 @@ fn build(raw: Spanned<Raw>, text: &str, next: &mut NodeId) -> Node {
                 .into_iter()
                 .map(|(key, value)| Entry {
                     key: key.value,
-                    key_pos: Pos::from_location(key.referenced),
+                    key_pos: TextPos::from_location(key.referenced),
                     value: build(value, text, next),
                 })
                 .collect(),
@@ -352,13 +327,13 @@ mod tests {
         let tree = Tree::parse("a:\n  - x\n  - 1.10\nno: no\n").unwrap();
         let root = tree.root();
         let seq = root.get("a").unwrap();
-        assert_eq!(seq.item(0).unwrap().pos, Pos { line: 2, column: 5 });
+        assert_eq!(seq.item(0).unwrap().pos, TextPos { line: 2, column: 5 });
         let float = seq.item(1).unwrap();
         assert!(matches!(&float.value, Value::Scalar(s) if s.text == "1.10"));
         assert_eq!(root.get("no").unwrap().as_str(), Some("no"));
         assert_eq!(
             root.entry("no").unwrap().key_pos,
-            Pos { line: 4, column: 1 }
+            TextPos { line: 4, column: 1 }
         );
         let ids: Vec<NodeId> = tree.index().iter().map(|n| n.id).collect();
         assert_eq!(ids, (0..ids.len()).collect::<Vec<_>>());

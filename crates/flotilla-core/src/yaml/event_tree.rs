@@ -6,9 +6,10 @@ use std::ops::Range;
 
 use granit_parser::{Event, Marker, Parser, ScalarStyle, Span, StructureStyle, Tag};
 
-use super::yaml_edit::{TextPos, YamlEditError};
+use super::text_pos::TextPos;
+use super::yaml_syntax_error::YamlSyntaxError;
 
-pub(super) struct Node {
+pub(crate) struct Node {
     pub pos: TextPos,
     /// An anchor (`&name`) is defined on the node.
     pub anchored: bool,
@@ -17,7 +18,7 @@ pub(super) struct Node {
     pub kind: Kind,
 }
 
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Scalar {
         /// After escapes and line folding.
         value: String,
@@ -36,7 +37,7 @@ pub(super) enum Kind {
 }
 
 /// The root node of each document of `text`.
-pub(super) fn documents(text: &str) -> Result<Vec<Node>, YamlEditError> {
+pub(crate) fn documents(text: &str) -> Result<Vec<Node>, YamlSyntaxError> {
     let mut reader = Reader {
         text,
         parser: Parser::new_from_str(text),
@@ -60,7 +61,7 @@ struct Reader<'t> {
 impl<'t> Reader<'t> {
     /// The next event of the document's structure. Comments (and any other presentation
     /// events a parser feature may add) are skipped: the edit keeps their bytes anyway.
-    fn structural(&mut self) -> Result<Option<(Event<'t>, Span)>, YamlEditError> {
+    fn structural(&mut self) -> Result<Option<(Event<'t>, Span)>, YamlSyntaxError> {
         while let Some(result) = self.parser.next_event() {
             let (event, span) = result.map_err(|e| syntax(&e))?;
             if matches!(
@@ -82,15 +83,15 @@ impl<'t> Reader<'t> {
         Ok(None)
     }
 
-    fn next(&mut self) -> Result<(Event<'t>, Span), YamlEditError> {
-        self.structural()?.ok_or_else(|| YamlEditError::Syntax {
-            pos: end_pos(self.text),
+    fn next(&mut self) -> Result<(Event<'t>, Span), YamlSyntaxError> {
+        self.structural()?.ok_or_else(|| YamlSyntaxError {
+            pos: TextPos::end_of(self.text),
             message: "the text ends inside a collection".to_owned(),
         })
     }
 
-    fn node(&mut self, event: Event<'t>, span: Span) -> Result<Node, YamlEditError> {
-        let pos = text_pos(&span.start);
+    fn node(&mut self, event: Event<'t>, span: Span) -> Result<Node, YamlSyntaxError> {
+        let pos = TextPos::from_marker(&span.start);
         let (anchor, tag, kind) = match event {
             Event::Scalar(value, style, anchor, tag) => (
                 anchor,
@@ -128,7 +129,7 @@ impl<'t> Reader<'t> {
                 (anchor, tag, Kind::Seq { flow })
             }
             other => {
-                return Err(YamlEditError::Syntax {
+                return Err(YamlSyntaxError {
                     pos,
                     message: format!("unexpected {other:?} where a value belongs"),
                 });
@@ -161,24 +162,9 @@ fn written(tag: &Tag) -> String {
     format!("{}{}", tag.original_handle(), tag.suffix())
 }
 
-fn text_pos(marker: &Marker) -> TextPos {
-    TextPos {
-        line: marker.line(),
-        column: marker.col() + 1,
-    }
-}
-
-fn end_pos(text: &str) -> TextPos {
-    let last = text.rsplit('\n').next().unwrap_or_default();
-    TextPos {
-        line: text.matches('\n').count() + 1,
-        column: last.chars().count() + 1,
-    }
-}
-
-fn syntax(err: &granit_parser::ScanError) -> YamlEditError {
-    YamlEditError::Syntax {
-        pos: text_pos(err.marker()),
+fn syntax(err: &granit_parser::ScanError) -> YamlSyntaxError {
+    YamlSyntaxError {
+        pos: TextPos::from_marker(err.marker()),
         message: err.info(),
     }
 }
