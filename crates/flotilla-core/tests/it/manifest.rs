@@ -4,12 +4,10 @@
 //! Fixtures live in `tests/fixtures/manifest/<case>/in.yaml` with the expected output in
 //! `out.txt`; run with `UPDATE_FIXTURES=1` to rewrite the outputs after a deliberate change.
 
-use std::fs;
-use std::path::Path;
-
 use flotilla_core::fleet::{Deploy, Event, Fleet, RegistryKind};
 use flotilla_core::manifest::{self, ManifestErrors};
 use flotilla_core::version::HotfixSemver;
+use flotilla_testkit::fixtures::{self, Output};
 
 fn load(text: &str) -> Result<Fleet, ManifestErrors> {
     manifest::load("flotilla.yaml", text)
@@ -28,44 +26,14 @@ fn errors(text: &str) -> String {
 
 #[test]
 fn fixtures() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifest");
-    let update = std::env::var_os("UPDATE_FIXTURES").is_some_and(|v| v == "1");
-    let mut cases: Vec<_> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 15,
-        "fixtures missing under {}",
-        root.display()
-    );
-    let mut mismatches = Vec::new();
-    for case in cases {
-        let input = fs::read_to_string(case.join("in.yaml")).unwrap();
-        let actual = match load(&input) {
+    let ran = fixtures::run("manifest", |case| {
+        let actual = match load(&case.input("in.yaml")) {
             Ok(_) => "ok\n".to_owned(),
             Err(e) => format!("{e}\n"),
         };
-        let out = case.join("out.txt");
-        if update {
-            fs::write(&out, &actual).unwrap();
-            continue;
-        }
-        let expected = fs::read_to_string(&out).unwrap_or_default();
-        if actual != expected {
-            mismatches.push(format!(
-                "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                case.display()
-            ));
-        }
-    }
-    assert!(
-        mismatches.is_empty(),
-        "{} fixture(s) differ (UPDATE_FIXTURES=1 rewrites them):\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+        Output::new("out.txt", actual)
+    });
+    assert!(ran.cases() >= 15, "fixtures missing: {ran:?}");
 }
 
 #[test]

@@ -4,19 +4,19 @@
 //! - `request.json`: a [`Request`] as serde JSON;
 //! - `facts.json` (optional): the [`Facts`] the engine would have gathered; without it no
 //!   branch or tag exists and the build stamp is `20260101.000000`;
-//! - `out.txt`: the expected plan in the compact rendering of [`render`], or the refusal.
+//! - `out.txt`: the expected plan in the compact rendering of [`render`], or the refusal;
+//! - `plan.json` (some cases): the plan as trains stored it, see [`stored_plan`].
 //!
 //! `UPDATE_FIXTURES=1` rewrites `out.txt` after a deliberate change; review the diff.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::fs;
-use std::path::Path;
 
 use flotilla_core::fleet::Fleet;
 use flotilla_core::manifest;
 use flotilla_core::plan::{self, Facts, Plan, PlanError, RepoFacts, Request, Step};
 use flotilla_core::{Channel, Version};
+use flotilla_testkit::fixtures::{self, Output};
 use proptest::prelude::*;
 
 const TIMESTAMP: &str = "20260101.000000";
@@ -100,15 +100,15 @@ struct Case {
     facts: Facts,
 }
 
-fn read_case(dir: &Path) -> Case {
-    let read = |name: &str| fs::read_to_string(dir.join(name)).ok();
-    let manifest_text = read("in.yaml").unwrap_or_else(|| manifest::SPACEONE_EXAMPLE.to_owned());
-    let request_text =
-        read("request.json").unwrap_or_else(|| panic!("{} has no request.json", dir.display()));
-    let request = serde_json::from_str(&request_text)
-        .unwrap_or_else(|e| panic!("{}/request.json: {e}", dir.display()));
-    let facts = read("facts.json").map_or_else(no_facts, |text| {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}/facts.json: {e}", dir.display()))
+fn read_case(case: &fixtures::Case) -> Case {
+    let dir = case.dir().display();
+    let manifest_text = case
+        .read("in.yaml")
+        .unwrap_or_else(|| manifest::SPACEONE_EXAMPLE.to_owned());
+    let request = serde_json::from_str(&case.input("request.json"))
+        .unwrap_or_else(|e| panic!("{dir}/request.json: {e}"));
+    let facts = case.read("facts.json").map_or_else(no_facts, |text| {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{dir}/facts.json: {e}"))
     });
     Case {
         fleet: fleet(&manifest_text),
@@ -117,53 +117,44 @@ fn read_case(dir: &Path) -> Case {
     }
 }
 
-fn fixture_root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan")
-}
-
 fn run_fixture(name: &str) -> Result<Plan, PlanError> {
-    let case = read_case(&fixture_root().join(name));
+    let case = read_case(&fixtures::Case::at(fixtures::root("plan").join(name)));
     plan::plan(&case.fleet, &case.request, &case.facts)
 }
 
 #[test]
 fn fixtures() {
-    let root = fixture_root();
-    let update = std::env::var_os("UPDATE_FIXTURES").is_some_and(|v| v == "1");
-    let mut cases: Vec<_> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 20,
-        "fixtures missing under {}",
-        root.display()
-    );
-    let mut mismatches = Vec::new();
-    for dir in cases {
-        let case = read_case(&dir);
-        let actual = outcome(&plan::plan(&case.fleet, &case.request, &case.facts));
-        let out = dir.join("out.txt");
-        if update {
-            fs::write(&out, &actual).unwrap();
-            continue;
+    let ran = fixtures::run_each("plan", |case| {
+        let input = read_case(case);
+        let result = plan::plan(&input.fleet, &input.request, &input.facts);
+        let mut outputs = vec![Output::new("out.txt", outcome(&result))];
+        if let Some(stored) = case.read("plan.json") {
+            outputs.push(stored_plan(&case.name(), &stored, &result));
         }
-        let expected = fs::read_to_string(&out).unwrap_or_default();
-        if actual != expected {
-            mismatches.push(format!(
-                "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                dir.display()
-            ));
-        }
-    }
+        outputs
+    });
+    assert!(ran.cases() >= 20, "fixtures missing: {ran:?}");
     assert!(
-        mismatches.is_empty(),
-        "{} fixture(s) differ (UPDATE_FIXTURES=1 rewrites them):\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
+        ran.compared_with("plan.json") >= 6,
+        "fixtures missing: {ran:?}"
     );
+}
+
+/// Plans are stored with their trains as JSON: the typed steps (branch, tag, registry and
+/// version newtypes, `ArtifactKind`) must read and write exactly the JSON of the plans stored
+/// when those fields were strings. A case's `plan.json` holds its plan serialized then, so it
+/// is never rewritten: the stored JSON must read back and write unchanged, and today's plan
+/// must serialize to it.
+fn stored_plan(case: &str, stored: &str, planned: &Result<Plan, PlanError>) -> Output {
+    let json = |plan: &Plan| {
+        serde_json::to_string_pretty(plan).unwrap_or_else(|e| panic!("{case}: {e}")) + "\n"
+    };
+    let read: Plan = serde_json::from_str(stored).unwrap_or_else(|e| panic!("{case}: {e}"));
+    assert_eq!(json(&read), stored, "{case}: reserialized differently");
+    let planned = planned
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{case}: refused:\n{e}"));
+    Output::by_hand_in("plan.json", json(planned))
 }
 
 /// The fixture outcome must be a refusal mentioning every `needle`.
@@ -617,33 +608,6 @@ proptest! {
         let keeps = v(&master) >= v("1.12.0rc2");
         prop_assert_eq!(summary.contains("keeps"), keeps, "{}", summary);
     }
-}
-
-/// Plans are stored with their trains as JSON: the typed steps (branch, tag, registry and
-/// version newtypes, `ArtifactKind`) must read and write exactly the JSON of the plans stored
-/// when those fields were strings. `tests/fixtures/plan_json/` holds plans serialized then.
-#[test]
-fn stored_plans_keep_their_json() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan_json");
-    let mut seen = 0;
-    for entry in fs::read_dir(&root).unwrap() {
-        let path = entry.unwrap().path();
-        let stored = fs::read_to_string(&path).unwrap();
-        let case = path.file_stem().unwrap().to_str().unwrap();
-        let read: Plan = serde_json::from_str(&stored).unwrap();
-        assert_eq!(
-            serde_json::to_string_pretty(&read).unwrap() + "\n",
-            stored,
-            "{case}: reserialized differently"
-        );
-        assert_eq!(
-            serde_json::to_string_pretty(&planned(case)).unwrap() + "\n",
-            stored,
-            "{case}: planned differently"
-        );
-        seen += 1;
-    }
-    assert!(seen >= 6, "fixtures missing under {}", root.display());
 }
 
 /// A tag request runs the flow of the version it names; `release start` cuts the branch and

@@ -1,6 +1,10 @@
-use std::process::Command;
+use std::path::Path;
 
 use flotilla_git::{RefName, RefNameProblem};
+use flotilla_testkit::Git;
+
+/// git as the oracle, isolated from the machine's settings.
+const GIT: Git = Git::new();
 
 /// (name, valid): every row is also checked against `git check-ref-format --allow-onelevel`,
 /// except where flotilla is deliberately stricter (a leading `-`).
@@ -46,11 +50,10 @@ const TABLE: &[(&str, bool)] = &[
 fn validation_matches_git_check_ref_format() {
     for &(name, valid) in TABLE {
         assert_eq!(RefName::new(name).is_ok(), valid, "flotilla on {name:?}");
-        let git_says = Command::new("git")
-            .args(["check-ref-format", "--allow-onelevel", name])
-            .status()
-            .unwrap()
-            .success();
+        let git_says = GIT.succeeds(
+            Path::new("."),
+            &["check-ref-format", "--allow-onelevel", name],
+        );
         assert_eq!(git_says, valid, "git on {name:?}");
     }
 }
@@ -59,20 +62,10 @@ fn validation_matches_git_check_ref_format() {
 fn leading_dash_is_refused_like_git_refuses_it_for_branch_names() {
     let error = RefName::new("-delete").unwrap_err();
     assert_eq!(error.problem(), RefNameProblem::LeadingDash);
-    let git_says = Command::new("git")
-        .args(["check-ref-format", "--branch", "-delete"])
-        .output()
-        .unwrap();
-    assert!(!git_says.status.success());
+    assert!(!GIT.succeeds(Path::new("."), &["check-ref-format", "--branch", "-delete"]));
     // Inside a full name a dash cannot be read as an option, and git accepts it there.
     assert!(RefName::new("refs/heads/-delete").is_ok());
-    assert!(
-        Command::new("git")
-            .args(["check-ref-format", "refs/heads/-delete"])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(GIT.succeeds(Path::new("."), &["check-ref-format", "refs/heads/-delete"]));
 }
 
 #[test]

@@ -1,8 +1,9 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
+
+pub use flotilla_testkit::run;
 
 /// Writes `files` (relative path, content) under `root`; paths ending in `.sh` are executable.
 pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
@@ -41,24 +42,6 @@ fn walk(root: &Path) -> Vec<PathBuf> {
         out.push(path);
     }
     out
-}
-
-/// Runs a command that must succeed and returns its stdout.
-pub fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap_or_else(|e| {
-        panic!(
-            "could not run {:?} ({e}); install the test tools with scripts/install-test-deps.sh",
-            command.get_program().display()
-        )
-    });
-    assert!(
-        output.status.success(),
-        "{command:?} failed with {}:\nstdout:\n{}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 /// Names of the entries of a gzip tar archive, in archive order.

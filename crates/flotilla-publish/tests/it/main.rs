@@ -15,4 +15,3 @@ mod oci;
 mod pypi;
 mod python;
 mod registry;
-mod servers;

@@ -12,7 +12,7 @@ use flotilla_publish::{ArtifactKind, Outcome, PublishError};
 
 use crate::common::run;
 use crate::npm::source;
-use crate::servers::{self, unique};
+use flotilla_testkit::services::{self, unique};
 
 fn pack(root: &Path, name: &str, version: &str, body: &str) -> NpmPackage {
     let root = root.join(version).join(body.len().to_string());
@@ -48,10 +48,10 @@ fn view(dir: &Path, registry: &str, name: &str, field: &str) -> serde_json::Valu
 
 #[test]
 fn publishes_what_npm_installs_with_dist_tags_that_only_move_forward() {
-    let Some(server) = servers::npm_registry() else {
+    let Some(server) = services::npm() else {
         return;
     };
-    let registry = format!("{}/", server.address());
+    let registry = format!("{}/", server.url());
     let http = HttpClient::new(HttpPolicy {
         retry: RetryPolicy {
             attempts: 3,

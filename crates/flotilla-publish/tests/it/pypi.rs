@@ -9,7 +9,7 @@ use flotilla_publish::python::{PypiUploadTarget, PythonProject, PythonTarget};
 use flotilla_publish::{ArtifactKind, Outcome, PublishError};
 
 use crate::common::{run, write_tree};
-use crate::servers::{self, unique};
+use flotilla_testkit::services::{self, unique};
 
 fn project(root: &Path, name: &str, version: &str, body: &str) -> PythonProject {
     let src = root.join(format!("src-{version}-{}", body.len()));
@@ -48,10 +48,10 @@ fn target(url: &str) -> PypiUploadTarget {
 
 #[test]
 fn uploads_that_pip_installs_and_never_changes_a_published_file() {
-    let Some(server) = servers::pypi() else {
+    let Some(server) = services::pypi() else {
         return;
     };
-    let url = server.address();
+    let url = server.url().to_owned();
     let target = target(&url);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");

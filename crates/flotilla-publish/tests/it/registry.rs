@@ -15,7 +15,8 @@ use serde_json::Value;
 
 use crate::common::{run, write_tree};
 use crate::oci::spec;
-use crate::servers::{self, unique};
+use flotilla_testkit::services::{self, unique};
+use flotilla_testkit::wait;
 
 fn http(attempts: u32) -> HttpClient {
     HttpClient::new(HttpPolicy {
@@ -49,10 +50,10 @@ fn build(root: &Path, greeting: &str) -> BuiltImage {
 
 #[test]
 fn pushes_an_image_that_skopeo_inspects_and_copies() {
-    let Some(registry) = servers::registry() else {
+    let Some(registry) = services::oci_registry() else {
         return;
     };
-    let address = registry.address();
+    let address = registry.host().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let image = build(dir.path(), "print('hi')\n");
     assert!(
@@ -112,10 +113,10 @@ fn pushes_an_image_that_skopeo_inspects_and_copies() {
 
 #[test]
 fn release_tags_never_move_on_the_registry_and_mutable_ones_do() {
-    let Some(registry) = servers::registry() else {
+    let Some(registry) = services::oci_registry() else {
         return;
     };
-    let target = target(&registry.address());
+    let target = target(registry.host());
     let dir = tempfile::tempdir().unwrap();
     let first = build(&dir.path().join("a"), "a\n");
     let second = build(&dir.path().join("b"), "b\n");
@@ -157,10 +158,9 @@ fn release_tags_never_move_on_the_registry_and_mutable_ones_do() {
     );
 
     // Tag listing follows the registry's pages.
-    let paged =
-        RegistryImageTarget::new(&registry.address(), true, Credentials::Anonymous, http(3))
-            .unwrap()
-            .with_tag_page_size(1);
+    let paged = RegistryImageTarget::new(registry.host(), true, Credentials::Anonymous, http(3))
+        .unwrap()
+        .with_tag_page_size(1);
     assert_eq!(paged.tags(&name).unwrap(), ["1.0.0", "1.1.0", "latest"]);
     let (tags, etag) = paged.tags_if_changed(&name, None).unwrap().unwrap();
     assert_eq!(tags, ["1.0.0", "1.1.0", "latest"]);
@@ -172,7 +172,7 @@ fn release_tags_never_move_on_the_registry_and_mutable_ones_do() {
 
 #[test]
 fn a_blob_known_in_another_repository_is_mounted_not_uploaded() {
-    let Some(registry) = servers::own_registry(None) else {
+    let Some(registry) = services::own_oci_registry(None) else {
         return;
     };
     let target = target(&registry.address());
@@ -209,7 +209,7 @@ fn a_blob_known_in_another_repository_is_mounted_not_uploaded() {
 fn basic_auth_is_used_when_the_registry_asks_for_it() {
     // bcrypt of "flotilla-test-pw", cost 4.
     let line = "ci:$2b$04$grKzLbtkdrxjl1GpRVKNoefoQ5ywwQMa5o4xfYUhZP8q9BIM7svhy";
-    let Some(registry) = servers::own_registry(Some(line)) else {
+    let Some(registry) = services::own_oci_registry(Some(line)) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -282,10 +282,10 @@ fn curl(args: &[&str]) -> Vec<u8> {
 
 #[test]
 fn a_chart_pushed_as_an_oci_artifact_comes_back_through_the_api() {
-    let Some(registry) = servers::registry() else {
+    let Some(registry) = services::oci_registry() else {
         return;
     };
-    let address = registry.address();
+    let address = registry.host().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let chart_dir = crate::chart::chart_dir(dir.path());
     // Each run gets its own chart name, as the registry may keep earlier runs' charts.
@@ -397,7 +397,7 @@ fn big_image(root: &Path) -> BuiltImage {
 
 #[test]
 fn a_registry_that_goes_away_is_retried_then_reported_and_the_push_completes_later() {
-    let Some(mut registry) = servers::own_registry(None) else {
+    let Some(mut registry) = services::own_oci_registry(None) else {
         return;
     };
     let address = registry.address();
@@ -428,15 +428,15 @@ fn a_registry_that_goes_away_is_retried_then_reported_and_the_push_completes_lat
         .unwrap()
         .with_chunk_size(256 * 1024);
     let uploads = registry
-        .dir
-        .path()
+        .dir()
         .join("data/docker/registry/v2/repositories/fault/app/_uploads");
     let published = std::thread::scope(|scope| {
         let push = scope.spawn(|| patient.push(&name, &image, &tags));
-        while !uploads.exists() && !push.is_finished() {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        wait::until_true("the upload to start", || {
+            uploads.exists() || push.is_finished()
+        });
         registry.stop();
+        // Downtime, not a wait: the push must meet the registry gone for a while.
         std::thread::sleep(Duration::from_millis(300));
         registry.restart();
         push.join().unwrap()

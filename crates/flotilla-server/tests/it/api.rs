@@ -4,7 +4,7 @@ use flotilla_store::{DeploymentStatus, NewDeployment};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{API_TOKEN, REGISTRY_TOKEN, TestServer, git, hook_body, tiny_fleet};
+use crate::support::{API_TOKEN, GIT, REGISTRY_TOKEN, TestServer, hook_body, tiny_fleet};
 
 fn deployment(version: &str, environment: &str, needs_approval: bool) -> NewDeployment {
     NewDeployment {
@@ -216,7 +216,7 @@ const VALUES: &str = "# production values\nidentity:\n  image:\n    version: 1.0
 async fn a_final_image_waits_for_approval_and_the_api_approval_deploys_it() {
     let dir = tempfile::tempdir().unwrap();
     let deploy = dir.path().join("deploy.git");
-    git(
+    GIT.output(
         dir.path(),
         &[
             "init",
@@ -226,13 +226,13 @@ async fn a_final_image_waits_for_approval_and_the_api_approval_deploys_it() {
             "deploy.git",
         ],
     );
-    git(dir.path(), &["clone", "--quiet", "deploy.git", "seed"]);
+    GIT.output(dir.path(), &["clone", "--quiet", "deploy.git", "seed"]);
     let seed = dir.path().join("seed");
     std::fs::create_dir_all(seed.join("values")).unwrap();
     std::fs::write(seed.join("values/prd.yaml"), VALUES).unwrap();
-    git(&seed, &["add", "."]);
-    git(&seed, &["commit", "--quiet", "-m", "prd values"]);
-    git(
+    GIT.output(&seed, &["add", "."]);
+    GIT.output(&seed, &["commit", "--quiet", "-m", "prd values"]);
+    GIT.output(
         &seed,
         &["push", "--quiet", "origin", "HEAD:refs/heads/master"],
     );
@@ -268,7 +268,7 @@ async fn a_final_image_waits_for_approval_and_the_api_approval_deploys_it() {
     assert_eq!(pending.len(), 1, "{pending:?}");
     assert_eq!(pending[0]["environment"], "prd");
     assert_eq!(pending[0]["version"], "1.1.0");
-    let before = git(&deploy, &["rev-parse", "master"]).stdout;
+    let before = GIT.output(&deploy, &["rev-parse", "master"]).stdout;
 
     let id = pending[0]["id"].as_str().unwrap();
     let approved = server
@@ -282,9 +282,11 @@ async fn a_final_image_waits_for_approval_and_the_api_approval_deploys_it() {
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["status"], "succeeded", "{approved}");
     assert_eq!(approved["decided_by"], "alice");
-    let after = git(&deploy, &["rev-parse", "master"]).stdout;
+    let after = GIT.output(&deploy, &["rev-parse", "master"]).stdout;
     assert_ne!(before, after, "no deploy commit");
-    let values = git(&deploy, &["show", "master:values/prd.yaml"]).stdout;
+    let values = GIT
+        .output(&deploy, &["show", "master:values/prd.yaml"])
+        .stdout;
     assert_eq!(
         String::from_utf8(values).unwrap(),
         VALUES.replace("version: 1.0.0", "version: 1.1.0")

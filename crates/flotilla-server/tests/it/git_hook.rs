@@ -2,14 +2,14 @@
 //! the repository's master-push flow, and a graceful shutdown lets that flow finish.
 
 use std::os::unix::fs::PermissionsExt as _;
-use std::time::{Duration, Instant};
 
 use flotilla_engine::FleetEvent;
 use flotilla_server::{ServerError, install_hook_with_secret};
 use flotilla_store::{EventStatus, TrainKind};
+use flotilla_testkit::{free_port, wait};
 use serde_json::Value;
 
-use crate::support::{HOOK_SECRET, TestServer, all_events, demo_fleet, git, hook_secret};
+use crate::support::{GIT, HOOK_SECRET, TestServer, all_events, demo_fleet, hook_secret};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_push_through_the_installed_hook_starts_the_master_push_flow() {
@@ -31,18 +31,18 @@ async fn a_push_through_the_installed_hook_starts_the_master_push_flow() {
     );
 
     let work = dir.path().join("work");
-    git(
+    GIT.output(
         dir.path(),
         &["clone", "--quiet", &bare.display().to_string(), "work"],
     );
     std::fs::write(work.join("CHANGE.md"), "a change\n").unwrap();
-    git(&work, &["add", "CHANGE.md"]);
-    git(&work, &["commit", "--quiet", "-m", "A change"]);
-    git(&work, &["branch", "feature-x"]);
-    let push = git(&work, &["push", "origin", "master", "feature-x"]);
+    GIT.output(&work, &["add", "CHANGE.md"]);
+    GIT.output(&work, &["commit", "--quiet", "-m", "A change"]);
+    GIT.output(&work, &["branch", "feature-x"]);
+    let push = GIT.output(&work, &["push", "origin", "master", "feature-x"]);
     let stderr = String::from_utf8_lossy(&push.stderr);
     assert!(!stderr.contains("flotilla:"), "the hook warned: {stderr}");
-    let head = String::from_utf8(git(&work, &["rev-parse", "HEAD"]).stdout).unwrap();
+    let head = String::from_utf8(GIT.output(&work, &["rev-parse", "HEAD"]).stdout).unwrap();
 
     // The delivery was stored before the hook's curl got its answer, so both events are there.
     let events = all_events(&server.store).await;
@@ -60,11 +60,10 @@ async fn a_push_through_the_installed_hook_starts_the_master_push_flow() {
     assert_eq!(after, head.trim());
 
     // Shut down while the flow runs: the worker finishes it first.
-    let deadline = Instant::now() + Duration::from_mins(5);
-    while server.store.list_trains(10).await.unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "no train started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait::until_async("a train to start", || async {
+        (!server.store.list_trains(10).await.unwrap().is_empty()).then_some(())
+    })
+    .await;
     let store = server.store.clone();
     server.stop().await;
     let trains = store.list_trains(10).await.unwrap();
@@ -152,7 +151,7 @@ async fn a_push_through_the_installed_hook_starts_the_master_push_flow() {
 fn installing_keeps_a_foreign_hook_and_replaces_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let bare = dir.path().join("r.git");
-    git(dir.path(), &["init", "--quiet", "--bare", "r.git"]);
+    GIT.output(dir.path(), &["init", "--quiet", "--bare", "r.git"]);
     let hook = install_hook_with_secret(&bare, "http://127.0.0.1:9", &hook_secret(), "r").unwrap();
     assert!(
         std::fs::read_to_string(&hook)
@@ -188,14 +187,10 @@ fn installing_keeps_a_foreign_hook_and_replaces_its_own() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_push_with_the_server_down_only_warns() {
     let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "--quiet", "--bare", "r.git"]);
+    GIT.output(dir.path(), &["init", "--quiet", "--bare", "r.git"]);
     let bare = dir.path().join("r.git");
-    // A port nobody listens on: bound, then released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nobody listens on.
+    let port = free_port();
     install_hook_with_secret(
         &bare,
         &format!("http://127.0.0.1:{port}"),
@@ -203,19 +198,19 @@ async fn a_push_with_the_server_down_only_warns() {
         "r",
     )
     .unwrap();
-    git(dir.path(), &["clone", "--quiet", "r.git", "work"]);
+    GIT.output(dir.path(), &["clone", "--quiet", "r.git", "work"]);
     let work = dir.path().join("work");
-    git(
+    GIT.output(
         &work,
         &["commit", "--quiet", "--allow-empty", "-m", "first"],
     );
-    let push = git(&work, &["push", "origin", "HEAD:refs/heads/master"]);
+    let push = GIT.output(&work, &["push", "origin", "HEAD:refs/heads/master"]);
     let stderr = String::from_utf8_lossy(&push.stderr);
     assert!(
         stderr.contains("flotilla:") && stderr.contains("the push succeeded"),
         "{stderr}"
     );
-    let pushed = git(&bare, &["rev-parse", "refs/heads/master"]);
+    let pushed = GIT.output(&bare, &["rev-parse", "refs/heads/master"]);
     assert!(!pushed.stdout.is_empty());
 }
 
@@ -271,7 +266,7 @@ fn the_hook_signs_without_showing_the_secret_to_other_processes() {
         .enumerate()
     {
         let bare = dir.path().join(format!("r{index}.git"));
-        git(
+        GIT.output(
             dir.path(),
             &["init", "--quiet", "--bare", &bare.display().to_string()],
         );

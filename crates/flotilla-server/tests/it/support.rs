@@ -6,14 +6,13 @@
 )]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
 
 use flotilla_engine::{Engine, Workspace};
 use flotilla_server::{Secret, ServeConfig, ServerError};
 use flotilla_store::{Event, EventStatus, Store};
+use flotilla_testkit::{Git, wait};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::sync::oneshot;
@@ -166,20 +165,17 @@ impl TestServer {
 
     /// Waits (bounded) until the store holds `count` events and none is left unhandled.
     pub async fn wait_handled(&self, count: u64) -> Vec<Event> {
-        let deadline = Instant::now() + Duration::from_mins(5);
-        loop {
+        wait::until_async(&format!("{count} events, all handled"), || async {
             let counts = self.store.count_events_by_status().await.unwrap();
             let total: u64 = counts.iter().map(|(_, n)| n).sum();
             let received = counts
                 .iter()
                 .find(|(s, _)| *s == EventStatus::Received)
                 .map_or(0, |(_, n)| *n);
-            if total >= count && received == 0 {
-                return all_events(&self.store).await;
-            }
-            assert!(Instant::now() < deadline, "events not handled: {counts:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (total >= count && received == 0).then_some(())
+        })
+        .await;
+        all_events(&self.store).await
     }
 }
 
@@ -226,26 +222,8 @@ pub fn hook_body(delivery: &str, git_ref: &str) -> String {
     )
 }
 
-/// Runs git in `dir` with a fixed identity; a failure fails the test.
-pub fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    let output = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Tester",
-            "-c",
-            "user.email=tester@example.invalid",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+/// git for the tests' repositories: isolated from the user's settings, as a fixed identity.
+pub const GIT: Git = Git::new();
 
 pub fn hook_secret() -> Secret {
     Secret::new("HOOK", HOOK_SECRET).unwrap()

@@ -1,19 +1,34 @@
-//! Bad input gives a clear error on stderr, a non-zero exit and changes nothing anywhere.
+//! Bad input gives a clear error on stderr, a non-zero exit and changes nothing anywhere. The
+//! errors are pinned whole as snapshots (`snapshots/refused__*.snap`).
 
-use crate::support::{Fleet, Outcome, Sandbox};
+use crate::cli_output::assert_outcome;
+use crate::support::{Outcome, Sandbox, fleet};
 
 fn two_repos() -> Sandbox {
-    Fleet::new()
+    fleet()
         .category("svc")
         .repo("a", "svc")
         .repo("b", "svc")
         .build()
 }
 
-/// Runs `args`, expects a refusal with exit code 2 mentioning every part of `mentions`, and
-/// asserts nothing changed and no train was recorded.
+/// The snapshot of the refusal of `args`: `refused__` and the arguments.
+fn snapshot_name(args: &[&str]) -> String {
+    let words: Vec<String> = args
+        .iter()
+        .map(|a| {
+            a.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        })
+        .collect();
+    format!("refused__{}", words.join("_"))
+}
+
+/// Runs `args`, expects a refusal with exit code 2 whose error is the snapshot named after
+/// the arguments, and asserts nothing changed and no train was recorded.
 #[track_caller]
-fn assert_refused(fleet: &Sandbox, args: &[&str], mentions: &[&str]) -> Outcome {
+fn assert_refused(fleet: &Sandbox, args: &[&str]) -> Outcome {
     let before = fleet.snapshot();
     let trains_before = fleet
         .flotilla(&["release", "list", "--json"])
@@ -25,13 +40,7 @@ fn assert_refused(fleet: &Sandbox, args: &[&str], mentions: &[&str]) -> Outcome 
         out.stderr.starts_with("error: "),
         "the error is on stderr:\n{out}"
     );
-    for mention in mentions {
-        assert!(
-            out.stderr.contains(mention),
-            "stderr of `flotilla {}` does not mention {mention:?}:\n{out}",
-            args.join(" ")
-        );
-    }
+    assert_outcome(fleet, &snapshot_name(args), &out);
     assert_eq!(
         fleet.snapshot(),
         before,
@@ -52,29 +61,26 @@ fn assert_refused(fleet: &Sandbox, args: &[&str], mentions: &[&str]) -> Outcome 
 #[test]
 fn invalid_versions_are_refused() {
     let fleet = two_repos();
-    for (args, mention) in [
-        (&["release", "start", "1.0"][..], "1.0"),
-        (&["release", "start", "banana"], "banana"),
-        (&["release", "start", "1.0.0rc1"], "x.y.z"),
-        (&["release", "final", "1.0.0.1"], "x.y.z"),
+    for args in [
+        &["release", "start", "1.0"][..],
+        &["release", "start", "banana"],
+        &["release", "start", "1.0.0rc1"],
+        &["release", "final", "1.0.0.1"],
     ] {
-        assert_refused(&fleet, args, &[mention]);
+        assert_refused(&fleet, args);
     }
 }
 
 #[test]
 fn invalid_versions_to_tag_are_refused() {
     let fleet = two_repos();
-    for (args, mention) in [
-        (&["release", "tag", "1.0.0-rc.1"][..], "1.0.0-rc.1"),
-        (&["release", "tag", "1.0.0.0"], "1.0.0.0"),
-        (
-            &["release", "hotfix", "1.0.0", "--repo", "a"],
-            "not a hotfix",
-        ),
-        (&["release", "hotfix", "1.0.0.1"], "--repo"),
+    for args in [
+        &["release", "tag", "1.0.0-rc.1"][..],
+        &["release", "tag", "1.0.0.0"],
+        &["release", "hotfix", "1.0.0", "--repo", "a"],
+        &["release", "hotfix", "1.0.0.1"],
     ] {
-        assert_refused(&fleet, args, &[mention]);
+        assert_refused(&fleet, args);
     }
 }
 
@@ -86,43 +92,24 @@ fn unknown_repositories_are_refused_with_the_known_ones() {
         &["release", "start", "1.0.0", "--repo", "a", "--repo", "nope"],
         &["push", "nope"],
     ] {
-        assert_refused(&fleet, args, &["\"nope\"", "a, b"]);
+        assert_refused(&fleet, args);
     }
 }
 
 #[test]
 fn requests_the_fleet_state_does_not_allow_are_refused() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("api", "backend-core")
         .repo("a", "svc")
         .build();
-    assert_refused(&fleet, &["push", "api"], &["api", "push"]);
-    assert_refused(
-        &fleet,
-        &["release", "tag", "1.0.0rc1", "--repo", "a"],
-        &[
-            "release-1.0.0 does not exist",
-            "flotilla release start 1.0.0",
-        ],
-    );
-    assert_refused(
-        &fleet,
-        &["release", "tag", "1.1.0dev1", "--repo", "a"],
-        &["development versions"],
-    );
+    assert_refused(&fleet, &["push", "api"]);
+    assert_refused(&fleet, &["release", "tag", "1.0.0rc1", "--repo", "a"]);
+    assert_refused(&fleet, &["release", "tag", "1.1.0dev1", "--repo", "a"]);
     fleet.flotilla(&["release", "start", "1.0.0"]).success();
-    assert_refused(
-        &fleet,
-        &["release", "hotfix", "1.0.0.1", "--repo", "a"],
-        &["v1.0.0 is not tagged"],
-    );
+    assert_refused(&fleet, &["release", "hotfix", "1.0.0.1", "--repo", "a"]);
     fleet.flotilla(&["release", "final", "1.0.0"]).success();
-    assert_refused(
-        &fleet,
-        &["release", "tag", "1.0.0rc2", "--repo", "a"],
-        &["already released"],
-    );
+    assert_refused(&fleet, &["release", "tag", "1.0.0rc2", "--repo", "a"]);
 }
 
 #[test]
@@ -138,10 +125,8 @@ fn invalid_manifest_is_refused_with_its_position() {
     let out = fleet.flotilla(&["release", "start", "1.0.0"]);
 
     assert_eq!(out.code, Some(2), "{out}");
-    assert!(
-        out.stderr.contains("flotilla.yaml:4:15") && out.stderr.contains("unknown category"),
-        "stderr gives the position and the problem:\n{out}"
-    );
+    // The position and the problem.
+    assert_outcome(&fleet, "refused_invalid_manifest", &out);
     assert_eq!(fleet.snapshot(), before);
     assert!(
         !fleet.root().join(".flotilla").exists(),
@@ -164,17 +149,14 @@ fn diverge(fleet: &Sandbox, repo: &str) {
 
 #[test]
 fn diverged_release_branch_is_a_clear_error_and_changes_nothing() {
-    let fleet = Fleet::new().category("svc").repo("b", "svc").build();
+    let fleet = fleet().category("svc").repo("b", "svc").build();
     diverge(&fleet, "b");
     let before = fleet.snapshot();
 
     let out = fleet.flotilla(&["release", "start", "1.0.0"]).failure();
 
-    assert!(
-        out.stderr.contains("b: release branch release-1.0.0")
-            && out.stderr.contains("master does not have"),
-        "stderr names the branch and the problem:\n{out}"
-    );
+    // The branch and the problem.
+    assert_outcome(&fleet, "failed_diverged_release_branch", &out);
     assert_eq!(fleet.snapshot(), before);
 }
 
@@ -183,9 +165,5 @@ fn diverged_release_branch_in_one_repository_changes_no_other_repository() {
     let fleet = two_repos();
     diverge(&fleet, "b");
 
-    assert_refused(
-        &fleet,
-        &["release", "start", "1.0.0"],
-        &["b: release branch release-1.0.0", "master does not have"],
-    );
+    assert_refused(&fleet, &["release", "start", "1.0.0"]);
 }

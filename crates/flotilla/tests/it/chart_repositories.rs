@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{Fleet, Sandbox, chart_yaml, run_states, states};
+use flotilla_testkit::Git;
+
+use crate::support::{self, Sandbox, chart_yaml, run_states, states};
 
 const CHARTS: [&str; 3] = ["api", "web", "worker"];
 
@@ -20,7 +22,7 @@ fn fleet(registry: &str, watched: &Path, seen: &Path) -> Sandbox {
         watched.display(),
         seen.display()
     );
-    let mut fleet = Fleet::new()
+    let mut fleet = support::fleet()
         .section(
             "categories:\n  charts:\n    publishes: {image: false, python: false, npm: false, \
              chart: true}",
@@ -172,54 +174,30 @@ fn a_directory_chart_repository_gets_its_index_once_at_the_end_of_the_train() {
     assert_eq!(names(&repo), expected);
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+/// git for the chart repositories outside the fleet, isolated like the sandbox's.
+const GIT: Git = Git::new();
 
 /// A bare repository with a `main` branch, as a project keeping its charts on `gh-pages` has.
 /// Commits what is staged in `dir` as a test identity.
 fn commit(dir: &Path, message: &str) {
-    git(
-        dir,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "commit",
-            "--quiet",
-            "-m",
-            message,
-        ],
-    );
+    GIT.run(dir, &["commit", "--quiet", "-m", message]);
 }
 
 fn charts_remote(dir: &Path) -> PathBuf {
     let remote = dir.join("charts.git");
     let seed = dir.join("seed");
-    git(
+    GIT.run(
         dir,
         &["init", "--quiet", "--bare", remote.to_str().unwrap()],
     );
-    git(
+    GIT.run(
         dir,
         &["init", "--quiet", "-b", "main", seed.to_str().unwrap()],
     );
     std::fs::write(seed.join("README.md"), "# charts\n").unwrap();
-    git(&seed, &["add", "README.md"]);
+    GIT.run(&seed, &["add", "README.md"]);
     commit(&seed, "seed");
-    git(
+    GIT.run(
         &seed,
         &["push", "--quiet", remote.to_str().unwrap(), "main:main"],
     );
@@ -244,13 +222,13 @@ fn a_git_branch_chart_repository_gets_one_commit_per_train() {
         .flotilla(&["release", "start", "1.0.0", "--json"])
         .success();
 
-    let log = git(&remote, &["log", "--format=%H %s", "gh-pages"]);
+    let log = GIT.run(&remote, &["log", "--format=%H %s", "gh-pages"]);
     assert_eq!(
         log.lines().count(),
         1,
         "one commit, no history of main:\n{log}"
     );
-    let files = git(&remote, &["ls-tree", "--name-only", "gh-pages"]);
+    let files = GIT.run(&remote, &["ls-tree", "--name-only", "gh-pages"]);
     assert_eq!(
         files.lines().collect::<Vec<_>>(),
         [
@@ -260,10 +238,10 @@ fn a_git_branch_chart_repository_gets_one_commit_per_train() {
             "worker-1.0.0-rc.1.tgz"
         ]
     );
-    let changed = git(&remote, &["show", "--name-only", "--format=", "gh-pages"]);
+    let changed = GIT.run(&remote, &["show", "--name-only", "--format=", "gh-pages"]);
     assert_eq!(changed.lines().count(), 4, "{changed}");
     let checkout = outside.path().join("pages");
-    git(
+    GIT.run(
         outside.path(),
         &[
             "clone",
@@ -275,22 +253,22 @@ fn a_git_branch_chart_repository_gets_one_commit_per_train() {
         ],
     );
     assert_lists_every_chart(&checkout);
-    assert_eq!(git(&remote, &["rev-parse", "main"]).lines().count(), 1);
+    assert_eq!(GIT.run(&remote, &["rev-parse", "main"]).lines().count(), 1);
 
     // Again: nothing new, so no commit.
-    let tip = git(&remote, &["rev-parse", "gh-pages"]);
+    let tip = GIT.run(&remote, &["rev-parse", "gh-pages"]);
     fleet
         .flotilla(&["release", "start", "1.0.0", "--json"])
         .success();
-    assert_eq!(git(&remote, &["rev-parse", "gh-pages"]), tip);
+    assert_eq!(GIT.run(&remote, &["rev-parse", "gh-pages"]), tip);
 
     // The next train adds one commit on top, with its charts and the index listing both.
     fleet
         .flotilla(&["release", "tag", "1.0.0rc2", "--json"])
         .success();
-    let log = git(&remote, &["log", "--format=%s", "gh-pages"]);
+    let log = GIT.run(&remote, &["log", "--format=%s", "gh-pages"]);
     assert_eq!(log.lines().count(), 2, "{log}");
-    git(&checkout, &["pull", "--quiet"]);
+    GIT.run(&checkout, &["pull", "--quiet"]);
     let index = parse_index(&checkout.join("index.yaml"));
     for name in CHARTS {
         let versions: Vec<&str> = index["entries"][name]
@@ -310,7 +288,7 @@ fn a_chart_version_published_with_other_content_fails_the_train_and_says_what_to
     let outside = tempfile::tempdir().unwrap();
     let remote = charts_remote(outside.path());
     let pages = outside.path().join("pages-seed");
-    git(
+    GIT.run(
         outside.path(),
         &["init", "--quiet", "-b", "gh-pages", pages.to_str().unwrap()],
     );
@@ -323,9 +301,9 @@ fn a_chart_version_published_with_other_content_fails_the_train_and_says_what_to
         ),
     )
     .unwrap();
-    git(&pages, &["add", "index.yaml"]);
+    GIT.run(&pages, &["add", "index.yaml"]);
     commit(&pages, "someone else's api chart");
-    git(
+    GIT.run(
         &pages,
         &[
             "push",
@@ -334,7 +312,7 @@ fn a_chart_version_published_with_other_content_fails_the_train_and_says_what_to
             "gh-pages:gh-pages",
         ],
     );
-    let tip = git(&remote, &["rev-parse", "gh-pages"]);
+    let tip = GIT.run(&remote, &["rev-parse", "gh-pages"]);
     let seen = outside.path().join("seen.txt");
     let fleet = fleet(
         &format!(
@@ -355,5 +333,5 @@ fn a_chart_version_published_with_other_content_fails_the_train_and_says_what_to
         "{outcome}"
     );
     assert!(said.contains(".flotilla/charts/"), "{outcome}");
-    assert_eq!(git(&remote, &["rev-parse", "gh-pages"]), tip);
+    assert_eq!(GIT.run(&remote, &["rev-parse", "gh-pages"]), tip);
 }

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::support::{Fleet, process_alive, run_states, states, wait_for_file, waits_for_file};
+use crate::support::{fleet, process_alive, run_states, states, waits_for_file};
+use flotilla_testkit::wait;
 
 const ENV_OUT_VAR: &str = "FLOTILLA_E2E_ENV_OUT";
 
@@ -24,7 +25,7 @@ fn read_env(path: &std::path::Path) -> BTreeMap<String, String> {
 
 #[test]
 fn commands_see_the_version_in_every_spelling() {
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .repo("design", "frontend-core")
         .file("scripts/env.sh", ENV_SCRIPT)
         .command("env", &["sh", "scripts/env.sh"], &["tag"])
@@ -62,7 +63,7 @@ wait\n";
 
 #[test]
 fn timed_out_command_is_stopped_with_the_processes_it_started() {
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .file("scripts/build.sh", SPAWNING_SCRIPT)
@@ -88,7 +89,7 @@ fn timed_out_command_is_stopped_with_the_processes_it_started() {
 
 #[test]
 fn interrupt_stops_the_running_step_and_records_the_train_as_cancelled() {
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .file(
@@ -106,7 +107,7 @@ fn interrupt_stops_the_running_step_and_records_the_train_as_cancelled() {
     let args = ["release", "start", "1.0.0"];
     let mut flotilla = fleet.spawn(&args);
     let marker = fleet.outside("started.a");
-    wait_for_file(&marker, &mut flotilla);
+    wait::for_file_from(&marker, &mut flotilla);
 
     let sent = Command::new("kill")
         .args(["-INT", &flotilla.id().to_string()])

@@ -1,14 +1,15 @@
 //! A second train for the same version while the first runs is refused, and the first is not
 //! disturbed.
 
-use crate::support::{Fleet, run_states, states, wait_for_file, waits_for_file};
+use crate::support::{fleet, run_states, states, waits_for_file};
+use flotilla_testkit::wait;
 
 const STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
 const RELEASE_VAR: &str = "FLOTILLA_E2E_RELEASE";
 
 #[test]
 fn second_train_for_the_same_version_is_refused_while_the_first_runs() {
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .file(
@@ -23,7 +24,7 @@ fn second_train_for_the_same_version_is_refused_while_the_first_runs() {
     fleet.set_env(RELEASE_VAR, &release);
     let args = ["release", "start", "1.0.0", "--json"];
     let mut first = fleet.spawn(&args);
-    wait_for_file(&fleet.outside("started.a"), &mut first);
+    wait::for_file_from(&fleet.outside("started.a"), &mut first);
     let running = fleet
         .flotilla(&["release", "list", "--json"])
         .success()
@@ -72,7 +73,7 @@ while [ ! -f \"$FLOTILLA_E2E_RELEASE\" ]; do sleep 0.05; done\n\
 
 #[test]
 fn an_operation_on_a_busy_repository_waits_for_the_other_to_finish() {
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .category("svc")
         .setting("gate_timeout_secs: 150")
         .repo("a", "svc")
@@ -89,7 +90,7 @@ fn an_operation_on_a_busy_repository_waits_for_the_other_to_finish() {
     }
     let release_args = ["release", "start", "1.0.0"];
     let mut release = fleet.spawn(&release_args);
-    wait_for_file(&fleet.outside("started"), &mut release);
+    wait::for_file_from(&fleet.outside("started"), &mut release);
     let push_args = ["push", "a", "--json"];
     let mut push = fleet.spawn(&push_args);
     fleet.wait_for_stderr(&push_args, "waiting for the repository", &mut push);

@@ -3,16 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{
-    Fleet, Sandbox, run_states, skopeo_inspect, states, wait_for_file, waits_for_file,
-};
+use crate::support::{self, Sandbox, run_states, skopeo_inspect, states, waits_for_file};
+use flotilla_testkit::wait;
 
 const STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
 const RELEASE_VAR: &str = "FLOTILLA_E2E_RELEASE";
 
 /// api (a package) ← cli (a package and an image, whose build waits for a file) ← web.
 fn fleet() -> Sandbox {
-    let mut fleet = Fleet::new()
+    let mut fleet = support::fleet()
         .category("svc")
         .repo("api", "backend-core")
         .repo("cli", "tool")
@@ -99,7 +98,7 @@ fn sigkill_mid_train_then_resume_reaches_the_uninterrupted_end_state() {
     let killed = fleet();
     let args = ["release", "start", "1.0.0"];
     let mut child = killed.spawn(&args);
-    wait_for_file(&killed.outside("started.cli"), &mut child);
+    wait::for_file_from(&killed.outside("started.cli"), &mut child);
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "flotilla was killed by a signal");
@@ -136,7 +135,7 @@ fn sigkill_mid_train_then_resume_reaches_the_uninterrupted_end_state() {
 
 #[test]
 fn a_killed_train_does_not_lock_its_repositories() {
-    let mut fleet = Fleet::new()
+    let mut fleet = support::fleet()
         .category("svc")
         .repo("a", "svc")
         .file(
@@ -150,7 +149,7 @@ fn a_killed_train_does_not_lock_its_repositories() {
     fleet.set_env(STARTED_VAR, started);
     fleet.set_env(RELEASE_VAR, &release);
     let mut child = fleet.spawn(&["release", "start", "1.0.0"]);
-    wait_for_file(&fleet.outside("started.a"), &mut child);
+    wait::for_file_from(&fleet.outside("started.a"), &mut child);
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::write(&release, "").unwrap();

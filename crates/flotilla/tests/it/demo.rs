@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{Sandbox, npm_install, pip_install, skopeo_inspect};
+use crate::support::{Sandbox, npm_install, pip_install, sandbox, skopeo_inspect};
 
 /// `sha256:HEX` of every file under `dir`, by path, computed by Python's hashlib.
 fn sha256_of_files(dir: &Path) -> BTreeMap<String, String> {
@@ -32,7 +32,7 @@ fn sha256_of_files(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn demo_summary_matches_the_repositories_and_targets_and_a_rerun_is_safe() {
-    let sandbox = Sandbox::new();
+    let sandbox = sandbox();
     let dir = sandbox.root().display().to_string();
 
     sandbox.flotilla(&["demo", &dir]).success();

@@ -1,13 +1,13 @@
 //! A failing build in one repository: its dependents are blocked, the others go on, and after
 //! the fix `resume` finishes without doing anything twice.
 
-use crate::support::{Fleet, Sandbox, fails_until_file_exists, run_id, run_states, states};
+use crate::support::{Sandbox, fails_until_file_exists, fleet, run_id, run_states, states};
 
 const FIX_VAR: &str = "FLOTILLA_E2E_FIX";
 
 /// a (broken until fixed) ← c, and b ← d, all without artifacts.
 fn broken_fleet() -> Sandbox {
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .file("scripts/build.sh", &fails_until_file_exists(FIX_VAR))
@@ -178,7 +178,7 @@ fn retry_runs_only_the_named_repository_and_resume_finishes_the_rest() {
 
 #[test]
 fn failed_core_library_does_not_hold_back_repositories_that_do_not_depend_on_it() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .setting("gate_timeout_secs: 3")
         .repo("lib-bad", "backend-core")

@@ -2,7 +2,7 @@
 //! skopeo.
 
 use crate::support::{
-    Fleet, Sandbox, chart_yaml, npm_install, pip_install, run_states, skopeo_inspect, states,
+    Sandbox, chart_yaml, fleet, npm_install, pip_install, run_states, skopeo_inspect, states,
 };
 
 /// The tags of an OCI layout's index, as `org.opencontainers.image.ref.name` annotations.
@@ -58,7 +58,7 @@ fn assert_released(fleet: &Sandbox, repo: &str, branch: &str, tag: &str) {
 
 #[test]
 fn master_push_publishes_latest_and_a_stamped_dev_image_and_changes_no_git_ref() {
-    let fleet = Fleet::new().repo("console", "frontend").build();
+    let fleet = fleet().repo("console", "frontend").build();
     let before = fleet.snapshot();
 
     let out = fleet.flotilla(&["push", "console", "--json"]).success();
@@ -96,7 +96,7 @@ fn master_push_publishes_latest_and_a_stamped_dev_image_and_changes_no_git_ref()
 
 #[test]
 fn release_start_cuts_branches_without_github_tags_rc1_and_reflects_to_master() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .repo("api", "backend-core")
         .repo("identity", "backend")
         .depends_on(&["api"])
@@ -174,7 +174,7 @@ fn release_start_cuts_branches_without_github_tags_rc1_and_reflects_to_master() 
 
 #[test]
 fn rc2_of_one_repository_tags_its_release_branch_and_leaves_the_others() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .repo("b", "svc")
@@ -201,7 +201,7 @@ fn rc2_of_one_repository_tags_its_release_branch_and_leaves_the_others() {
 
 #[test]
 fn release_final_tags_every_branch_and_publishes_npm_latest_and_images() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .repo("design", "frontend-core")
         .repo("web", "frontend")
         .depends_on(&["design"])
@@ -249,7 +249,7 @@ fn release_final_tags_every_branch_and_publishes_npm_latest_and_images() {
 
 #[test]
 fn development_version_of_a_core_library_publishes_packages_only() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .repo("api", "backend-core")
         .repo("identity", "backend")
         .depends_on(&["api"])
@@ -277,7 +277,7 @@ fn development_version_of_a_core_library_publishes_packages_only() {
 
 #[test]
 fn hotfix_tags_the_release_branch_of_the_named_repository_only() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .repo("cli", "tool")
@@ -320,7 +320,7 @@ fn hotfix_tags_the_release_branch_of_the_named_repository_only() {
 
 #[test]
 fn plugin_release_uses_the_minor_line_branch_and_the_image_name_without_prefix() {
-    let fleet = Fleet::new().repo("plugin-aws-collector", "plugin").build();
+    let fleet = fleet().repo("plugin-aws-collector", "plugin").build();
 
     fleet.flotilla(&["release", "start", "1.2.0"]).success();
 
@@ -336,7 +336,7 @@ fn plugin_release_uses_the_minor_line_branch_and_the_image_name_without_prefix()
 /// diverged branch; started again, it changes nothing.
 #[test]
 fn release_start_of_a_patch_line_continues_a_plugins_minor_branch() {
-    let fleet = Fleet::new().repo("plugin-aws", "plugin").build();
+    let fleet = fleet().repo("plugin-aws", "plugin").build();
     fleet
         .flotilla(&["release", "start", "1.0.0", "--json"])
         .success();

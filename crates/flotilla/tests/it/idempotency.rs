@@ -1,6 +1,6 @@
 //! The same request twice changes nothing: no ref, no commit, no artifact byte.
 
-use crate::support::{Fleet, Sandbox};
+use crate::support::{Sandbox, fleet};
 
 /// Runs `args` again on `fleet` and asserts it succeeds without changing anything.
 #[track_caller]
@@ -17,7 +17,7 @@ fn assert_again_changes_nothing(fleet: &Sandbox, args: &[&str]) {
 
 #[test]
 fn release_start_twice_changes_nothing() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .repo("b", "svc")
@@ -30,7 +30,7 @@ fn release_start_twice_changes_nothing() {
 
 #[test]
 fn release_final_twice_changes_nothing() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .repo("api", "backend-core")
         .repo("design", "frontend-core")
         .repo("identity", "backend")
@@ -44,7 +44,7 @@ fn release_final_twice_changes_nothing() {
 
 #[test]
 fn rc2_twice_changes_nothing() {
-    let fleet = Fleet::new().category("svc").repo("a", "svc").build();
+    let fleet = fleet().category("svc").repo("a", "svc").build();
     fleet.flotilla(&["release", "start", "1.0.0"]).success();
     fleet.flotilla(&["release", "tag", "1.0.0rc2"]).success();
 
@@ -53,7 +53,7 @@ fn rc2_twice_changes_nothing() {
 
 #[test]
 fn hotfix_twice_changes_nothing() {
-    let fleet = Fleet::new().category("svc").repo("a", "svc").build();
+    let fleet = fleet().category("svc").repo("a", "svc").build();
     fleet.flotilla(&["release", "start", "1.0.0"]).success();
     fleet.flotilla(&["release", "final", "1.0.0"]).success();
     fleet
@@ -65,7 +65,7 @@ fn hotfix_twice_changes_nothing() {
 
 #[test]
 fn development_version_twice_changes_nothing() {
-    let fleet = Fleet::new().repo("api", "backend-core").build();
+    let fleet = fleet().repo("api", "backend-core").build();
     fleet.flotilla(&["release", "tag", "1.1.0dev1"]).success();
 
     assert_again_changes_nothing(&fleet, &["release", "tag", "1.1.0dev1"]);
@@ -73,7 +73,7 @@ fn development_version_twice_changes_nothing() {
 
 #[test]
 fn republishing_a_released_version_rebuilds_identical_artifacts() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .repo("design", "frontend-core")
         .repo("identity", "backend")
         .build();
@@ -85,7 +85,7 @@ fn republishing_a_released_version_rebuilds_identical_artifacts() {
 
 #[test]
 fn resuming_a_finished_train_changes_nothing() {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .repo("b", "svc")

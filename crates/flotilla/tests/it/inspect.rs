@@ -1,11 +1,11 @@
 //! Looking at trains after the fact: `release list`, `release status` and `logs`, by full id or
 //! by a unique prefix.
 
-use crate::support::{Fleet, Sandbox, run_id};
+use crate::support::{Sandbox, fleet, run_id};
 
 /// A fleet with one finished train whose build printed a known line.
 fn released() -> (Sandbox, serde_json::Value) {
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("a", "svc")
         .command(

@@ -9,6 +9,7 @@ mod support;
 
 mod bad_input;
 mod chart_repositories;
+mod cli_output;
 mod commands;
 mod concurrency;
 mod crash;

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use crate::support::Fleet;
+use crate::support::fleet;
 
 /// A request the test server received: its path and JSON body.
 type Received = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
@@ -63,7 +63,7 @@ fn test_server() -> (u16, Received) {
 #[test]
 fn runs_and_the_train_are_announced_and_a_failing_endpoint_does_not_fail_the_release() {
     let (port, received) = test_server();
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .category("svc")
         .section(
             "notifications:\n  \

@@ -1,11 +1,11 @@
 //! Reflecting a released version to master happens only when it is newer than master's: the
 //! original overwrote master with an older line's hotfix.
 
-use crate::support::{Fleet, run_id};
+use crate::support::{fleet, run_id};
 
 #[test]
 fn hotfix_of_an_older_line_leaves_master_at_the_newer_release() {
-    let fleet = Fleet::new().category("svc").repo("a", "svc").build();
+    let fleet = fleet().category("svc").repo("a", "svc").build();
     for args in [
         ["release", "start", "1.0.0"],
         ["release", "final", "1.0.0"],
@@ -46,7 +46,7 @@ fn hotfix_of_an_older_line_leaves_master_at_the_newer_release() {
 
 #[test]
 fn release_of_the_newer_line_moves_master_after_an_older_hotfix() {
-    let fleet = Fleet::new().category("svc").repo("a", "svc").build();
+    let fleet = fleet().category("svc").repo("a", "svc").build();
     for args in [
         &["release", "start", "1.0.0"][..],
         &["release", "final", "1.0.0"],

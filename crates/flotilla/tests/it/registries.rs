@@ -7,22 +7,25 @@
 
 mod builder;
 mod clients;
-mod servers;
+mod request_log;
 
 use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::support::{Fleet, Sandbox, run_states, states, wait_for_file, waits_for_file};
+use crate::support::{Sandbox, fleet, run_states, states, waits_for_file};
 use clients::{
     RegistryState, fetch_chart, http_get, http_json, manifest_blob_count, npm_dist_tags,
     npm_install_and_require, oci_digest, oci_tags, pip_install_and_import, run, sha256_hex,
     skopeo_inspect, sri_sha512, yaml_field,
 };
-use servers::{Registries, count_requests, own_oci_registry, requests, unique, uploaded_digests};
+use flotilla_testkit::Registries;
+use flotilla_testkit::services::{own_oci_registry, unique};
+use flotilla_testkit::wait;
+use request_log::{count_requests, requests, uploaded_digests};
 
 /// A fleet whose every name ends in `-SUFFIX` and whose images live under `fleet-SUFFIX/`.
 struct Named {
@@ -31,7 +34,9 @@ struct Named {
 
 impl Named {
     fn new() -> Self {
-        Self { suffix: unique() }
+        Self {
+            suffix: unique("t"),
+        }
     }
 
     fn repo(&self, base: &str) -> String {
@@ -98,7 +103,7 @@ fn a_train_publishes_every_category_to_real_registries_and_independent_clients_a
         n.repo("plugin-bot"),
         n.repo("ctl"),
     );
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .setting(&format!("image_namespace: {}", n.namespace()))
         .section(&registries.section(&n.namespace()))
         .repo(&core, "backend-core")
@@ -303,7 +308,7 @@ fn rerunning_a_finished_train_publishes_nothing() {
     };
     let n = Named::new();
     let (core, ui, console) = (n.repo("core"), n.repo("ui"), n.repo("console"));
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .setting(&format!("image_namespace: {}", n.namespace()))
         .section(&registries.section(&n.namespace()))
         .repo(&core, "backend-core")
@@ -371,15 +376,15 @@ fn rerunning_a_finished_train_publishes_nothing() {
 /// `resume` finishes the train without pushing anything a second time.
 #[test]
 fn a_registry_down_mid_train_fails_the_train_and_resume_completes_it_publishing_nothing_twice() {
-    let Some(mut registry) = own_oci_registry() else {
+    let Some(mut registry) = own_oci_registry(None) else {
         return;
     };
     let n = Named::new();
     let (slow, fast) = (n.repo("slow"), n.repo("fast"));
     let started_var = "FLOTILLA_E2E_STARTED";
     let release_var = "FLOTILLA_E2E_RELEASE";
-    let url = registry.url();
-    let mut fleet = Fleet::new()
+    let url = registry.url("");
+    let mut fleet = fleet()
         .setting(&format!("image_namespace: {}", n.namespace()))
         .section(&format!(
             "registries:\n  images: {{kind: image, url: {url}, insecure: true}}\n  \
@@ -402,28 +407,19 @@ fn a_registry_down_mid_train_fails_the_train_and_resume_completes_it_publishing_
 
     let args = ["release", "start", "1.0.0", "--json"];
     let mut child = fleet.spawn(&args);
-    wait_for_file(
+    wait::for_file_from(
         &PathBuf::from(format!("{}.{slow}", started.display())),
         &mut child,
     );
     // `fast` has no command to wait for: its run finishes (image and chart in the registry)
     // while `slow` builds. Its chart tag shows before its step ends, so the run's recorded
     // state is what tells the registry may go.
-    let deadline = Instant::now() + Duration::from_mins(3);
-    loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "flotilla exited before {fast} finished"
-        );
-        assert!(Instant::now() < deadline, "{fast} never finished");
+    wait::while_running(&mut child, &format!("{fast} to finish"), || {
         let status = fleet.flotilla(&["release", "status", "--json"]);
-        if status.code == Some(0)
-            && run_states(&status.json()).get(&fast).map(String::as_str) == Some("succeeded")
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        (status.code == Some(0)
+            && run_states(&status.json()).get(&fast).map(String::as_str) == Some("succeeded"))
+        .then_some(())
+    });
     assert!(!oci_tags(&url, &format!("charts/{fast}")).is_empty());
     registry.stop();
     let stopped_at = Instant::now();

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::support::{Fleet, run_id};
+use crate::support::{fleet, run_id};
 
 const TOKEN: &str = "pypi-e2eSECRETtoken-7f3a9c";
 const PASSWORD: &str = "hunter2-e2e-registry-password";
@@ -35,7 +35,7 @@ fn files_containing(dir: &Path, needle: &str, found: &mut Vec<String>) {
 
 #[test]
 fn secrets_printed_by_a_step_are_redacted_in_logs_status_and_state() {
-    let mut fleet = Fleet::new()
+    let mut fleet = fleet()
         .category("svc")
         .section(
             "registries:\n  \

@@ -1,14 +1,24 @@
-//! What every end-to-end test needs: a fleet builder, a sandbox to run the binary in, snapshots
-//! of the remotes and targets, and the independent clients that check the artifacts.
+//! What every end-to-end test needs: the testkit's fleet builder and sandbox running this
+//! crate's binary, and the independent clients that check the artifacts.
 
 mod clients;
-mod fleet;
-mod sandbox;
-mod snapshot;
 
 pub use clients::{chart_yaml, npm_install, pip_install, skopeo_inspect};
-pub use fleet::Fleet;
-pub use sandbox::{Outcome, Sandbox, wait_for_file};
+pub use flotilla_testkit::{Outcome, Sandbox};
+
+/// The binary under test.
+pub const FLOTILLA: &str = env!("CARGO_BIN_EXE_flotilla");
+
+/// A fleet builder whose sandbox runs the binary under test.
+pub fn fleet() -> flotilla_testkit::Fleet {
+    flotilla_testkit::Fleet::new().binary(FLOTILLA)
+}
+
+/// An empty sandbox (no remotes, no manifest: `flotilla demo` makes both) running the binary
+/// under test.
+pub fn sandbox() -> Sandbox {
+    Sandbox::new().binary(FLOTILLA)
+}
 
 /// Builds a command script that fails with exit code 3 until the file named by `env_var`
 /// exists: the test "fixes the cause" by creating it, outside the repository, so the release

@@ -3,72 +3,41 @@
 //! `error.txt` (the exact refusal). `UPDATE_FIXTURES=1` rewrites `error.txt` files only: an
 //! expected edit is always written by hand.
 
-use std::fs;
-use std::path::Path;
-
 use flotilla_core::deploy::{YamlEditError, get_yaml_scalar, set_yaml_scalar};
-
-fn line(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.strip_suffix('\n').unwrap_or(&text).to_owned()
-}
+use flotilla_testkit::fixtures::{self, Output};
 
 #[test]
 fn fixtures() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deploy/yaml");
-    let update = std::env::var_os("UPDATE_FIXTURES").is_some_and(|v| v == "1");
-    let mut cases: Vec<_> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 25,
-        "fixtures missing under {}",
-        root.display()
-    );
-    let mut mismatches = Vec::new();
-    let (mut edits, mut refusals) = (0, 0);
-    for case in &cases {
-        let input = fs::read_to_string(case.join("in.yaml")).unwrap();
-        let key = line(&case.join("key"));
-        let value = line(&case.join("value"));
+    let ran = fixtures::run("deploy/yaml", |case| {
+        let input = case.input("in.yaml");
+        let key = case.line("key");
+        let value = case.line("value");
         let result = set_yaml_scalar(&input, &key, &value);
-        let out = case.join("out.yaml");
-        if out.exists() {
-            edits += 1;
-            let expected = fs::read_to_string(&out).unwrap();
-            match result {
-                Ok(actual) if actual == expected => {
-                    assert_eq!(get_yaml_scalar(&actual, &key), Some(value.clone()));
+        if case.has("out.yaml") {
+            let actual = match result {
+                Ok(actual) => {
+                    assert_eq!(
+                        get_yaml_scalar(&actual, &key),
+                        Some(value.clone()),
+                        "{}: the edited value reads back",
+                        case.name()
+                    );
+                    actual
                 }
-                Ok(actual) => mismatches.push(format!(
-                    "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                    case.display()
-                )),
-                Err(err) => mismatches.push(format!("{}: refused: {err}", case.display())),
-            }
-            continue;
+                Err(err) => format!("refused: {err}\n"),
+            };
+            return Output::by_hand_in("out.yaml", actual);
         }
-        refusals += 1;
         let actual = match result {
             Ok(text) => format!("edited:\n{text}"),
             Err(err) => format!("{err}\n"),
         };
-        let error = case.join("error.txt");
-        if update {
-            fs::write(&error, &actual).unwrap();
-            continue;
-        }
-        let expected = fs::read_to_string(&error).unwrap_or_default();
-        if actual != expected {
-            mismatches.push(format!(
-                "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                case.display()
-            ));
-        }
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+        Output::new("error.txt", actual)
+    });
+    let (edits, refusals) = (
+        ran.compared_with("out.yaml"),
+        ran.compared_with("error.txt"),
+    );
     assert!(
         edits >= 10 && refusals >= 15,
         "{edits} edits, {refusals} refusals"

@@ -12,11 +12,12 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::clients::{oci_digest, oci_tags, run, skopeo_inspect};
-use super::servers::{Server, host, own_oci_registry, shared_or_own};
 use super::{Named, recorded_artifacts};
 use crate::support::{
-    Fleet, Sandbox, run_id, run_states, skopeo_inspect as inspect_layout, states,
+    Sandbox, fleet, run_id, run_states, skopeo_inspect as inspect_layout, states,
 };
+use flotilla_testkit::Endpoint;
+use flotilla_testkit::services;
 
 const DOCKERFILE: &str =
     "FROM scratch\nCOPY hello.txt /hello.txt\nLABEL org.example.kind=\"builder-test\"\n";
@@ -92,14 +93,17 @@ fn buildah_installed() -> bool {
 }
 
 /// What the registry tests need: buildah, and a registry as its URL, its `host:port` and the
-/// server to keep running; `None` (the test skips) without them.
-fn buildah_and_registry() -> Option<(String, String, Option<Server>)> {
+/// endpoint to keep while it is used; `None` (the test skips) without them.
+fn buildah_and_registry() -> Option<(String, String, Endpoint)> {
     if !buildah_installed() {
         return None;
     }
-    let (url, server) = shared_or_own("FLOTILLA_TEST_OCI_REGISTRY", own_oci_registry)?;
-    let host = host(&url).to_owned();
-    Some((url, host, server))
+    let registry = services::oci_registry()?;
+    Some((
+        registry.url().to_owned(),
+        registry.host().to_owned(),
+        registry,
+    ))
 }
 
 /// `hello.txt` of the image's only layer, read with tar from what skopeo copies out of
@@ -130,7 +134,7 @@ fn buildah_builds_the_dockerfile_the_flow_pushes_it_to_the_registry_and_its_mirr
     };
     let n = Named::new();
     let (app, ns) = (n.repo("app"), n.namespace());
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .setting(&format!("image_namespace: {ns}"))
         .section(&format!(
             "registries:\n  images: {{kind: image, url: {url}, insecure: true}}\n  \
@@ -250,7 +254,7 @@ fn a_builder_that_pushes_itself_is_read_back_from_the_registry() {
     };
     let n = Named::new();
     let (app, ns) = (n.repo("app"), n.namespace());
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .setting(&format!("image_namespace: {ns}"))
         .section(&format!(
             "registries:\n  images: {{kind: image, url: {url}, insecure: true}}\n"
@@ -304,7 +308,7 @@ fn a_failing_builder_fails_its_step_with_the_output_in_the_log_and_blocks_depend
     if !buildah_installed() {
         return;
     }
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .category("svc")
         .repo("broken", "svc")
         .file("Dockerfile", "FROM scratch\nFROBNICATE x\n")
@@ -359,7 +363,7 @@ fn a_failing_builder_fails_its_step_with_the_output_in_the_log_and_blocks_depend
 
 #[test]
 fn a_builder_that_outlives_its_timeout_is_killed_and_fails_the_step() {
-    let fleet = Fleet::new().category("svc").repo("slow", "svc").build();
+    let fleet = fleet().category("svc").repo("slow", "svc").build();
     set_image(
         &fleet,
         "slow",
@@ -383,7 +387,7 @@ fn a_builder_that_outlives_its_timeout_is_killed_and_fails_the_step() {
 
 #[test]
 fn an_unknown_builder_placeholder_is_refused_with_its_position() {
-    let fleet = Fleet::new().category("svc").repo("app", "svc").build();
+    let fleet = fleet().category("svc").repo("app", "svc").build();
     set_image(
         &fleet,
         "app",
@@ -417,7 +421,7 @@ fn a_category_builder_publishes_into_the_embedded_oci_layout() {
     if !buildah_installed() {
         return;
     }
-    let fleet = Fleet::new()
+    let fleet = fleet()
         .repo("app", "svc")
         .file("Dockerfile", DOCKERFILE)
         .file("hello.txt", "hello, layout\n")

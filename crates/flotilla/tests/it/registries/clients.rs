@@ -8,36 +8,12 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::servers::Registries;
+use flotilla_testkit::Registries;
+pub use flotilla_testkit::run;
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const HELM_CONFIG: &str = "application/vnd.cncf.helm.config.v1+json";
 const HELM_CONTENT: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
-
-/// Runs a command, panicking with its output unless it succeeds; returns stdout.
-pub fn run(command: &mut Command) -> String {
-    let output = command.stdin(Stdio::null()).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The status code of a GET, or `None` when nothing answers.
-pub fn http_status(url: &str) -> Option<u16> {
-    let output = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", url])
-        .output()
-        .unwrap();
-    let code: u16 = String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .ok()?;
-    (code != 0).then_some(code)
-}
 
 /// GET `url` with `accept`; the body, or `None` on a 404.
 pub fn http_get(url: &str, accept: &str) -> Option<Vec<u8>> {

@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::harness::{
     API_TOKEN, Images, REGISTRY_TOKEN, Registry, Server, cd_fleet, deploy_commits, deploy_status,
-    envelope, fake_digest, free_port, history, http, running, version_line, wait_within,
+    envelope, fake_digest, history, http, running, version_line,
 };
 use crate::support::Sandbox;
+use flotilla_testkit::{free_port, wait};
 
 const DEV_BUILD: &str = "0.9.0.20261126.093000";
 
@@ -301,7 +302,7 @@ fn approving_through_the_api_deploys() {
         Some(br#"{"by": "carol"}"#),
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    wait_within(Duration::from_secs(30), "prd to run 1.0.0", || {
+    wait::within(Duration::from_secs(30), "prd to run 1.0.0", || {
         (deploy_status(&sandbox).get("prd").map(String::as_str) == Some("1.0.0")).then_some(())
     });
     assert_eq!(

@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use super::harness::{
     REGISTRY_TOKEN, Server, cd_fleet, deploy_commits, deploy_status, envelope, fake_digest,
-    free_port, history, running, version_line, wait_until,
+    history, running, version_line,
 };
 use crate::support::Sandbox;
+use flotilla_testkit::{free_port, wait};
 
 /// What the held push does once the server is dead.
 #[derive(Clone, Copy)]
@@ -55,7 +56,7 @@ fn killed_mid_deployment(push: HeldPush) -> (Sandbox, Server, usize) {
     assert_eq!(reply.json()["recorded"].as_array().unwrap().len(), 1);
 
     let hold_dir = sandbox.outside("hold");
-    wait_until(
+    wait::until(
         "the deploy commit's push to reach the deploy repository",
         || hold_dir.join("held").exists().then_some(()),
     );
@@ -65,7 +66,7 @@ fn killed_mid_deployment(push: HeldPush) -> (Sandbox, Server, usize) {
         HeldPush::IsRefused => "1",
     };
     std::fs::write(hold_dir.join("decision"), code).unwrap();
-    wait_until("the held push to end", || {
+    wait::until("the held push to end", || {
         let landed = deploy_commits(&sandbox).len() > seed;
         let done = match push {
             HeldPush::Lands => landed,

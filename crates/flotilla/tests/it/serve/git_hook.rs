@@ -5,8 +5,9 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use serde_json::{Value, json};
 
-use super::harness::{Server, free_port, set_secrets, wait_until};
-use crate::support::{Fleet, Sandbox};
+use super::harness::{Server, set_secrets};
+use crate::support::{Sandbox, fleet};
+use flotilla_testkit::{free_port, wait};
 
 const BUILDS_VAR: &str = "FLOTILLA_E2E_BUILDS";
 
@@ -14,7 +15,7 @@ const BUILDS_VAR: &str = "FLOTILLA_E2E_BUILDS";
 /// the repository; its release line 1.0.0 is already branched. The server runs with the hook
 /// installed.
 fn setup() -> (Sandbox, Server) {
-    let mut sandbox = Fleet::new()
+    let mut sandbox = fleet()
         .category("svc")
         .repo("app", "svc")
         .command(
@@ -54,7 +55,7 @@ fn setup() -> (Sandbox, Server) {
 
 /// The trains of `release list --json`, newest first, once `count` of them have finished.
 fn finished_trains(sandbox: &Sandbox, count: usize) -> Vec<Value> {
-    wait_until(&format!("{count} finished trains"), || {
+    wait::until(&format!("{count} finished trains"), || {
         let trains = sandbox
             .flotilla(&["release", "list", "--json"])
             .success()
@@ -151,7 +152,7 @@ fn a_release_branch_pushed_by_a_developer_starts_the_line_and_builds_its_candida
             "master:refs/heads/release-1.1.0",
         ],
     );
-    let start = wait_until("the release-start train", || {
+    let start = wait::until("the release-start train", || {
         finished_trains(&sandbox, 1)
             .into_iter()
             .find(|t| t["kind"] == "release-start")
@@ -160,7 +161,7 @@ fn a_release_branch_pushed_by_a_developer_starts_the_line_and_builds_its_candida
     assert_eq!(start["status"], "succeeded", "{start:#}");
     assert!(sandbox.tags("app").contains(&"v1.1.0rc1".to_owned()));
     // Everything the train's own pushes start has run once the server has no event left.
-    wait_until("every event to be handled", || {
+    wait::until("every event to be handled", || {
         let events = server.events();
         let trains = sandbox
             .flotilla(&["release", "list", "--json"])

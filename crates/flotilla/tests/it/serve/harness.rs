@@ -3,15 +3,14 @@
 //! HTTP through curl.
 
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
+use flotilla_testkit::{free_port, run, wait};
 use serde_json::Value;
 
-use crate::support::{Fleet, Sandbox};
+use crate::support::{Sandbox, fleet};
 
 pub const HOOK_SECRET: &str = "e2e-hook-secret-0123456789abcdef";
 pub const REGISTRY_TOKEN: &str = "e2e-registry-token-0123456789abcdef";
@@ -19,10 +18,6 @@ pub const API_TOKEN: &str = "e2e-api-token-0123456789abcdef";
 
 /// The media type of the registry's notification envelopes.
 pub const ENVELOPE_TYPE: &str = "application/vnd.docker.distribution.events.v1+json";
-
-/// How long a test waits for something it caused (a server to answer, an event to be
-/// processed): it only bounds a hang, no test relies on it being short.
-const PATIENCE: Duration = Duration::from_mins(2);
 
 /// The environments of issue 5's default policy, all written back into one deploy repository.
 const ENVIRONMENTS: &str = "environments:
@@ -42,7 +37,7 @@ const ENVIRONMENTS: &str = "environments:
 /// `fleet-dev/identity` (master builds), with dev, stg and prd deployed by GitOps into
 /// `remotes/deploy.git`.
 pub fn cd_fleet() -> Sandbox {
-    let mut sandbox = Fleet::new()
+    let mut sandbox = fleet()
         .setting("image_namespace: fleet")
         .section(ENVIRONMENTS)
         .repo("identity", "plugin")
@@ -86,59 +81,15 @@ pub fn version_line(version: &str) -> String {
 const DEPLOY_ENVIRONMENTS: [&str; 3] = ["dev", "stg", "prd"];
 
 fn create_deploy_repo(sandbox: &Sandbox) {
-    let bare = sandbox.remote("deploy").display().to_string();
-    sandbox.git(
-        sandbox.root(),
-        &[
-            "init",
-            "--quiet",
-            "--bare",
-            "--initial-branch=master",
-            &bare,
-        ],
+    let files: Vec<(String, String)> = DEPLOY_ENVIRONMENTS
+        .iter()
+        .map(|e| (format!("values/{e}.yaml"), values(e)))
+        .collect();
+    sandbox.create_remote(
+        "deploy",
+        files.iter().map(|(p, c)| (p.as_str(), c.as_str())),
+        "Deploy values",
     );
-    let seed = tempfile::tempdir_in(sandbox.root()).unwrap();
-    std::fs::create_dir_all(seed.path().join("values")).unwrap();
-    for environment in DEPLOY_ENVIRONMENTS {
-        std::fs::write(
-            seed.path().join(format!("values/{environment}.yaml")),
-            values(environment),
-        )
-        .unwrap();
-    }
-    sandbox.git(seed.path(), &["init", "--quiet", "--initial-branch=master"]);
-    sandbox.git(seed.path(), &["add", "--all"]);
-    sandbox.git(seed.path(), &["commit", "--quiet", "-m", "Deploy values"]);
-    sandbox.git(seed.path(), &["push", "--quiet", &bare, "master"]);
-}
-
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Polls `probe` until it gives a value; fails the test with `what` after [`PATIENCE`].
-pub fn wait_until<T>(what: &str, probe: impl FnMut() -> Option<T>) -> T {
-    wait_within(PATIENCE, what, probe)
-}
-
-/// [`wait_until`] with a patience of its own.
-pub fn wait_within<T>(patience: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + patience;
-    loop {
-        if let Some(value) = probe() {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting {patience:?} for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(25));
-    }
 }
 
 /// One HTTP answer.
@@ -259,9 +210,8 @@ pub fn fake_digest(digit: char) -> String {
 
 /// `flotilla serve`, run as a child process of the test on a port of its own.
 pub struct Server {
-    child: Child,
+    process: flotilla_testkit::Server,
     pub addr: String,
-    log: PathBuf,
 }
 
 impl Server {
@@ -269,27 +219,14 @@ impl Server {
     /// answers `/healthz`.
     pub fn start(sandbox: &Sandbox, port: u16) -> Self {
         let addr = format!("127.0.0.1:{port}");
-        let log = sandbox.outside("serve.log");
-        let out = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
-        let child = sandbox
-            .command(&["serve", "--listen", &addr])
-            .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out))
-            .spawn()
-            .unwrap();
-        let mut server = Self { child, addr, log };
-        let url = server.url("/healthz");
-        wait_until("flotilla serve to answer /healthz", || {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("flotilla serve exited with {status}:\n{}", server.log());
-            }
-            try_http("GET", &url, &[], None).filter(|reply| reply.status == 200)
-        });
-        server
+        let command = sandbox.command(&["serve", "--listen", &addr]);
+        let process = flotilla_testkit::Server::start(
+            command,
+            port,
+            "/healthz",
+            sandbox.outside("serve.log"),
+        );
+        Self { process, addr }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -298,13 +235,12 @@ impl Server {
 
     /// What the server wrote to stdout and stderr, for failure messages.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.process.log()
     }
 
     /// SIGKILL: no shutdown, no cleanup, exactly as a crash.
     pub fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        self.process.stop();
     }
 
     pub fn post_registry(&self, body: &str, token: &str) -> Reply {
@@ -346,7 +282,7 @@ impl Server {
 
     /// Waits until the image-pushed event for `tag` has been processed and returns it.
     pub fn wait_image_event(&self, tag: &str) -> Value {
-        wait_until(&format!("the event of tag {tag} to be handled"), || {
+        wait::until(&format!("the event of tag {tag} to be handled"), || {
             self.events()
                 .into_iter()
                 .find(|e| e["payload"]["tag"] == tag && e["status"] != "received")
@@ -354,16 +290,9 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        drop(self.child.kill());
-        drop(self.child.wait());
-    }
-}
-
 /// A docker-registry of the test's own whose notifications go to `notify_url`.
 pub struct Registry {
-    child: Child,
+    _process: flotilla_testkit::Server,
     pub host: String,
 }
 
@@ -403,31 +332,14 @@ notifications:
             ),
         )
         .unwrap();
-        let log = std::fs::File::create(dir.join("registry.log")).unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let mut registry = Self { child, host };
-        let url = format!("http://{}/v2/", registry.host);
-        wait_until("docker-registry to answer /v2/", || {
-            if let Some(status) = registry.child.try_wait().unwrap() {
-                panic!("docker-registry exited with {status}");
-            }
-            try_http("GET", &url, &[], None).filter(|reply| reply.status == 200)
-        });
-        registry
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        drop(self.child.kill());
-        drop(self.child.wait());
+        let mut command = Command::new("docker-registry");
+        command.arg("serve").arg(&config);
+        let process =
+            flotilla_testkit::Server::start(command, port, "/v2/", dir.join("registry.log"));
+        Self {
+            _process: process,
+            host,
+        }
     }
 }
 
@@ -472,17 +384,6 @@ impl Images {
             .trim()
             .to_owned()
     }
-}
-
-fn run(command: &mut Command) -> String {
-    let output = command.stdin(Stdio::null()).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// `environment → version` of `flotilla deploy status --json`.

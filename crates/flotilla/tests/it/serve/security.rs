@@ -5,9 +5,10 @@
 use serde_json::Value;
 
 use super::harness::{
-    HOOK_SECRET, REGISTRY_TOKEN, Server, cd_fleet, deploy_commits, envelope, fake_digest,
-    free_port, history, http, sign,
+    HOOK_SECRET, REGISTRY_TOKEN, Server, cd_fleet, deploy_commits, envelope, fake_digest, history,
+    http, sign,
 };
+use flotilla_testkit::free_port;
 
 const BEFORE: &str = "1111111111111111111111111111111111111111";
 const AFTER: &str = "2222222222222222222222222222222222222222";

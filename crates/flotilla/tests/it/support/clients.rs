@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use flotilla_testkit::run;
+
 /// Installs `name==version` from the PEP 503 index at `simple` into a fresh virtual environment
 /// and returns the version Python's metadata reports for it.
 pub fn pip_install(simple: &Path, name: &str, version: &str) -> String {
@@ -71,17 +73,6 @@ pub fn skopeo_inspect(layout: &Path, tag: &str) -> Option<serde_json::Value> {
         .status
         .success()
         .then(|| serde_json::from_slice(&output.stdout).unwrap())
-}
-
-fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// `NAME/Chart.yaml` of a packaged chart, read with tar as helm would unpack it.

@@ -1,25 +1,28 @@
-//! A builder of small fleets: bare repositories with real content and the manifest describing
-//! them, in a fresh temporary directory.
-//!
-//! ```ignore
-//! let fleet = Fleet::new()
-//!     .repo("api", "backend-core")
-//!     .repo("identity", "backend").depends_on(&["api"])
-//!     .build();
-//! ```
-//!
-//! Modifiers after `repo` apply to the repository declared last.
-
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use super::sandbox::Sandbox;
+use crate::sandbox::Sandbox;
 
 /// The version every repository's default branch starts with.
 pub const INITIAL_VERSION: &str = "v0.9.0";
 
+/// A builder of small fleets: bare repositories with real content and the manifest describing
+/// them, in a fresh [`Sandbox`].
+///
+/// ```ignore
+/// let fleet = Fleet::new()
+///     .binary(env!("CARGO_BIN_EXE_flotilla"))
+///     .repo("api", "backend-core")
+///     .repo("identity", "backend").depends_on(&["api"])
+///     .build();
+/// ```
+///
+/// Modifiers after `repo` apply to the repository declared last.
+#[must_use]
 #[derive(Debug, Default)]
 pub struct Fleet {
+    binary: Option<PathBuf>,
     settings: Vec<String>,
     categories: Vec<String>,
     sections: Vec<String>,
@@ -46,6 +49,12 @@ struct CommandSpec {
 impl Fleet {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The flotilla binary the sandbox runs.
+    pub fn binary(mut self, program: impl Into<PathBuf>) -> Self {
+        self.binary = Some(program.into());
+        self
     }
 
     /// Declares a category of the manifest's own: every event, no artifacts. Fleets of these
@@ -165,9 +174,17 @@ impl Fleet {
 
     /// Creates the remotes under `remotes/NAME.git` and writes `flotilla.yaml`.
     pub fn build(self) -> Sandbox {
-        let sandbox = Sandbox::new();
+        let mut sandbox = Sandbox::new();
+        if let Some(binary) = &self.binary {
+            sandbox = sandbox.binary(binary);
+        }
         for repo in &self.repos {
-            sandbox.create_remote(&repo.name, &repo.files);
+            let files = repo.files.iter().map(|(p, c)| (p.as_str(), c.as_str()));
+            sandbox.create_remote(
+                &repo.name,
+                files,
+                &format!("Initial commit of {}", repo.name),
+            );
         }
         std::fs::write(sandbox.manifest(), self.manifest()).unwrap();
         sandbox

@@ -1,12 +1,11 @@
-//! Everything a sandbox's operations can change outside flotilla's own state: the refs of every
-//! remote (with their commit counts) and every file of the local targets.
-
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
-use super::sandbox::Sandbox;
+use crate::git::Git;
 
+/// Everything a sandbox's operations can change outside flotilla's own state: the refs of
+/// every remote (with their commit counts) and every file of the local targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     /// Per remote: `refname → (object, commits reachable)`.
@@ -16,24 +15,27 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub(super) fn take(sandbox: &Sandbox) -> Self {
+    /// Reads the bare repositories `remotes/NAME.git` with `git` and the files under
+    /// `artifacts`.
+    pub fn take(git: &Git, remotes: &Path, artifacts: &Path) -> Self {
         let mut refs = BTreeMap::new();
-        let mut remotes: Vec<String> = std::fs::read_dir(sandbox.root().join("remotes"))
+        let mut names: Vec<String> = std::fs::read_dir(remotes)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter_map(|n| n.strip_suffix(".git").map(str::to_owned))
             .collect();
-        remotes.sort();
-        for repo in remotes {
-            let listing = sandbox.remote_git(
-                &repo,
+        names.sort();
+        for repo in names {
+            let bare = remotes.join(format!("{repo}.git"));
+            let listing = git.run(
+                &bare,
                 &["for-each-ref", "--format=%(refname) %(objectname)"],
             );
             let mut of_repo = BTreeMap::new();
             for line in listing.lines() {
                 let (name, oid) = line.split_once(' ').unwrap();
-                let count = sandbox
-                    .remote_git(&repo, &["rev-list", "--count", name])
+                let count = git
+                    .run(&bare, &["rev-list", "--count", name])
                     .trim()
                     .parse()
                     .unwrap();
@@ -41,12 +43,14 @@ impl Snapshot {
             }
             refs.insert(repo, of_repo);
         }
-        let mut artifacts = BTreeMap::new();
-        let root = sandbox.artifacts();
-        if root.exists() {
-            walk(&root, &root, &mut artifacts);
+        let mut files = BTreeMap::new();
+        if artifacts.exists() {
+            walk(artifacts, artifacts, &mut files);
         }
-        Self { refs, artifacts }
+        Self {
+            refs,
+            artifacts: files,
+        }
     }
 
     /// The artifact files' paths, for tests that compare what exists rather than the bytes.
