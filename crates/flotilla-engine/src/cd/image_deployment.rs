@@ -155,7 +155,8 @@ impl<'a> ImageDeployment<'a> {
             return;
         };
         if self.cd.workspace.fleet.environments.is_empty()
-            || !(server_pushes || crate::steps::publish_target::is_local(self.cd.workspace, registry))
+            || !(server_pushes
+                || crate::steps::publish_target::is_local(self.cd.workspace, registry))
         {
             return;
         }
