@@ -26,6 +26,19 @@ impl RetryPolicy {
         }
     }
 
+    /// Tries again at once: for a race that redoing the work on the new state resolves (a push
+    /// refused because someone else pushed first), where waiting would only lose time.
+    pub const fn immediate(attempts: u32) -> Self {
+        Self::new(attempts, Duration::ZERO, Duration::ZERO)
+    }
+
+    /// Polls until the caller's deadline, backing off from `base_delay` to `max_delay`: for
+    /// waiting on something another party makes true (a package becoming visible, a lease being
+    /// released). The deadline, not the count, ends it.
+    pub const fn polling(base_delay: Duration, max_delay: Duration) -> Self {
+        Self::new(u32::MAX, base_delay, max_delay)
+    }
+
     /// Whether another attempt follows once `made` attempts have failed.
     pub fn allows_another(&self, made: u32) -> bool {
         made < self.attempts.max(1)
@@ -92,5 +105,22 @@ mod tests {
             let policy = RetryPolicy::new(disabled, Duration::ZERO, Duration::ZERO);
             assert!(!policy.allows_another(1), "{disabled}");
         }
+    }
+
+    #[test]
+    fn an_immediate_policy_counts_attempts_and_never_waits() {
+        let policy = RetryPolicy::immediate(3);
+        assert!(policy.allows_another(2));
+        assert!(!policy.allows_another(3));
+        assert_eq!(policy.delay(1), Duration::ZERO);
+        assert_eq!(policy.backoff(2), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_polling_policy_backs_off_to_its_cap_and_leaves_the_end_to_a_deadline() {
+        let policy = RetryPolicy::polling(Duration::from_millis(100), Duration::from_secs(5));
+        let waits: Vec<u128> = (1..=8).map(|n| policy.backoff(n).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        assert!(policy.allows_another(1_000_000));
     }
 }

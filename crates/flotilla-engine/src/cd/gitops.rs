@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use flotilla_core::Template;
 use flotilla_core::deploy::{self, DeployCommit};
+use flotilla_core::{RetryPolicy, Template};
 use flotilla_git::{PushOptions, RefName, Repo as GitRepo};
 use serde_json::json;
 
@@ -13,8 +13,9 @@ use crate::cd::deploy_error::DeployError;
 use crate::cd::deployer::{DeployRequest, Deployer, for_service};
 use crate::workspace::Workspace;
 
-/// Attempts at pushing a deploy commit when others push to the deploy repository meanwhile.
-const PUSH_ATTEMPTS: u32 = 5;
+/// Attempts at pushing a deploy commit when others push to the deploy repository meanwhile,
+/// each redone at once from their commit.
+const PUSH_RACE: RetryPolicy = RetryPolicy::immediate(5);
 
 /// Deploys one service to one environment by a commit to its deploy repository.
 pub(crate) struct GitopsDeployer {
@@ -121,7 +122,7 @@ impl Deployer for GitopsDeployer {
         let _turn = lock.lock().unwrap_or_else(PoisonError::into_inner);
         let branch_ref = RefName::new(self.branch.as_str())?;
         let mut last_error = String::new();
-        for attempt in 1..=PUSH_ATTEMPTS {
+        for attempt in 1..=PUSH_RACE.attempts {
             self.workspace
                 .cache
                 .refresh(&self.cache_name(), &self.url)?;
@@ -152,7 +153,7 @@ impl Deployer for GitopsDeployer {
         }
         Err(DeployError::BranchKeptMoving {
             branch: self.branch.clone(),
-            attempts: PUSH_ATTEMPTS,
+            attempts: PUSH_RACE.attempts,
             last_error,
         })
     }

@@ -231,7 +231,8 @@ echo "built $FLOTILLA_REPO $FLOTILLA_VERSION"
 "#;
 
 /// The deploy repository's values files, one per environment, in the shape of the original's
-/// umbrella chart: `<service>.image.version` for every service with an image.
+/// umbrella chart (REFERENCE.md §A, Helm): `<service>.image.version` for every service with an
+/// image.
 pub fn deploy_values(environment: &str) -> String {
     let mut text = format!(
         "# Umbrella chart values for {environment}.\n\

@@ -16,7 +16,7 @@ use flotilla_publish::PublishError;
 use flotilla_publish::chart::{ChartIndex, ChartRepoDir, PackagedChart, PendingCharts};
 use flotilla_store::{ArtifactKind, Train};
 
-use crate::steps::chart_repository_error::{ChartRepositoryError, PUSH_ATTEMPTS};
+use crate::steps::chart_repository_error::{ChartRepositoryError, PUSH_RACE};
 use crate::steps::published::Published;
 use crate::steps::run_context::RunContext;
 use crate::steps::step_error::{StepError, StepErrorKind};
@@ -202,7 +202,7 @@ fn commit_to_branch(
     train: &str,
     scratch: &Path,
 ) -> Result<Option<Oid>, ChartRepositoryError> {
-    for _ in 0..PUSH_ATTEMPTS {
+    for _ in 0..PUSH_RACE.attempts {
         remove_dir(scratch)?;
         let work = scratch.join("work");
         let repo = if git.ls_remote(url)?.branch(branch.as_str()).is_some() {

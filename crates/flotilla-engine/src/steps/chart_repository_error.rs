@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
+use flotilla_core::RetryPolicy;
 use flotilla_git::{GitError, RefNameError};
 use flotilla_publish::PublishError;
 
-/// Pushes refused as out of date (someone else pushed to the branch) before giving up.
-pub const PUSH_ATTEMPTS: usize = 5;
+/// Pushes refused as out of date (someone else pushed to the branch), each redone at once on the
+/// new tip, before giving up.
+pub const PUSH_RACE: RetryPolicy = RetryPolicy::immediate(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartRepositoryError {
@@ -26,8 +28,9 @@ pub enum ChartRepositoryError {
         source: std::io::Error,
     },
     #[error(
-        "the branch kept moving: {PUSH_ATTEMPTS} pushes were refused as out of date; the charts \
-         stay pending, resume the train to list them"
+        "the branch kept moving: {} pushes were refused as out of date; the charts \
+         stay pending, resume the train to list them",
+        PUSH_RACE.attempts
     )]
     KeptMoving,
 }

@@ -1,6 +1,6 @@
 //! The reflect step: carries a released version back to the default branch.
 
-use flotilla_core::Version;
+use flotilla_core::{RetryPolicy, Version};
 use flotilla_git::{PushOptions, PushRejection, RefName};
 use serde_json::json;
 
@@ -9,12 +9,12 @@ use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::steps::step_log::StepLog;
 use crate::steps::step_output::StepOutput;
 
-/// Pushes refused because `branch` moved, before giving up.
-const ATTEMPTS: u32 = 3;
+/// Pushes refused because `branch` moved, redone at once on its new tip, before giving up.
+const PUSH_RACE: RetryPolicy = RetryPolicy::immediate(3);
 
 /// Writes `version` to `file` on `branch` only when it is newer than what is there: the
-/// original overwrote master even with an older line's hotfix. A push refused because the
-/// branch moved is tried again on its new tip.
+/// original overwrote master even with an older line's hotfix (REFERENCE.md §A, reflect to
+/// master). A push refused because the branch moved is tried again on its new tip.
 pub fn reflect(
     ctx: &RunContext,
     branch: &str,
@@ -26,7 +26,7 @@ pub fn reflect(
 ) -> Result<StepOutput, StepError> {
     let work = &ctx.work;
     let back_to = work.current_branch()?;
-    for attempt in 1..=ATTEMPTS {
+    for attempt in 1..=PUSH_RACE.attempts {
         work.fetch(&ctx.url, &[&format!("refs/heads/{branch}")])?;
         let current = work
             .read_file("FETCH_HEAD", file)?
@@ -71,7 +71,8 @@ pub fn reflect(
                     .is_some_and(PushRejection::is_out_of_date) =>
             {
                 log.line(format!(
-                    "{branch} moved during the push; attempt {attempt} of {ATTEMPTS}"
+                    "{branch} moved during the push; attempt {attempt} of {}",
+                    PUSH_RACE.attempts
                 ));
             }
             Err(err) => return Err(err.into()),
@@ -79,7 +80,7 @@ pub fn reflect(
     }
     Err(StepError::from(StepErrorKind::BranchKeptMoving {
         branch: branch.to_owned(),
-        attempts: ATTEMPTS,
+        attempts: PUSH_RACE.attempts,
     })
     .with_help("resume the train"))
 }

@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use flotilla_core::ArtifactKind;
 use flotilla_core::fleet::RegistryKind;
 use flotilla_core::plan::{ArtifactRef, Wave};
+use flotilla_core::{ArtifactKind, RetryPolicy};
 use flotilla_publish::npm::{NpmDirTarget, NpmTarget};
 use flotilla_publish::python::{PythonTarget, SimpleIndexTarget};
 
@@ -13,6 +13,11 @@ use crate::steps::publish_target::{Target, npm_registry, pypi_registry};
 use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::train::train_services::TrainServices;
 use crate::workspace::Workspace;
+
+/// How often a gate looks at its registries: soon at first (a package is often already there),
+/// then every few seconds.
+const GATE_POLL: RetryPolicy =
+    RetryPolicy::polling(Duration::from_millis(100), Duration::from_secs(5));
 
 /// Waits until the artifacts `wave` needs are visible in their registries; why not, when they
 /// did not become visible in time.
@@ -26,7 +31,7 @@ pub async fn wait_for_gate(services: &TrainServices, wave: &Wave) -> Option<Step
     });
     let timeout_secs = services.workspace.fleet.settings.gate_timeout_secs;
     let deadline = Instant::now() + Duration::from_secs(timeout_secs);
-    let mut delay = Duration::from_millis(100);
+    let mut polls = 0;
     loop {
         let workspace = services.workspace.clone();
         let gate = wave.gate.clone();
@@ -54,8 +59,8 @@ pub async fn wait_for_gate(services: &TrainServices, wave: &Wave) -> Option<Step
         if services.cancelled() {
             return Some(StepErrorKind::Cancelled.into());
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
+        polls += 1;
+        tokio::time::sleep(GATE_POLL.backoff(polls)).await;
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use flotilla_core::RetryPolicy;
 use flotilla_store::{Id, LeaseHolder, StoreError};
 
 use crate::steps::step_error::{StepError, StepErrorKind};
@@ -10,6 +11,10 @@ use crate::train::train_services::TrainServices;
 /// How long a run holds its repository: long enough for slow builds, short enough that a
 /// crashed process does not lock a repository for a day.
 const LEASE_TTL: Duration = Duration::from_hours(2);
+
+/// How often a run waiting for a live holder asks again.
+const LEASE_POLL: RetryPolicy =
+    RetryPolicy::polling(Duration::from_millis(500), Duration::from_millis(500));
 
 /// A lease this process holds on a repository for one train.
 pub struct RepoLease {
@@ -35,6 +40,7 @@ impl RepoLease {
         let deadline = Instant::now()
             + Duration::from_secs(services.workspace.fleet.settings.gate_timeout_secs);
         let mut announced = false;
+        let mut polls = 0;
         loop {
             match store.acquire_repo_lease(repo, &holder, LEASE_TTL).await {
                 Ok(_) => {
@@ -61,7 +67,8 @@ impl RepoLease {
                         tracing::warn!(%repo, %other, "waiting for the repository's other operation");
                         announced = true;
                     }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    polls += 1;
+                    tokio::time::sleep(LEASE_POLL.backoff(polls)).await;
                 }
                 Err(other) => return Err(other.into()),
             }

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::Duration;
 
+use flotilla_core::RetryPolicy;
 use jiff::Timestamp;
 use sqlx::error::ErrorKind;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -13,6 +14,11 @@ use crate::{Id, Store, StoreError, schema};
 /// Waiting this long for another connection's write lock covers any of our transactions (they
 /// are all short), so light contention between processes never surfaces as "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opening a new database while another process switches it to WAL: about a second of short
+/// waits.
+const WAL_SWITCH: RetryPolicy =
+    RetryPolicy::new(51, Duration::from_millis(20), Duration::from_millis(20));
 
 /// Readers do not block each other in WAL mode; writers queue on `SQLite`'s lock.
 const MAX_CONNECTIONS: u32 = 4;
@@ -67,9 +73,9 @@ impl SqliteStore {
                 .await
             {
                 Ok(pool) => break pool,
-                Err(source) if attempt < 50 && is_locked(&source) => {
+                Err(source) if WAL_SWITCH.allows_another(attempt + 1) && is_locked(&source) => {
                     attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    tokio::time::sleep(WAL_SWITCH.backoff(attempt)).await;
                 }
                 Err(source) => {
                     return Err(StoreError::Open {
