@@ -74,7 +74,7 @@ fn store_error(err: &StoreError) -> Response {
             );
         }
     };
-    error(status, err.to_string())
+    error(status, flotilla_core::Help::with_help(err))
 }
 
 fn bad_id(text: &str) -> Response {

@@ -1,32 +1,59 @@
-//! How a command fails: a message for the user and an exit code.
+//! How a command fails: a message for the user, what to do about it, and an exit code.
 
-use std::fmt::Display;
 use std::process::ExitCode;
 
-/// A command's failure. `Input` is the user's to fix (exit 2); `Failed` is an operation that
+use flotilla_core::Help;
+
+/// Whose failure it is. `Input` is the user's to fix (exit 2); `Failed` is an operation that
 /// went wrong (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Input,
+    Failed,
+}
+
+/// A command's failure, with its help kept apart so that [`Failure::report`] renders it in one
+/// place.
 #[derive(Debug)]
-pub enum Failure {
-    Input(String),
-    Failed(String),
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    pub help: Option<String>,
 }
 
 impl Failure {
-    pub fn input(message: impl Display) -> Self {
-        Self::Input(message.to_string())
+    fn new(kind: FailureKind, err: &impl Help) -> Self {
+        Self {
+            kind,
+            message: err.to_string(),
+            help: err.help(),
+        }
     }
 
-    pub fn failed(message: impl Display) -> Self {
-        Self::Failed(message.to_string())
+    pub fn input(err: impl Help) -> Self {
+        Self::new(FailureKind::Input, &err)
+    }
+
+    pub fn failed(err: impl Help) -> Self {
+        Self::new(FailureKind::Failed, &err)
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
     }
 
     #[allow(clippy::print_stderr)]
     pub fn report(self) -> ExitCode {
-        let (message, code) = match self {
-            Self::Input(message) => (message, 2),
-            Self::Failed(message) => (message, 1),
+        let code = match self.kind {
+            FailureKind::Input => 2,
+            FailureKind::Failed => 1,
         };
-        eprintln!("error: {message}");
+        eprintln!(
+            "error: {}",
+            flotilla_core::help::render(&self.message, self.help.as_deref())
+        );
         ExitCode::from(code)
     }
 }

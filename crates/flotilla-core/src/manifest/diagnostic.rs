@@ -99,3 +99,6 @@ impl ManifestErrors {
         }
     }
 }
+
+/// Each diagnostic renders its own help under its position, so the list has none of its own.
+impl crate::help::Help for ManifestErrors {}

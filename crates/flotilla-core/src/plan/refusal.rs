@@ -34,3 +34,6 @@ impl fmt::Display for PlanError {
         Ok(())
     }
 }
+
+/// Each refusal renders its own help under its message, so the list has none of its own.
+impl crate::help::Help for PlanError {}
