@@ -30,10 +30,13 @@ impl Failure {
         }
     }
 
+    // By value, so that `map_err(Failure::input)` reads as it did.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn input(err: impl Help) -> Self {
         Self::new(FailureKind::Input, &err)
     }
 
+    #[allow(clippy::needless_pass_by_value)]
     pub fn failed(err: impl Help) -> Self {
         Self::new(FailureKind::Failed, &err)
     }
