@@ -47,18 +47,50 @@ impl Failure {
         self
     }
 
+    /// What the user reads: the message, then what to do about it.
+    fn text(&self) -> String {
+        format!(
+            "error: {}",
+            flotilla_core::help::render(&self.message, self.help.as_deref())
+        )
+    }
+
     #[allow(clippy::print_stderr)]
     pub fn report(self) -> ExitCode {
         let code = match self.kind {
             FailureKind::Input => 2,
             FailureKind::Failed => 1,
         };
-        eprintln!(
-            "error: {}",
-            flotilla_core::help::render(&self.message, self.help.as_deref())
-        );
+        eprintln!("{}", self.text());
         ExitCode::from(code)
     }
 }
 
 pub type Outcome = Result<(), Failure>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_is_rendered_under_the_message() {
+        let failure = Failure::input("f.yaml already exists").with_help("pass --force");
+        assert_eq!(failure.kind, FailureKind::Input);
+        assert_eq!(
+            failure.text(),
+            "error: f.yaml already exists\n  help: pass --force"
+        );
+        assert_eq!(Failure::failed("it broke").text(), "error: it broke");
+    }
+
+    #[test]
+    fn an_error_brings_its_own_help() {
+        let err = "nope".parse::<flotilla_core::Digest>().unwrap_err();
+        let failure = Failure::input(err);
+        assert_eq!(failure.message, "\"nope\" is not a digest");
+        assert_eq!(
+            failure.help.as_deref(),
+            Some("a digest is `sha256:` followed by 64 lowercase hex digits")
+        );
+    }
+}
