@@ -7,6 +7,7 @@
 pub mod artifact;
 pub mod deploy;
 pub mod fleet;
+pub mod help;
 pub mod manifest;
 pub mod name;
 pub mod plan;
@@ -17,6 +18,7 @@ pub mod version;
 mod yaml;
 
 pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifactKind};
+pub use help::Help;
 pub use name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
 pub use retry_policy::RetryPolicy;
 pub use template::{Template, TemplateError};

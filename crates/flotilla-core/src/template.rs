@@ -204,6 +204,8 @@ impl fmt::Display for Template {
     }
 }
 
+impl crate::help::Help for TemplateError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,6 +214,8 @@ impl<'de> serde::Deserialize<'de> for Version {
     }
 }
 
+impl crate::help::Help for NextError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

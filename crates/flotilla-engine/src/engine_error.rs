@@ -1,5 +1,6 @@
 //! Errors of the engine, each saying what failed, where, and what to do.
 
+use flotilla_core::Help;
 use flotilla_core::plan::PlanError;
 use flotilla_git::GitError;
 use flotilla_store::StoreError;
@@ -35,8 +36,29 @@ pub enum EngineError {
     /// The train's request could not be serialized to be stored.
     #[error("{0}")]
     StoreRequest(#[source] serde_json::Error),
+    #[error("{service} has no earlier successful deployment in {environment} to roll back to")]
+    NothingToRollBackTo {
+        service: String,
+        environment: String,
+    },
     #[error("{0}")]
     Other(String),
+}
+
+impl Help for EngineError {
+    fn help(&self) -> Option<String> {
+        match self {
+            Self::Plan(err) => err.help(),
+            Self::Store(err) => err.help(),
+            Self::NothingToRollBackTo {
+                service,
+                environment,
+            } => Some(format!(
+                "see `flotilla deploy history {service} --env {environment}`"
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl EngineError {

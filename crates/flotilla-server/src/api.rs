@@ -9,6 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use flotilla_core::Help;
 use flotilla_store::{EventStatus, Id, StoreError};
 use serde::Deserialize;
 use serde_json::json;
@@ -74,7 +75,7 @@ fn store_error(err: &StoreError) -> Response {
             );
         }
     };
-    error(status, err.to_string())
+    error(status, err.with_help())
 }
 
 fn bad_id(text: &str) -> Response {
@@ -129,7 +130,7 @@ async fn train(State(state): State<AppState>, Path(id): Path<String>) -> Respons
     };
     match state.engine.summary(&train).await {
         Ok(summary) => Json(summary).into_response(),
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.with_help()),
     }
 }
 
@@ -309,6 +310,6 @@ async fn decide(
     match decided {
         Ok(deployment) => Json(deployment).into_response(),
         Err(flotilla_engine::EngineError::Store(err)) => store_error(&err),
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.with_help()),
     }
 }

@@ -64,3 +64,13 @@ pub enum ServerError {
         source: std::io::Error,
     },
 }
+
+/// Each message says what to do; a store error read at start-up brings its own help.
+impl flotilla_core::Help for ServerError {
+    fn help(&self) -> Option<String> {
+        match self {
+            Self::Backlog(err) => err.help(),
+            _ => None,
+        }
+    }
+}

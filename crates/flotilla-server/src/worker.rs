@@ -124,8 +124,10 @@ async fn process(engine: &Engine, writer: &StoreWriter, event: &Event) {
             (outcome.status, error)
         }
         Err(err) => {
-            tracing::warn!(event = %event.id, kind = %event.kind, "processing failed: {err}");
-            (EventStatus::Failed, Some(err.to_string()))
+            // Stored as one text, so the help goes with it.
+            let text = flotilla_core::Help::with_help(&err);
+            tracing::warn!(event = %event.id, kind = %event.kind, "processing failed: {text}");
+            (EventStatus::Failed, Some(text))
         }
     };
     let mark = HandledEvent {

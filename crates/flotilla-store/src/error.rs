@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use flotilla_core::Help;
 use jiff::Timestamp;
 
 use crate::{Id, LeaseHolder, TrainKind, TrainStatus};
@@ -38,9 +39,7 @@ pub enum StoreError {
         known: i64,
     },
 
-    #[error(
-        "a {kind} train for version {version} is already {status}: {active}\n  help: wait for it to finish; if its process was interrupted, finish it with `flotilla release resume {active}`"
-    )]
+    #[error("a {kind} train for version {version} is already {status}: {active}")]
     TrainConflict {
         kind: TrainKind,
         version: String,
@@ -114,11 +113,47 @@ impl StoreError {
     }
 }
 
+impl Help for StoreError {
+    fn help(&self) -> Option<String> {
+        match self {
+            Self::TrainConflict { active, .. } => Some(format!(
+                "wait for it to finish; if its process was interrupted, finish it with \
+                 `flotilla release resume {active}`"
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Where a user finds the ids of `entity`.
 fn listing_hint(entity: &str) -> &'static str {
     if entity == "deployment" {
         "`flotilla deploy history SERVICE` lists deployments"
     } else {
         "`flotilla status` lists trains"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_train_conflict_says_how_to_finish_the_active_train_in_its_help() {
+        let active = Id::generate();
+        let err = StoreError::TrainConflict {
+            kind: TrainKind::Tag,
+            version: "1.2.0".to_owned(),
+            active: active.clone(),
+            status: TrainStatus::Running,
+        };
+        assert!(!err.to_string().contains("help:"));
+        assert_eq!(
+            err.help(),
+            Some(format!(
+                "wait for it to finish; if its process was interrupted, finish it with \
+                 `flotilla release resume {active}`"
+            ))
+        );
     }
 }

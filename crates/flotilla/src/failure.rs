@@ -1,34 +1,96 @@
-//! How a command fails: a message for the user and an exit code.
+//! How a command fails: a message for the user, what to do about it, and an exit code.
 
-use std::fmt::Display;
 use std::process::ExitCode;
 
-/// A command's failure. `Input` is the user's to fix (exit 2); `Failed` is an operation that
+use flotilla_core::Help;
+
+/// Whose failure it is. `Input` is the user's to fix (exit 2); `Failed` is an operation that
 /// went wrong (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Input,
+    Failed,
+}
+
+/// A command's failure, with its help kept apart so that [`Failure::report`] renders it in one
+/// place.
 #[derive(Debug)]
-pub enum Failure {
-    Input(String),
-    Failed(String),
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    pub help: Option<String>,
 }
 
 impl Failure {
-    pub fn input(message: impl Display) -> Self {
-        Self::Input(message.to_string())
+    fn new(kind: FailureKind, err: &impl Help) -> Self {
+        Self {
+            kind,
+            message: err.to_string(),
+            help: err.help(),
+        }
     }
 
-    pub fn failed(message: impl Display) -> Self {
-        Self::Failed(message.to_string())
+    // By value, so that `map_err(Failure::input)` reads as it did.
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn input(err: impl Help) -> Self {
+        Self::new(FailureKind::Input, &err)
+    }
+
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn failed(err: impl Help) -> Self {
+        Self::new(FailureKind::Failed, &err)
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// What the user reads: the message, then what to do about it.
+    fn text(&self) -> String {
+        format!(
+            "error: {}",
+            flotilla_core::help::render(&self.message, self.help.as_deref())
+        )
     }
 
     #[allow(clippy::print_stderr)]
     pub fn report(self) -> ExitCode {
-        let (message, code) = match self {
-            Self::Input(message) => (message, 2),
-            Self::Failed(message) => (message, 1),
+        let code = match self.kind {
+            FailureKind::Input => 2,
+            FailureKind::Failed => 1,
         };
-        eprintln!("error: {message}");
+        eprintln!("{}", self.text());
         ExitCode::from(code)
     }
 }
 
 pub type Outcome = Result<(), Failure>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_is_rendered_under_the_message() {
+        let failure = Failure::input("f.yaml already exists").with_help("pass --force");
+        assert_eq!(failure.kind, FailureKind::Input);
+        assert_eq!(
+            failure.text(),
+            "error: f.yaml already exists\n  help: pass --force"
+        );
+        assert_eq!(Failure::failed("it broke").text(), "error: it broke");
+    }
+
+    #[test]
+    fn an_error_brings_its_own_help() {
+        let err = "nope".parse::<flotilla_core::Digest>().unwrap_err();
+        let failure = Failure::input(err);
+        assert_eq!(failure.message, "\"nope\" is not a digest");
+        assert_eq!(
+            failure.help.as_deref(),
+            Some("a digest is `sha256:` followed by 64 lowercase hex digits")
+        );
+    }
+}

@@ -25,7 +25,8 @@ pub fn progress(text: &str) {
 }
 
 pub fn json(value: &impl Serialize) -> Outcome {
-    let text = serde_json::to_string_pretty(value).map_err(Failure::failed)?;
+    let text =
+        serde_json::to_string_pretty(value).map_err(|err| Failure::failed(err.to_string()))?;
     line(text);
     Ok(())
 }

@@ -48,9 +48,15 @@ impl fmt::Display for ArtifactKind {
 
 /// A text that names no [`ArtifactKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown artifact kind {text:?}\n  help: use one of image, python, npm, chart")]
+#[error("unknown artifact kind {text:?}")]
 pub struct UnknownArtifactKind {
     pub text: String,
+}
+
+impl crate::help::Help for UnknownArtifactKind {
+    fn help(&self) -> Option<String> {
+        Some("use one of image, python, npm, chart".to_owned())
+    }
 }
 
 impl FromStr for ArtifactKind {
@@ -99,7 +105,12 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
             assert_eq!(serde_json::from_str::<ArtifactKind>(&json).unwrap(), *kind);
         }
-        assert!("helm".parse::<ArtifactKind>().is_err());
+        let err = "helm".parse::<ArtifactKind>().unwrap_err();
+        assert_eq!(err.to_string(), "unknown artifact kind \"helm\"");
+        assert_eq!(
+            crate::help::Help::help(&err).as_deref(),
+            Some("use one of image, python, npm, chart")
+        );
     }
 
     #[test]

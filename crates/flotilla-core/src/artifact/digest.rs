@@ -3,6 +3,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::help::Help;
+
 /// A SHA-256 content digest as OCI writes it, `sha256:<64 lowercase hex digits>`; every
 /// published artifact is identified by one, whatever its ecosystem. Only a well-formed digest
 /// can be built, so code holding one never has to check it again.
@@ -14,11 +16,15 @@ const PREFIX: &str = "sha256:";
 
 /// A text that is not a `sha256:` digest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{text:?} is not a digest\n  help: a digest is `sha256:` followed by 64 lowercase hex digits"
-)]
+#[error("{text:?} is not a digest")]
 pub struct DigestError {
     pub text: String,
+}
+
+impl Help for DigestError {
+    fn help(&self) -> Option<String> {
+        Some("a digest is `sha256:` followed by 64 lowercase hex digits".to_owned())
+    }
 }
 
 impl Digest {
@@ -75,7 +81,7 @@ impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer)?
             .parse()
-            .map_err(serde::de::Error::custom)
+            .map_err(|err: DigestError| serde::de::Error::custom(err.with_help()))
     }
 }
 
@@ -134,7 +140,12 @@ mod tests {
             "sha256:g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         ] {
             assert!(bad.parse::<Digest>().is_err(), "{bad} parsed");
-            assert!(serde_json::from_str::<Digest>(&format!("\"{bad}\"")).is_err());
+            let err = serde_json::from_str::<Digest>(&format!("\"{bad}\"")).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("is not a digest\n  help: a digest is `sha256:` followed by"),
+                "{err}"
+            );
         }
     }
 }

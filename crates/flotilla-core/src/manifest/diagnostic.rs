@@ -19,15 +19,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
+        let located = format!(
             "{}:{}:{}: {}",
             self.file, self.line, self.column, self.message
-        )?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
-        }
-        Ok(())
+        );
+        f.write_str(&crate::help::render(&located, self.help.as_deref()))
     }
 }
 
@@ -99,3 +95,6 @@ impl ManifestErrors {
         }
     }
 }
+
+/// Each diagnostic renders its own help under its position, so the list has none of its own.
+impl crate::help::Help for ManifestErrors {}

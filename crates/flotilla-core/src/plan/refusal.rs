@@ -23,14 +23,15 @@ impl fmt::Display for PlanError {
             if i > 0 {
                 writeln!(f)?;
             }
-            match &refusal.repo {
-                Some(repo) => write!(f, "{repo}: {}", refusal.message)?,
-                None => f.write_str(&refusal.message)?,
-            }
-            if let Some(help) = &refusal.help {
-                write!(f, "\n  help: {help}")?;
-            }
+            let message = match &refusal.repo {
+                Some(repo) => format!("{repo}: {}", refusal.message),
+                None => refusal.message.clone(),
+            };
+            f.write_str(&crate::help::render(&message, refusal.help.as_deref()))?;
         }
         Ok(())
     }
 }
+
+/// Each refusal renders its own help under its message, so the list has none of its own.
+impl crate::help::Help for PlanError {}

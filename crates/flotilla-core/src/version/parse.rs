@@ -108,6 +108,8 @@ impl Cursor<'_> {
     }
 }
 
+impl crate::help::Help for VersionError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,12 @@
 use std::path::PathBuf;
 
+use flotilla_core::Help;
 use flotilla_core::deploy::{HelmArgError, YamlEditError};
 use flotilla_git::{GitError, RefNameError};
 
 /// Why a deployer could not apply a deployment. The text is stored with the failed deployment
-/// (redacted) and shown by `flotilla deploy history` and the API, so each says what to do.
+/// (redacted, with its help) and shown by `flotilla deploy history` and the API, so each says
+/// what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
     #[error("{version} is not a deployable version")]
@@ -46,9 +48,7 @@ pub enum DeployError {
     HelmArguments(#[from] HelmArgError),
     #[error("empty helm command")]
     EmptyHelmCommand,
-    #[error(
-        "cannot run {program}: {source}\n  help: install helm, or deploy this environment by GitOps"
-    )]
+    #[error("cannot run {program}: {source}")]
     HelmNotRunnable {
         program: String,
         #[source]
@@ -57,4 +57,34 @@ pub enum DeployError {
     /// helm ran and failed; the outcome is helm's exit as core classifies it, as JSON.
     #[error("helm: {outcome}")]
     HelmFailed { outcome: String },
+}
+
+impl Help for DeployError {
+    fn help(&self) -> Option<String> {
+        match self {
+            Self::HelmNotRunnable { .. } => {
+                Some("install helm, or deploy this environment by GitOps".to_owned())
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_helm_keeps_its_help_in_the_stored_text() {
+        let err = DeployError::HelmNotRunnable {
+            program: "helm".to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not found"),
+        };
+        assert_eq!(err.to_string(), "cannot run helm: not found");
+        assert_eq!(
+            err.with_help(),
+            "cannot run helm: not found\n  help: install helm, or deploy this environment by GitOps"
+        );
+        assert_eq!(DeployError::EmptyHelmCommand.help(), None);
+    }
 }

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use flotilla_core::Help;
 use flotilla_core::deploy::{self, DeployTrigger, DeploymentTrigger, ImagePushed};
 use flotilla_core::fleet::{Deploy, Environment};
 use flotilla_store::{Deployment, DeploymentStatus};
@@ -58,7 +59,7 @@ impl<'a> DeploymentExecutor<'a> {
                     self.cd
                         .workspace
                         .redactor
-                        .redact(&err.to_string())
+                        .redact(&err.with_help())
                         .into_owned(),
                 ),
                 json!({}),

@@ -32,10 +32,9 @@ impl<'a> Rollback<'a> {
         let previous = store
             .previous_successful(service, environment)
             .await?
-            .ok_or_else(|| {
-                EngineError::Other(format!(
-                    "{service} has no earlier successful deployment in {environment} to roll back to\n  help: see `flotilla deploy history {service} --env {environment}`"
-                ))
+            .ok_or_else(|| EngineError::NothingToRollBackTo {
+                service: service.to_owned(),
+                environment: environment.to_owned(),
             })?;
         let trigger = DeploymentTrigger::Rollback { by: by.to_owned() };
         let deployment = store

@@ -38,13 +38,14 @@ impl StepError {
     }
 }
 
+/// The help stays in the text: the runner stores a failed step's text with its run, and
+/// `release status` shows it from there.
 impl fmt::Display for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
-        }
-        Ok(())
+        f.write_str(&flotilla_core::help::render(
+            &self.kind.to_string(),
+            self.help.as_deref(),
+        ))
     }
 }
 

@@ -22,6 +22,10 @@ async fn a_rollback_deploys_the_previous_version_again() {
             .contains("no earlier successful deployment"),
         "{nothing_before}"
     );
+    assert_eq!(
+        flotilla_core::Help::help(&nothing_before).as_deref(),
+        Some("see `flotilla deploy history identity --env stg`")
+    );
     for (tag, digit) in [("1.0.0", 'a'), ("1.0.1", 'b')] {
         engine
             .deploy_image("fleet/identity", tag, &digest(digit), "test")

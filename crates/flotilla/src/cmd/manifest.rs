@@ -34,9 +34,10 @@ pub fn schema() -> Outcome {
 pub fn init(args: &InitArgs, path: &Path) -> Outcome {
     if path.exists() && !args.force {
         return Err(Failure::input(format!(
-            "{} already exists; nothing was written\n  help: pass --force to overwrite it",
+            "{} already exists; nothing was written",
             path.display()
-        )));
+        ))
+        .with_help("pass --force to overwrite it"));
     }
     let text = match args.example {
         Some(Example::Spaceone) => flotilla_core::manifest::SPACEONE_EXAMPLE.to_owned(),
