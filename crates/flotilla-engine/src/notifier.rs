@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use flotilla_core::RetryPolicy;
 use flotilla_core::fleet::{Notification, NotificationKind, NotifyOn};
+use flotilla_store::{DeploymentStatus, RunStatus, TrainKind, TrainStatus};
 use serde::Serialize;
 
 use crate::redactor::redact_url_credentials;
+use crate::run_outcome::RunOutcome;
 
 /// One run's outcome, with the fields of the original's Slack card (REFERENCE.md §A, "Slack").
 #[derive(Debug, Clone, Serialize)]
@@ -22,7 +24,7 @@ pub struct RunReport {
     pub workflow: String,
     pub job: String,
     pub took_secs: f64,
-    pub status: String,
+    pub status: RunOutcome,
     pub version: String,
 }
 
@@ -30,12 +32,12 @@ pub struct RunReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainReport {
     pub train: String,
-    pub kind: String,
+    pub kind: TrainKind,
     pub version: String,
-    pub status: String,
+    pub status: TrainStatus,
     pub took_secs: f64,
     /// (repository, status) in wave order.
-    pub repos: Vec<(String, String)>,
+    pub repos: Vec<(String, RunStatus)>,
 }
 
 /// A deployment's state change: pending approval, done, failed, rejected.
@@ -45,7 +47,7 @@ pub struct DeployReport {
     pub service: String,
     pub environment: String,
     pub version: String,
-    pub status: String,
+    pub status: DeploymentStatus,
     pub trigger: String,
     pub approved_by: Option<String>,
     pub error: Option<String>,
@@ -62,8 +64,10 @@ pub enum Message {
 impl Message {
     fn wanted_by(&self, on: &[NotifyOn]) -> bool {
         match self {
-            Self::Run(run) if run.status == "success" => on.contains(&NotifyOn::Success),
-            Self::Run(_) => on.contains(&NotifyOn::Failure),
+            Self::Run(run) => match run.status {
+                RunOutcome::Success => on.contains(&NotifyOn::Success),
+                RunOutcome::Failure => on.contains(&NotifyOn::Failure),
+            },
             Self::Train(_) => on.contains(&NotifyOn::Train),
             Self::Deploy(_) => on.contains(&NotifyOn::Deploy),
         }
@@ -73,10 +77,9 @@ impl Message {
     pub fn slack_payload(&self) -> serde_json::Value {
         match self {
             Self::Run(run) => {
-                let icon = if run.status == "success" {
-                    "✅"
-                } else {
-                    "❌"
+                let icon = match run.status {
+                    RunOutcome::Success => "✅",
+                    RunOutcome::Failure => "❌",
                 };
                 let fields = [
                     ("repo", &run.repo),
@@ -116,7 +119,7 @@ impl Message {
                 if let Some(by) = &deploy.approved_by {
                     context.push_str(&format!(" · approved by {by}"));
                 }
-                if deploy.status == "pending" {
+                if deploy.status == DeploymentStatus::Pending {
                     context.push_str(&format!(
                         " · approve: flotilla deploy approve {}",
                         deploy.id
@@ -134,11 +137,11 @@ impl Message {
                 let lines: Vec<String> = train
                     .repos
                     .iter()
-                    .map(|(repo, status)| format!("{} {repo}", status_icon(status)))
+                    .map(|(repo, status)| format!("{} {repo}", run_icon(*status)))
                     .collect();
                 let title = format!(
                     "{} train {} {} {}: {} ({:.1}s)",
-                    status_icon(&train.status),
+                    train_icon(train.status),
                     train.train,
                     train.kind,
                     train.version,
@@ -157,9 +160,9 @@ impl Message {
     }
 
     fn deploy_title(deploy: &DeployReport) -> String {
-        let icon = match deploy.status.as_str() {
-            "succeeded" => "🚀",
-            "pending" => "⏳",
+        let icon = match deploy.status {
+            DeploymentStatus::Succeeded => "🚀",
+            DeploymentStatus::Pending => "⏳",
             _ => "❌",
         };
         format!(
@@ -186,11 +189,22 @@ impl Message {
     }
 }
 
-fn status_icon(status: &str) -> &'static str {
+fn run_icon(status: RunStatus) -> &'static str {
     match status {
-        "success" | "succeeded" => "✅",
-        "blocked" | "skipped" => "⏸",
-        _ => "❌",
+        RunStatus::Succeeded => "✅",
+        RunStatus::Blocked | RunStatus::Skipped => "⏸",
+        RunStatus::Pending | RunStatus::Running | RunStatus::Failed | RunStatus::Cancelled => "❌",
+    }
+}
+
+fn train_icon(status: TrainStatus) -> &'static str {
+    match status {
+        TrainStatus::Succeeded => "✅",
+        TrainStatus::Pending
+        | TrainStatus::Running
+        | TrainStatus::Failed
+        | TrainStatus::Cancelled
+        | TrainStatus::Partial => "❌",
     }
 }
 

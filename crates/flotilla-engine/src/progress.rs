@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use flotilla_store::{RunStatus, TrainStatus};
 use serde::Serialize;
 
 /// One thing that happened during a train.
@@ -34,12 +35,12 @@ pub enum Progress {
     },
     RunFinished {
         repo: String,
-        status: String,
+        status: RunStatus,
         error: Option<String>,
     },
     TrainFinished {
         train: String,
-        status: String,
+        status: TrainStatus,
     },
 }
 

@@ -43,7 +43,7 @@ impl<'a> CdContext<'a> {
             service: deployment.service.clone(),
             environment: deployment.environment.clone(),
             version: deployment.version.clone(),
-            status: deployment.status.to_string(),
+            status: deployment.status,
             trigger: deployment.trigger.clone(),
             approved_by: deployment.decided_by.clone(),
             error: deployment.error.clone(),

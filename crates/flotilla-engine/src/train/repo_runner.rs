@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::engine_error::EngineError;
 use crate::progress::Progress;
+use crate::run_outcome::RunOutcome;
 use crate::steps::mirror_state::MirrorState;
 use crate::steps::run_setup::RunSetup;
 use crate::steps::step_error::{StepError, StepErrorKind};
@@ -58,7 +59,7 @@ impl RepoRunner<'_> {
     fn run_finished(&self, repo: &str, status: RunStatus, error: Option<String>) {
         (self.services.progress)(Progress::RunFinished {
             repo: repo.to_owned(),
-            status: status.to_string(),
+            status,
             error,
         });
     }
@@ -100,6 +101,8 @@ impl RepoRunner<'_> {
             Err(err) => return Ok((RunStatus::Failed, Some(err.to_string()))),
         };
         let last_unfinished = stored_steps.iter().rposition(|s| !s.status.is_done());
+        let train = self.train;
+        let notify = |outcome| notify_run(services, train, run_plan, &context, started, outcome);
         for (index, step) in run_plan.steps.iter().enumerate() {
             let Some(stored) = stored_steps.iter().find(|s| s.idx as usize == index) else {
                 continue;
@@ -148,7 +151,7 @@ impl RepoRunner<'_> {
                 )
                 .await?;
             let outcome = if let Step::Notify { .. } = step {
-                notify_run(services, self.train, run_plan, &context, started, "success").await;
+                notify(RunOutcome::Success).await;
                 Ok(StepOutput::default())
             } else {
                 blocking_step(execute).await
@@ -200,7 +203,7 @@ impl RepoRunner<'_> {
                     } else {
                         RunStatus::Failed
                     };
-                    notify_run(services, self.train, run_plan, &context, started, "failure").await;
+                    notify(RunOutcome::Failure).await;
                     return Ok((status, Some(format!("{}: {message}", step.name()))));
                 }
             }

@@ -7,19 +7,19 @@ use flotilla_core::plan::RepoRun;
 use flotilla_store::Train;
 
 use crate::notifier::{Message, RunReport, TrainReport};
+use crate::run_outcome::RunOutcome;
 use crate::steps::run_context::RunContext;
 use crate::train::train_services::TrainServices;
 use crate::train::train_summary::TrainSummary;
 
-/// Tells the notification targets how a run ended (`status` is `success` or `failure`), with
-/// the commit it released.
+/// Tells the notification targets how a run ended, with the commit it released.
 pub async fn notify_run(
     services: &TrainServices,
     train: &Train,
     run_plan: &RepoRun,
     context: &Arc<RunContext>,
     started: Instant,
-    status: &str,
+    status: RunOutcome,
 ) {
     if services.notifier.is_silent() {
         return;
@@ -43,7 +43,7 @@ pub async fn notify_run(
         workflow: format!("train {}", train.id),
         job: run_plan.repo.clone(),
         took_secs: started.elapsed().as_secs_f64(),
-        status: status.to_owned(),
+        status,
         version: run_plan.version.clone(),
     });
     send(services, report).await;
@@ -53,14 +53,14 @@ pub async fn notify_run(
 pub async fn notify_train(services: &TrainServices, summary: &TrainSummary, started: Instant) {
     let report = Message::Train(TrainReport {
         train: summary.train.clone(),
-        kind: summary.kind.clone(),
+        kind: summary.kind,
         version: summary.version.clone(),
-        status: summary.status.to_string(),
+        status: summary.status,
         took_secs: started.elapsed().as_secs_f64(),
         repos: summary
             .runs
             .iter()
-            .map(|r| (r.repo.clone(), r.status.to_string()))
+            .map(|r| (r.repo.clone(), r.status))
             .collect(),
     });
     send(services, report).await;

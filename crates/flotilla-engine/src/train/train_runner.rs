@@ -191,7 +191,7 @@ impl TrainRunner {
                     status.insert(run_plan.repo.clone(), RunStatus::Blocked);
                     (services.progress)(Progress::RunFinished {
                         repo: run_plan.repo.clone(),
-                        status: "blocked".into(),
+                        status: RunStatus::Blocked,
                         error: Some(format!("{dep} did not succeed")),
                     });
                     continue;
@@ -204,7 +204,7 @@ impl TrainRunner {
                     status.insert(run_plan.repo.clone(), RunStatus::Failed);
                     (services.progress)(Progress::RunFinished {
                         repo: run_plan.repo.clone(),
-                        status: "failed".into(),
+                        status: RunStatus::Failed,
                         error: Some(gate_error.clone()),
                     });
                     continue;
@@ -249,7 +249,7 @@ impl TrainRunner {
         let summary = TrainSummary::read(&services.workspace, &train).await?;
         (services.progress)(Progress::TrainFinished {
             train: summary.train.clone(),
-            status: summary.status.to_string(),
+            status: summary.status,
         });
         notify_train(services, &summary, started).await;
         Ok(summary)
@@ -286,7 +286,7 @@ impl TrainRunner {
                     tracing::error!("chart registry {registry}: {error}");
                     (services.progress)(Progress::RunFinished {
                         repo: format!("chart registry {registry}"),
-                        status: "failed".to_owned(),
+                        status: RunStatus::Failed,
                         error: Some(error),
                     });
                 }

@@ -1,6 +1,6 @@
 //! The outcome of a train, for the binary to print.
 
-use flotilla_store::{RunStatus, Train, TrainStatus};
+use flotilla_store::{RunStatus, Train, TrainKind, TrainStatus};
 use serde::Serialize;
 
 use crate::engine_error::EngineError;
@@ -9,7 +9,7 @@ use crate::workspace::Workspace;
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainSummary {
     pub train: String,
-    pub kind: String,
+    pub kind: TrainKind,
     pub version: String,
     pub status: TrainStatus,
     pub runs: Vec<RunSummary>,
@@ -33,7 +33,7 @@ impl TrainSummary {
         let runs = workspace.store.runs_of_train(&train.id).await?;
         Ok(Self {
             train: train.id.to_string(),
-            kind: train.kind.to_string(),
+            kind: train.kind,
             version: train.version.clone(),
             status: train.status,
             runs: runs

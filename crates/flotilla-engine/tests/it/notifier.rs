@@ -7,7 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use flotilla_core::fleet::{Notification, NotificationKind, NotifyOn};
-use flotilla_engine::notifier::{Delivery, Message, Notifier, RunReport};
+use flotilla_engine::RunOutcome;
+use flotilla_engine::notifier::{
+    Delivery, DeployReport, Message, Notifier, RunReport, TrainReport,
+};
+use flotilla_store::{DeploymentStatus, RunStatus, TrainKind, TrainStatus};
 
 /// Answers each request with the next status of `statuses` and keeps the bodies.
 fn serve(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
@@ -46,7 +50,7 @@ fn serve(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
     (url, bodies)
 }
 
-fn report(status: &str) -> Message {
+fn report(status: RunOutcome) -> Message {
     Message::Run(RunReport {
         repo: "identity".into(),
         message: "[CI/CD] release version v1.0.0".into(),
@@ -58,7 +62,7 @@ fn report(status: &str) -> Message {
         workflow: "train 01ABC".into(),
         job: "identity".into(),
         took_secs: 1.5,
-        status: status.into(),
+        status,
         version: "1.0.0".into(),
     })
 }
@@ -78,7 +82,7 @@ fn slack_card_carries_the_original_fields_and_retries_server_errors() {
     let notifier = Notifier::new(vec![target("SLACK_URL", NotificationKind::Slack)])
         .with_lookup(env("SLACK_URL", url))
         .with_retries(4, Duration::from_millis(10));
-    let deliveries = notifier.send(&report("success"));
+    let deliveries = notifier.send(&report(RunOutcome::Success));
     assert_eq!(
         deliveries,
         vec![Delivery::Sent {
@@ -115,7 +119,7 @@ fn a_failed_notification_is_reported_not_raised() {
     let notifier = Notifier::new(vec![target("HOOK_URL", NotificationKind::Webhook)])
         .with_lookup(env("HOOK_URL", url))
         .with_retries(3, Duration::from_millis(10));
-    let deliveries = notifier.send(&report("failure"));
+    let deliveries = notifier.send(&report(RunOutcome::Failure));
     assert!(matches!(&deliveries[..], [Delivery::Failed { reason, .. }] if reason.contains("404")));
     assert_eq!(bodies.lock().unwrap().len(), 1, "a 4xx is not retried");
     let webhook: serde_json::Value = serde_json::from_str(&bodies.lock().unwrap()[0]).unwrap();
@@ -127,7 +131,7 @@ fn a_failed_notification_is_reported_not_raised() {
 fn an_unset_url_variable_skips_and_the_url_never_appears_in_reasons() {
     let notifier =
         Notifier::new(vec![target("UNSET_HOOK", NotificationKind::Slack)]).with_lookup(|_| None);
-    let deliveries = notifier.send(&report("success"));
+    let deliveries = notifier.send(&report(RunOutcome::Success));
     assert!(
         matches!(&deliveries[..], [Delivery::Skipped { reason, .. }] if reason.contains("UNSET_HOOK"))
     );
@@ -140,11 +144,69 @@ fn an_unset_url_variable_skips_and_the_url_never_appears_in_reasons() {
     let notifier = Notifier::new(vec![target("SLACK_URL", NotificationKind::Slack)])
         .with_lookup(env("SLACK_URL", secret))
         .with_retries(2, Duration::from_millis(5));
-    let deliveries = notifier.send(&report("success"));
+    let deliveries = notifier.send(&report(RunOutcome::Success));
     let Delivery::Failed { reason, .. } = &deliveries[0] else {
         panic!("{deliveries:?}")
     };
     assert!(!reason.contains("SECRETTOKEN"), "{reason}");
+}
+
+#[test]
+fn typed_statuses_serialize_to_the_stored_text() {
+    let train = Message::Train(TrainReport {
+        train: "01ABC".into(),
+        kind: TrainKind::Tag,
+        version: "1.0.0".into(),
+        status: TrainStatus::Partial,
+        took_secs: 2.0,
+        repos: vec![
+            ("a".into(), RunStatus::Succeeded),
+            ("b".into(), RunStatus::Blocked),
+            ("c".into(), RunStatus::Failed),
+        ],
+    });
+    assert_eq!(
+        train.webhook_payload(),
+        serde_json::json!({"type": "train", "train": {
+            "train": "01ABC", "kind": "tag", "version": "1.0.0", "status": "partial",
+            "took_secs": 2.0,
+            "repos": [["a", "succeeded"], ["b", "blocked"], ["c", "failed"]]
+        }})
+    );
+    assert_eq!(
+        train.slack_payload()["text"],
+        "❌ train 01ABC tag 1.0.0: partial (2.0s)"
+    );
+    assert_eq!(
+        train.slack_payload()["blocks"][1]["text"]["text"],
+        "✅ a\n⏸ b\n❌ c"
+    );
+
+    let deploy = Message::Deploy(DeployReport {
+        id: "01DEP".into(),
+        service: "identity".into(),
+        environment: "prod".into(),
+        version: "1.0.0".into(),
+        status: DeploymentStatus::Pending,
+        trigger: "registry poll".into(),
+        approved_by: None,
+        error: None,
+    });
+    assert_eq!(deploy.webhook_payload()["deploy"]["status"], "pending");
+    assert_eq!(
+        deploy.slack_payload()["text"],
+        "⏳ identity 1.0.0 → prod: pending"
+    );
+    assert!(
+        deploy.slack_payload()["blocks"][1]["elements"][0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("approve: flotilla deploy approve 01DEP")
+    );
+    assert_eq!(
+        report(RunOutcome::Success).slack_payload()["text"],
+        "✅ identity tag 1.0.0: success"
+    );
 }
 
 /// A stand-in for the process environment holding one variable.
