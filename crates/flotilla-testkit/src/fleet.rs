@@ -10,9 +10,11 @@ pub const INITIAL_VERSION: &str = "v0.9.0";
 /// A builder of small fleets: bare repositories with real content and the manifest describing
 /// them, in a fresh [`Sandbox`].
 ///
-/// ```ignore
+/// ```no_run
+/// # use flotilla_testkit::Fleet;
+/// // In a test of the `flotilla` crate: `.binary(env!("CARGO_BIN_EXE_flotilla"))`.
 /// let fleet = Fleet::new()
-///     .binary(env!("CARGO_BIN_EXE_flotilla"))
+///     .binary("target/debug/flotilla")
 ///     .repo("api", "backend-core")
 ///     .repo("identity", "backend").depends_on(&["api"])
 ///     .build();
