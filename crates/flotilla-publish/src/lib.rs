@@ -13,6 +13,7 @@ pub mod chart;
 mod digest;
 mod dir_lock;
 mod error;
+mod file_digest;
 mod hashing_writer;
 pub mod http;
 pub mod npm;

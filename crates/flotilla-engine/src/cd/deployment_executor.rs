@@ -49,8 +49,7 @@ impl<'a> DeploymentExecutor<'a> {
         let result = tokio::task::spawn_blocking(move || {
             request(record, approved_by).and_then(|request| deployer.deploy(&request))
         })
-        .await
-        .map_err(|e| EngineError::Other(e.to_string()))?;
+        .await?;
         let (status, error, detail) = match result {
             Ok(detail) => (DeploymentStatus::Succeeded, None, detail),
             Err(err) => (

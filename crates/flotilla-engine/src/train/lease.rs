@@ -50,7 +50,7 @@ impl RepoLease {
                     });
                 }
                 Err(StoreError::LeaseBusy { holder: other, .. }) => {
-                    if other.train == holder.train || holder_is_gone(&other) {
+                    if other.train == holder.train || holder_is_gone(&other, &holder.host) {
                         store.release_repo_lease(repo, &other).await?;
                         continue;
                     }
@@ -91,8 +91,8 @@ fn hostname() -> String {
         .map_or_else(|_| "localhost".to_owned(), |h| h.trim().to_owned())
 }
 
-/// Whether a lease holder was a process of this machine that is no longer running. Holders on
-/// other machines are never presumed dead.
-fn holder_is_gone(holder: &LeaseHolder) -> bool {
-    holder.host == hostname() && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists()
+/// Whether a lease holder was a process of this machine (`this_host`) that is no longer running.
+/// Holders on other machines are never presumed dead.
+fn holder_is_gone(holder: &LeaseHolder, this_host: &str) -> bool {
+    holder.host == this_host && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists()
 }

@@ -37,7 +37,7 @@ impl RepoRunner<'_> {
         let lease = match RepoLease::acquire(self.services, &run_plan.repo, &self.train.id).await {
             Ok(lease) => lease,
             Err(err) => {
-                let message = err.to_string();
+                let message = self.services.failure_text(&err);
                 store.run_started(&run.id).await?;
                 store
                     .run_finished(&run.id, RunStatus::Failed, Some(&message))
@@ -84,7 +84,7 @@ impl RepoRunner<'_> {
             let missing = StepErrorKind::NotInManifest {
                 repo: run_plan.repo.clone(),
             };
-            return Ok((RunStatus::Failed, Some(missing.to_string())));
+            return Ok((RunStatus::Failed, Some(services.failure_text(&missing))));
         };
         let setup = RunSetup {
             workspace: workspace.clone(),
@@ -98,7 +98,7 @@ impl RepoRunner<'_> {
         let executor = Arc::clone(&services.executor);
         let context = match blocking_step(move || executor.prepare(setup)).await {
             Ok(context) => Arc::new(context),
-            Err(err) => return Ok((RunStatus::Failed, Some(err.to_string()))),
+            Err(err) => return Ok((RunStatus::Failed, Some(services.failure_text(&err)))),
         };
         let last_unfinished = stored_steps.iter().rposition(|s| !s.status.is_done());
         let train = self.train;
@@ -132,7 +132,7 @@ impl RepoRunner<'_> {
                 if is_local(step) && last_unfinished.is_some_and(|last| last > index) {
                     log.line("# replayed on resume to rebuild the work tree");
                     if let Err(err) = blocking_step(execute).await {
-                        return Ok((RunStatus::Failed, Some(err.to_string())));
+                        return Ok((RunStatus::Failed, Some(services.failure_text(&err))));
                     }
                 }
                 continue;

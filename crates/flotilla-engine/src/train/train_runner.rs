@@ -175,7 +175,7 @@ impl TrainRunner {
                 .retain(|a| status.get(&a.repo) == Some(&RunStatus::Succeeded));
             let gate_error = wait_for_gate(services, &gated)
                 .await
-                .map(|err| err.to_string());
+                .map(|err| services.failure_text(&err));
             let semaphore = Arc::new(Semaphore::new(wave.max_parallel.max(1)));
             let mut tasks = tokio::task::JoinSet::new();
             for run_plan in todo {

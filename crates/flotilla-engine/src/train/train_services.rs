@@ -22,6 +22,15 @@ pub struct TrainServices {
 
 impl TrainServices {
     /// Whether the user cancelled the train.
+    /// A failure's text as it may be stored and shown: every secret flotilla knows redacted.
+    /// Every failure a runner records goes through here, not only a step's.
+    pub fn failure_text(&self, err: &impl std::fmt::Display) -> String {
+        self.workspace
+            .redactor
+            .redact(&err.to_string())
+            .into_owned()
+    }
+
     pub fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::SeqCst)
     }

@@ -117,5 +117,9 @@ async fn a_second_operation_gives_up_on_a_busy_repository_after_the_gate_timeout
         error.contains("a is busy") && error.contains(&train.train),
         "the error names the holder: {error}"
     );
-    assert!(error.contains("help:"), "and what to do: {error}");
+    assert_eq!(
+        error.matches("help:").count(),
+        1,
+        "what to do, once: {error}"
+    );
 }

@@ -95,8 +95,5 @@ fn has_digest(path: &Path, digest: Digest) -> Result<bool> {
     if !path.exists() {
         return Ok(false);
     }
-    Ok(Digest::of_file(path)
-        .map_err(|e| PublishError::io("read", path, e))?
-        .0
-        == digest)
+    Ok(crate::file_digest::file_digest(path)?.0 == digest)
 }

@@ -57,8 +57,7 @@ impl PackagedChart {
             let version = semver::Version::parse(&version).map_err(|e| {
                 corrupt(format!("its chart version `{version}` is not SemVer ({e})"))
             })?;
-            let (digest, size) =
-                Digest::of_file(path).map_err(|e| PublishError::io("read", path, e))?;
+            let (digest, size) = crate::file_digest::file_digest(path)?;
             return Ok(Self {
                 name,
                 version,

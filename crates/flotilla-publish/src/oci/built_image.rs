@@ -181,8 +181,7 @@ impl BuiltImage {
             .zip(&config_doc.rootfs.diff_ids)
             .map(|(layer, &diff_id)| {
                 let path = blob_dir.join(layer.digest.hex());
-                let (actual, size) =
-                    Digest::of_file(&path).map_err(|e| PublishError::io("read", &path, e))?;
+                let (actual, size) = crate::file_digest::file_digest(&path)?;
                 if actual != layer.digest || size != layer.size {
                     return Err(changed(&path, layer.digest, actual));
                 }

@@ -178,8 +178,7 @@ impl PythonTarget for PypiUploadTarget {
         let mut uploads = Vec::with_capacity(files.len());
         for path in files {
             let dist = DistFile::parse(path)?;
-            let (digest, size) =
-                Digest::of_file(path).map_err(|e| PublishError::io("read", path, e))?;
+            let (digest, size) = crate::file_digest::file_digest(path)?;
             uploads.push(Upload {
                 path,
                 dist,

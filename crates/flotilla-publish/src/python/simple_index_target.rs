@@ -51,8 +51,7 @@ impl PythonTarget for SimpleIndexTarget {
         let mut uploads = Vec::with_capacity(files.len());
         for src in files {
             let dist = DistFile::parse(src)?;
-            let (digest, size) =
-                Digest::of_file(src).map_err(|e| PublishError::io("read", src, e))?;
+            let (digest, size) = crate::file_digest::file_digest(src)?;
             uploads.push(Upload {
                 src,
                 dist,

@@ -352,9 +352,10 @@ impl DeploymentStore for SqliteStore {
                 deployment_columns!(),
                 " FROM deployments d WHERE d.id = ( \
                  SELECT c.id FROM deployments c WHERE c.service = d.service \
-                 AND c.environment = d.environment AND c.status = 'succeeded' \
-                 ORDER BY c.finished_ms DESC, c.created_ms DESC, c.id DESC LIMIT 1) \
-             ORDER BY d.service, d.environment"
+                 AND c.environment = d.environment AND c.status = 'succeeded' ORDER BY ",
+                // Unqualified, the names resolve to the inner `c`.
+                succeeded_last_first!(),
+                " LIMIT 1) ORDER BY d.service, d.environment"
             ))
             .fetch_all(&self.pool)
             .await

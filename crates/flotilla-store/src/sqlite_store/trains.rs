@@ -6,23 +6,20 @@ use super::transition::Transition;
 use crate::row_reader::RowReader;
 use crate::{Id, NewTrain, StoreError, StoreFuture, Train, TrainStatus, TrainStore};
 
-/// The active train holding (kind, version), other than `except`.
+/// The active train holding (kind, version).
 async fn active_train(
     tx: &mut Transaction<'_, Sqlite>,
     kind: &str,
     version: &str,
-    except: Option<&Id>,
     operation: &'static str,
 ) -> Result<Option<Train>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         train_columns!(),
-        " FROM trains WHERE kind = $1 AND version = $2 AND status IN ('pending', 'running') \
-         AND ($3 IS NULL OR id <> $3)"
+        " FROM trains WHERE kind = $1 AND version = $2 AND status IN ('pending', 'running')"
     ))
     .bind(kind)
     .bind(version)
-    .bind(except.map(Id::as_str))
     .fetch_optional(&mut **tx)
     .await
     .map_err(StoreError::query(operation))?;
@@ -65,7 +62,7 @@ impl TrainStore for SqliteStore {
             const OP: &str = "creating a train";
             let mut tx = self.write_tx(OP).await?;
             if let Some(active) =
-                active_train(&mut tx, train.kind.as_str(), &train.version, None, OP).await?
+                active_train(&mut tx, train.kind.as_str(), &train.version, OP).await?
             {
                 return Err(conflict(active));
             }
