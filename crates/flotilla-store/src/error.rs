@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use flotilla_core::Help;
 use jiff::Timestamp;
 
-use crate::{Id, LeaseHolder, TrainKind, TrainStatus};
+use crate::{Id, LeaseHolder, TrainDriver, TrainKind, TrainStatus};
 
 /// What went wrong while reading or writing flotilla's state.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,15 @@ pub enum StoreError {
         repo: String,
         holder: LeaseHolder,
         expires_at: Timestamp,
+    },
+
+    #[error(
+        "train {train} is being driven by {driver}, last heartbeat {heartbeat_at}; two processes must not drive one train"
+    )]
+    TrainDriven {
+        train: Id,
+        driver: TrainDriver,
+        heartbeat_at: Timestamp,
     },
 
     #[error(
@@ -119,6 +128,12 @@ impl Help for StoreError {
             Self::TrainConflict { active, .. } => Some(format!(
                 "wait for it to finish; if its process was interrupted, finish it with \
                  `flotilla release resume {active}`"
+            )),
+            Self::TrainDriven { train, driver, .. } => Some(format!(
+                "wait for pid {} on {} to finish (`flotilla release status {train}` shows its \
+                 progress); if that process is gone, `flotilla release resume {train}` takes \
+                 over once its lease expires",
+                driver.pid, driver.host
             )),
             _ => None,
         }

@@ -1,5 +1,5 @@
-//! Durable state of flotilla: trains, runs, steps, artifacts, events, repository leases and
-//! deployments.
+//! Durable state of flotilla: trains, runs, steps, artifacts, events, repository and train
+//! leases, and deployments.
 //!
 //! The engine holds an `Arc<dyn Store>` ([`Store`] is the union of one trait per aggregate);
 //! [`SqliteStore`] keeps the state in `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
@@ -14,6 +14,7 @@ mod event;
 mod id;
 mod lease;
 mod lease_holder;
+mod new_train_run;
 mod row_reader;
 mod run;
 mod schema;
@@ -23,6 +24,8 @@ mod store;
 mod store_future;
 mod text_enum;
 mod train;
+mod train_driver;
+mod train_lease;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactRecord, NewArtifact};
 pub use deployment::{Deployment, DeploymentStatus, NewDeployment};
@@ -31,6 +34,7 @@ pub use event::{Event, EventReceipt, EventStatus, HandledEvent, NewEvent};
 pub use id::Id;
 pub use lease::Lease;
 pub use lease_holder::LeaseHolder;
+pub use new_train_run::NewTrainRun;
 pub use run::{NewRun, Run, RunStatus, RunWithLastStep};
 pub use sqlite_store::SqliteStore;
 pub use step::{NewStep, Step, StepOutcome, StepStatus};
@@ -39,3 +43,5 @@ pub use store::{
 };
 pub use store_future::StoreFuture;
 pub use train::{NewTrain, Train, TrainKind, TrainStatus};
+pub use train_driver::TrainDriver;
+pub use train_lease::TrainLease;

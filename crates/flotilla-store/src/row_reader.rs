@@ -7,7 +7,8 @@ use sqlx::{Decode, Row, Sqlite, Type};
 
 use crate::{
     Artifact, ArtifactKind, Deployment, DeploymentStatus, Event, EventStatus, Id, Lease,
-    LeaseHolder, Run, RunStatus, Step, StepStatus, StoreError, Train, TrainKind, TrainStatus,
+    LeaseHolder, Run, RunStatus, Step, StepStatus, StoreError, Train, TrainDriver, TrainKind, TrainLease,
+    TrainStatus,
 };
 
 /// Reads the columns of one record from a row; `prefix` selects aliased columns (`s_id`) when a
@@ -191,6 +192,19 @@ impl<'r> RowReader<'r> {
                 host: self.get("host")?,
             },
             acquired_at: self.timestamp("acquired_ms")?,
+            expires_at: self.timestamp("expires_ms")?,
+        })
+    }
+
+    pub(crate) fn train_lease(&self) -> Result<TrainLease, StoreError> {
+        Ok(TrainLease {
+            train: self.id("train_id")?,
+            driver: TrainDriver {
+                pid: self.get("pid")?,
+                host: self.get("host")?,
+                started_at: self.timestamp("started_ms")?,
+            },
+            heartbeat_at: self.timestamp("heartbeat_ms")?,
             expires_at: self.timestamp("expires_ms")?,
         })
     }

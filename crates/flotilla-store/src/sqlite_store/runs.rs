@@ -1,8 +1,47 @@
-use super::database::{SqliteStore, missing_parent, not_found, now_millis};
+use sqlx::{Sqlite, Transaction};
+
+use super::database::{SqliteStore, commit, missing_parent, not_found, now_millis};
 use super::status_counts::count_by_status;
+use super::steps::insert_step;
 use super::transition::Transition;
 use crate::row_reader::RowReader;
-use crate::{Id, NewRun, Run, RunStatus, RunStore, RunWithLastStep, StoreError, StoreFuture};
+use crate::{
+    Id, NewRun, NewTrainRun, Run, RunStatus, RunStore, RunWithLastStep, StoreError, StoreFuture,
+};
+
+/// Records `runs` of train `train_id` and their steps, all `pending`, inside `tx`.
+pub(super) async fn insert_train_runs(
+    tx: &mut Transaction<'_, Sqlite>,
+    train_id: &Id,
+    runs: &[NewTrainRun],
+    operation: &'static str,
+) -> Result<Vec<Run>, StoreError> {
+    let now = now_millis();
+    let mut added = Vec::with_capacity(runs.len());
+    for run in runs {
+        let row = sqlx::query(concat!(
+            "INSERT INTO runs (id, train_id, repo, event, version, wave, status, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING ",
+            run_columns!()
+        ))
+        .bind(Id::generate().as_str())
+        .bind(train_id.as_str())
+        .bind(&run.repo)
+        .bind(&run.event)
+        .bind(&run.version)
+        .bind(run.wave)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(missing_parent(operation, "train", train_id))?;
+        let stored = RowReader::new(&row, "runs").run()?;
+        for step in &run.steps {
+            insert_step(tx, &stored.id, step, operation).await?;
+        }
+        added.push(stored);
+    }
+    Ok(added)
+}
 
 impl RunStore for SqliteStore {
     fn create_run<'a>(&'a self, run: &'a NewRun) -> StoreFuture<'a, Run> {
@@ -31,6 +70,20 @@ impl RunStore for SqliteStore {
                 },
             })?;
             RowReader::new(&row, "runs").run()
+        })
+    }
+
+    fn add_train_runs<'a>(
+        &'a self,
+        train_id: &'a Id,
+        runs: &'a [NewTrainRun],
+    ) -> StoreFuture<'a, Vec<Run>> {
+        Box::pin(async move {
+            const OP: &str = "recording the runs of a train";
+            let mut tx = self.write_tx(OP).await?;
+            let added = insert_train_runs(&mut tx, train_id, runs, OP).await?;
+            commit(tx, OP).await?;
+            Ok(added)
         })
     }
 

@@ -1,9 +1,45 @@
 use sqlx::error::ErrorKind;
+use sqlx::{Sqlite, Transaction};
 
 use super::database::{SqliteStore, commit, missing_parent, now_millis};
 use super::transition::Transition;
 use crate::row_reader::RowReader;
 use crate::{Id, NewStep, Step, StepOutcome, StepStatus, StepStore, StoreError, StoreFuture};
+
+/// Records one `pending` step of `run_id` inside `tx`.
+pub(super) async fn insert_step(
+    tx: &mut Transaction<'_, Sqlite>,
+    run_id: &Id,
+    step: &NewStep,
+    operation: &'static str,
+) -> Result<Step, StoreError> {
+    let row = sqlx::query(concat!(
+        "INSERT INTO steps (id, run_id, idx, kind, description, status) \
+         VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING ",
+        step_columns!()
+    ))
+    .bind(Id::generate().as_str())
+    .bind(run_id.as_str())
+    .bind(step.idx)
+    .bind(&step.kind)
+    .bind(&step.description)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|source| {
+        let duplicate = source
+            .as_database_error()
+            .is_some_and(|error| error.kind() == ErrorKind::UniqueViolation);
+        if duplicate {
+            StoreError::DuplicateStep {
+                run_id: run_id.clone(),
+                idx: step.idx,
+            }
+        } else {
+            missing_parent(operation, "run", run_id)(source)
+        }
+    })?;
+    RowReader::new(&row, "steps").step()
+}
 
 impl StepStore for SqliteStore {
     fn add_steps<'a>(&'a self, run_id: &'a Id, steps: &'a [NewStep]) -> StoreFuture<'a, Vec<Step>> {
@@ -12,32 +48,7 @@ impl StepStore for SqliteStore {
             let mut tx = self.write_tx(OP).await?;
             let mut added = Vec::with_capacity(steps.len());
             for step in steps {
-                let row = sqlx::query(concat!(
-                    "INSERT INTO steps (id, run_id, idx, kind, description, status) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING ",
-                    step_columns!()
-                ))
-                .bind(Id::generate().as_str())
-                .bind(run_id.as_str())
-                .bind(step.idx)
-                .bind(&step.kind)
-                .bind(&step.description)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|source| {
-                    let duplicate = source
-                        .as_database_error()
-                        .is_some_and(|error| error.kind() == ErrorKind::UniqueViolation);
-                    if duplicate {
-                        StoreError::DuplicateStep {
-                            run_id: run_id.clone(),
-                            idx: step.idx,
-                        }
-                    } else {
-                        missing_parent(OP, "run", run_id)(source)
-                    }
-                })?;
-                added.push(RowReader::new(&row, "steps").step()?);
+                added.push(insert_step(&mut tx, run_id, step, OP).await?);
             }
             commit(tx, OP).await?;
             Ok(added)

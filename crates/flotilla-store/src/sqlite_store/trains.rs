@@ -1,10 +1,43 @@
+use std::time::Duration;
+
 use sqlx::{Sqlite, Transaction};
 
 use super::database::{SqliteStore, commit, now_millis};
 use super::id_prefix::{PREFIX_CANDIDATES, id_prefix_pattern, prefix_not_found, unique_match};
+use super::leases::take_train_lease;
+use super::runs::insert_train_runs;
 use super::transition::Transition;
 use crate::row_reader::RowReader;
-use crate::{Id, NewTrain, StoreError, StoreFuture, Train, TrainStatus, TrainStore};
+use crate::{
+    Id, NewTrain, NewTrainRun, StoreError, StoreFuture, Train, TrainDriver, TrainStatus,
+    TrainStore,
+};
+
+/// Records a `pending` train inside `tx`, unless its (kind, version) slot is taken.
+async fn insert_train(
+    tx: &mut Transaction<'_, Sqlite>,
+    train: &NewTrain,
+    operation: &'static str,
+) -> Result<Train, StoreError> {
+    if let Some(active) = active_train(tx, train.kind.as_str(), &train.version, operation).await? {
+        return Err(conflict(active));
+    }
+    let now = now_millis();
+    let row = sqlx::query(concat!(
+        "INSERT INTO trains (id, kind, version, request, status, created_ms, updated_ms) \
+         VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING ",
+        train_columns!()
+    ))
+    .bind(Id::generate().as_str())
+    .bind(train.kind.as_str())
+    .bind(&train.version)
+    .bind(train.request.to_string())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(StoreError::query(operation))?;
+    RowReader::new(&row, "trains").train()
+}
 
 /// The active train holding (kind, version).
 async fn active_train(
@@ -61,26 +94,25 @@ impl TrainStore for SqliteStore {
         Box::pin(async move {
             const OP: &str = "creating a train";
             let mut tx = self.write_tx(OP).await?;
-            if let Some(active) =
-                active_train(&mut tx, train.kind.as_str(), &train.version, OP).await?
-            {
-                return Err(conflict(active));
-            }
-            let now = now_millis();
-            let row = sqlx::query(concat!(
-                "INSERT INTO trains (id, kind, version, request, status, created_ms, updated_ms) \
-                 VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING ",
-                train_columns!()
-            ))
-            .bind(Id::generate().as_str())
-            .bind(train.kind.as_str())
-            .bind(&train.version)
-            .bind(train.request.to_string())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::query(OP))?;
-            let created = RowReader::new(&row, "trains").train()?;
+            let created = insert_train(&mut tx, train, OP).await?;
+            commit(tx, OP).await?;
+            Ok(created)
+        })
+    }
+
+    fn create_train_with_runs<'a>(
+        &'a self,
+        train: &'a NewTrain,
+        runs: &'a [NewTrainRun],
+        driver: &'a TrainDriver,
+        ttl: Duration,
+    ) -> StoreFuture<'a, Train> {
+        Box::pin(async move {
+            const OP: &str = "creating a train with its runs";
+            let mut tx = self.write_tx(OP).await?;
+            let created = insert_train(&mut tx, train, OP).await?;
+            insert_train_runs(&mut tx, &created.id, runs, OP).await?;
+            take_train_lease(&mut tx, &created.id, driver, ttl, OP).await?;
             commit(tx, OP).await?;
             Ok(created)
         })

@@ -1,9 +1,17 @@
-use crate::{Id, NewRun, Run, RunStatus, RunWithLastStep, StoreFuture};
+use crate::{Id, NewRun, NewTrainRun, Run, RunStatus, RunWithLastStep, StoreFuture};
 
 /// The runs part of [`Store`](crate::Store).
 pub trait RunStore: Send + Sync {
     /// Records a `pending` run.
     fn create_run<'a>(&'a self, run: &'a NewRun) -> StoreFuture<'a, Run>;
+
+    /// Records `pending` runs of `train_id` with their `pending` steps, in one transaction
+    /// (what `resume` rebuilds of a train whose runs an older version did not record).
+    fn add_train_runs<'a>(
+        &'a self,
+        train_id: &'a Id,
+        runs: &'a [NewTrainRun],
+    ) -> StoreFuture<'a, Vec<Run>>;
 
     fn run<'a>(&'a self, id: &'a Id) -> StoreFuture<'a, Run>;
 

@@ -1,10 +1,23 @@
-use crate::{Id, NewTrain, StoreFuture, Train, TrainStatus};
+use std::time::Duration;
+
+use crate::{Id, NewTrain, NewTrainRun, StoreFuture, Train, TrainDriver, TrainStatus};
 
 /// The trains part of [`Store`](crate::Store).
 pub trait TrainStore: Send + Sync {
     /// Records a `pending` train. Fails with [`StoreError::TrainConflict`](crate::StoreError::TrainConflict) when a train of the
     /// same kind and version is already active (pending or running).
     fn create_train<'a>(&'a self, train: &'a NewTrain) -> StoreFuture<'a, Train>;
+
+    /// Records a `pending` train, its `pending` runs with their `pending` steps, and `driver`'s
+    /// lease on it (until now + `ttl`), in one transaction: a crash leaves all of it or none.
+    /// Fails like [`create_train`](Self::create_train) when the slot is taken.
+    fn create_train_with_runs<'a>(
+        &'a self,
+        train: &'a NewTrain,
+        runs: &'a [NewTrainRun],
+        driver: &'a TrainDriver,
+        ttl: Duration,
+    ) -> StoreFuture<'a, Train>;
 
     /// Moves a train to `status`. Becoming active again (resume) fails with
     /// [`StoreError::TrainConflict`](crate::StoreError::TrainConflict) if another train took the slot meanwhile; a succeeded train

@@ -10,4 +10,5 @@ mod migrations;
 mod runs;
 mod steps;
 mod support;
+mod train_leases;
 mod trains;

@@ -201,3 +201,111 @@ async fn trains_are_listed_newest_first() {
     })
     .await;
 }
+
+/// Two planned runs, of one and two steps.
+fn planned_runs() -> Vec<flotilla_store::NewTrainRun> {
+    let step = |idx: u32, kind: &str| flotilla_store::NewStep {
+        idx,
+        kind: kind.to_owned(),
+        description: format!("{kind} it"),
+    };
+    vec![
+        flotilla_store::NewTrainRun {
+            repo: "api".to_owned(),
+            event: "release-branch".to_owned(),
+            version: "1.12.0".to_owned(),
+            wave: 0,
+            steps: vec![step(0, "branch")],
+        },
+        flotilla_store::NewTrainRun {
+            repo: "web".to_owned(),
+            event: "release-branch".to_owned(),
+            version: "1.12.0".to_owned(),
+            wave: 1,
+            steps: vec![step(0, "branch"), step(1, "tag")],
+        },
+    ]
+}
+
+fn driver() -> flotilla_store::TrainDriver {
+    flotilla_store::TrainDriver {
+        pid: 4242,
+        host: "node-a".to_owned(),
+        started_at: jiff::Timestamp::from_millisecond(1_700_000_000_000).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn a_train_is_recorded_with_its_runs_steps_and_driver_at_once() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let hour = std::time::Duration::from_secs(3600);
+        let created = store
+            .create_train_with_runs(
+                &new_train(TrainKind::ReleaseStart, "1.12.0"),
+                &planned_runs(),
+                &driver(),
+                hour,
+            )
+            .await
+            .unwrap();
+
+        let runs = store.runs_of_train(&created.id).await.unwrap();
+        let repos: Vec<(&str, u32)> = runs
+            .iter()
+            .map(|r| (r.run.repo.as_str(), r.run.wave))
+            .collect();
+        assert_eq!(repos, [("api", 0), ("web", 1)]);
+        assert_eq!(store.steps_of_run(&runs[1].run.id).await.unwrap().len(), 2);
+        assert_eq!(
+            store.train_lease(&created.id).await.unwrap().map(|l| l.driver),
+            Some(driver())
+        );
+
+        // A refused train leaves nothing behind: no second train, run, step or lease.
+        let error = store
+            .create_train_with_runs(
+                &new_train(TrainKind::ReleaseStart, "1.12.0"),
+                &planned_runs(),
+                &driver(),
+                hour,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::TrainConflict { .. }), "{error}");
+        assert_eq!(state.count("SELECT COUNT(*) FROM trains").await, 1);
+        assert_eq!(state.count("SELECT COUNT(*) FROM runs").await, 2);
+        assert_eq!(state.count("SELECT COUNT(*) FROM steps").await, 3);
+        assert_eq!(state.count("SELECT COUNT(*) FROM train_leases").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn runs_missing_from_a_train_are_added_with_their_steps() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let created = train(&*store, "1.12.0").await;
+
+        let added = store
+            .add_train_runs(&created.id, &planned_runs())
+            .await
+            .unwrap();
+        let missing = flotilla_store::Id::generate();
+        let error = store
+            .add_train_runs(&missing, &planned_runs())
+            .await
+            .unwrap_err();
+
+        assert_eq!(added.len(), 2);
+        assert!(added.iter().all(|r| r.train_id.as_ref() == Some(&created.id)));
+        assert_eq!(store.runs_of_train(&created.id).await.unwrap().len(), 2);
+        assert_eq!(store.steps_of_run(&added[0].id).await.unwrap().len(), 1);
+        assert!(
+            matches!(&error, StoreError::NotFound { entity: "train", .. }),
+            "{error}"
+        );
+        assert_eq!(state.count("SELECT COUNT(*) FROM runs").await, 2);
+    })
+    .await;
+}
