@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use flotilla_core::fleet::Repo;
 use flotilla_core::plan::{self, Plan, Request, Step};
-use flotilla_store::Train;
+use flotilla_store::{Id, StoreError, Train};
 
 use crate::blocking::blocking;
 use crate::engine_error::EngineError;
@@ -19,6 +19,7 @@ use crate::steps::local_executor::LocalExecutor;
 use crate::steps::published::Published;
 use crate::steps::step_executor::StepExecutor;
 use crate::train::published_listener::PublishedListener;
+use crate::train::train_overview::TrainOverview;
 use crate::train::train_runner::TrainRunner;
 use crate::train::train_services::TrainServices;
 use crate::train::train_summary::TrainSummary;
@@ -114,23 +115,63 @@ impl Engine {
     /// Plans `request`, records the train and runs it.
     pub async fn start(&self, request: &Request) -> Result<TrainSummary, EngineError> {
         let plan = self.plan(request).await?;
-        self.trains().start(request, plan).await
+        self.trains().start(request, plan, None).await
+    }
+
+    /// For the stored event `event` asking for `request`: finishes (or waits for) the train
+    /// this event started before, else plans and starts a new one. An event processed again
+    /// after a crash thus attaches to its train.
+    pub async fn start_for_event(
+        &self,
+        request: &Request,
+        event: &Id,
+    ) -> Result<TrainSummary, EngineError> {
+        self.trains()
+            .start_for_event(request, event, async || self.plan(request).await)
+            .await
     }
 
     /// Finishes an unfinished train: every run that did not succeed runs again from its first
-    /// unfinished step.
+    /// unfinished step. Refused while another live process drives it; a dead driver is taken
+    /// over.
     pub async fn resume(&self, train: &str) -> Result<TrainSummary, EngineError> {
         self.trains().resume(train).await
     }
 
-    /// Runs one repository of a train again.
+    /// Runs one repository of a train again, under the same rule as [`resume`](Self::resume).
     pub async fn retry(&self, train: &str, repo: &str) -> Result<TrainSummary, EngineError> {
         self.trains().retry(train, repo).await
+    }
+
+    /// Resumes, one after the other, the trains left active whose driver died (`flotilla
+    /// serve` at start). A train another process took meanwhile is left to it.
+    pub async fn resume_interrupted(&self) -> Result<Vec<TrainSummary>, EngineError> {
+        let runner = self.trains();
+        let mut resumed = Vec::new();
+        for train in runner.interrupted().await? {
+            tracing::info!(train = %train.id, "resuming a train whose driver died");
+            match runner.resume(train.id.as_str()).await {
+                Err(EngineError::Store(StoreError::TrainDriven { .. })) => {}
+                result => resumed.push(result?),
+            }
+        }
+        Ok(resumed)
     }
 
     /// The state of a train, from the store.
     pub async fn summary(&self, train: &Train) -> Result<TrainSummary, EngineError> {
         TrainSummary::read(&self.workspace, train).await
+    }
+
+    /// Up to `limit` trains, newest first, with their status derived from their plans and
+    /// whether a process drives the active ones.
+    pub async fn train_overviews(&self, limit: u32) -> Result<Vec<TrainOverview>, EngineError> {
+        let store = &self.workspace.store;
+        let mut overviews = Vec::new();
+        for train in store.list_trains(limit).await? {
+            overviews.push(TrainOverview::read(&**store, train).await?);
+        }
+        Ok(overviews)
     }
 
     /// A runner for one train request. Made per request: it holds this engine (to deploy what

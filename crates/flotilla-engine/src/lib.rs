@@ -36,5 +36,6 @@ pub use steps::step_error::{StepError, StepErrorKind};
 pub use steps::step_executor::StepExecutor;
 pub use steps::step_log::StepLog;
 pub use steps::step_output::StepOutput;
+pub use train::train_overview::{DriverState, TrainOverview};
 pub use train::train_summary::{RunSummary, TrainSummary};
 pub use workspace::Workspace;

@@ -7,8 +7,8 @@ use sqlx::{Decode, Row, Sqlite, Type};
 
 use crate::{
     Artifact, ArtifactKind, Deployment, DeploymentStatus, Event, EventStatus, Id, Lease,
-    LeaseHolder, Run, RunStatus, Step, StepStatus, StoreError, Train, TrainDriver, TrainKind, TrainLease,
-    TrainStatus,
+    LeaseHolder, Run, RunStatus, Step, StepStatus, StoreError, Train, TrainDriver, TrainKind,
+    TrainLease, TrainStatus,
 };
 
 /// Reads the columns of one record from a row; `prefix` selects aliased columns (`s_id`) when a

@@ -6,6 +6,7 @@ use flotilla_core::RetryPolicy;
 use flotilla_store::{Id, LeaseHolder, StoreError};
 
 use crate::steps::step_error::{StepError, StepErrorKind};
+use crate::train::this_process::{hostname, is_gone};
 use crate::train::train_services::TrainServices;
 
 /// How long a run holds its repository: long enough for slow builds, short enough that a
@@ -85,14 +86,7 @@ impl RepoLease {
     }
 }
 
-/// This machine's name, to tell our own processes' leases from other machines'.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map_or_else(|_| "localhost".to_owned(), |h| h.trim().to_owned())
-}
-
 /// Whether a lease holder was a process of this machine (`this_host`) that is no longer running.
-/// Holders on other machines are never presumed dead.
 fn holder_is_gone(holder: &LeaseHolder, this_host: &str) -> bool {
-    holder.host == this_host && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists()
+    is_gone(holder.pid, &holder.host, this_host)
 }

@@ -14,6 +14,10 @@ pub struct StoredRequest {
     pub plan: Plan,
     /// Commit dates of the train, so commits made again on resume are identical.
     pub commit_date: String,
+    /// The stored event that started the train (`flotilla serve`), so that the event processed
+    /// again after a crash attaches to this train instead of starting another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl StoredRequest {

@@ -6,16 +6,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use flotilla_core::plan::{Plan, RepoRun, Request};
-use flotilla_store::{NewRun, NewStep, NewTrain, Run, RunStatus, Train, TrainKind, TrainStatus};
+use flotilla_store::{
+    Id, NewStep, NewTrain, NewTrainRun, Run, RunStatus, StoreError, Train, TrainKind, TrainStatus,
+};
 use tokio::sync::Semaphore;
 
 use crate::engine_error::EngineError;
 use crate::progress::Progress;
 use crate::steps::mirror_state::MirrorState;
+use crate::train::driver_lease::{DRIVER_TTL, DriverLease};
 use crate::train::gate::wait_for_gate;
 use crate::train::repo_runner::RepoRunner;
 use crate::train::stored_request::StoredRequest;
 use crate::train::train_notifications::notify_train;
+use crate::train::train_overview::DriverState;
 use crate::train::train_services::TrainServices;
 use crate::train::train_summary::TrainSummary;
 
@@ -30,8 +34,14 @@ impl TrainRunner {
         Self { services }
     }
 
-    /// Records the train of `request` with its `plan`, then runs it.
-    pub async fn start(&self, request: &Request, plan: Plan) -> Result<TrainSummary, EngineError> {
+    /// Records the train of `request` with its `plan`, its runs and steps, and this process as
+    /// its driver, at once; then runs it. `event` is the stored event that asked for it.
+    pub async fn start(
+        &self,
+        request: &Request,
+        plan: Plan,
+        event: Option<&Id>,
+    ) -> Result<TrainSummary, EngineError> {
         let store = &self.services.workspace.store;
         let version = match request {
             Request::Push { repo } => format!(
@@ -45,48 +55,38 @@ impl TrainRunner {
             request: request.clone(),
             plan,
             commit_date: format!("{} +0000", now.as_second()),
+            event: event.map(ToString::to_string),
         };
+        let runs: Vec<NewTrainRun> = stored.plan.runs.iter().map(new_train_run).collect();
+        let driver = DriverLease::this_process();
         let train = store
-            .create_train(&NewTrain {
-                kind: train_kind(request),
-                version,
-                request: serde_json::to_value(&stored).map_err(EngineError::StoreRequest)?,
-            })
+            .create_train_with_runs(
+                &NewTrain {
+                    kind: train_kind(request),
+                    version,
+                    request: serde_json::to_value(&stored).map_err(EngineError::StoreRequest)?,
+                },
+                &runs,
+                &driver,
+                DRIVER_TTL,
+            )
             .await?;
-        for run in &stored.plan.runs {
-            let stored_run = store
-                .create_run(&NewRun {
-                    train_id: Some(train.id.clone()),
-                    repo: run.repo.clone(),
-                    event: run.event.as_str().to_owned(),
-                    version: run.version.clone(),
-                    wave: u32::try_from(run.wave).unwrap_or(u32::MAX),
-                })
-                .await?;
-            let steps: Vec<NewStep> = run
-                .steps
-                .iter()
-                .enumerate()
-                .map(|(idx, step)| NewStep {
-                    idx: u32::try_from(idx).unwrap_or(u32::MAX),
-                    kind: step.name().to_owned(),
-                    description: step.summary(),
-                })
-                .collect();
-            store.add_steps(&stored_run.id, &steps).await?;
-        }
-        self.run(train, stored, None, MirrorState::Fresh).await
+        let lease = DriverLease::adopt(store, &train.id, driver);
+        self.drive(lease, train, stored, None, MirrorState::Fresh)
+            .await
     }
 
     /// Finishes an unfinished train: every run that did not succeed runs again from its first
-    /// unfinished step.
+    /// unfinished step. Refused while another process drives the train.
     pub async fn resume(&self, train: &str) -> Result<TrainSummary, EngineError> {
         let train = self.services.workspace.store.train(train).await?;
+        let lease = DriverLease::acquire(&self.services.workspace.store, &train.id).await?;
         let stored = StoredRequest::of(&train)?;
-        self.run(train, stored, None, MirrorState::Stale).await
+        self.drive(lease, train, stored, None, MirrorState::Stale)
+            .await
     }
 
-    /// Runs one repository of a train again.
+    /// Runs one repository of a train again. Refused while another process drives the train.
     pub async fn retry(&self, train: &str, repo: &str) -> Result<TrainSummary, EngineError> {
         let train = self.services.workspace.store.train(train).await?;
         let stored = StoredRequest::of(&train)?;
@@ -96,8 +96,120 @@ impl TrainRunner {
                 format!("is not part of train {}", train.id),
             ));
         }
-        self.run(train, stored, Some(repo.to_owned()), MirrorState::Stale)
-            .await
+        let lease = DriverLease::acquire(&self.services.workspace.store, &train.id).await?;
+        self.drive(
+            lease,
+            train,
+            stored,
+            Some(repo.to_owned()),
+            MirrorState::Stale,
+        )
+        .await
+    }
+
+    /// Processes the stored event `event` asking for `request`: the train this event started
+    /// before (a server that died, an event processed again) is finished, or waited for while
+    /// a live driver has it; otherwise a new train is planned and started.
+    pub async fn start_for_event(
+        &self,
+        request: &Request,
+        event: &Id,
+        plan: impl AsyncFnOnce() -> Result<Plan, EngineError>,
+    ) -> Result<TrainSummary, EngineError> {
+        let Some(train) = self.train_of_event(event).await? else {
+            return self.start(request, plan().await?, Some(event)).await;
+        };
+        loop {
+            match self.resume(train.id.as_str()).await {
+                Err(EngineError::Store(StoreError::TrainDriven { driver, .. })) => {
+                    tracing::info!(%event, train = %train.id, %driver, "waiting for the train this event started");
+                    tokio::time::sleep(DRIVER_POLL).await;
+                }
+                finished => return finished,
+            }
+        }
+    }
+
+    /// The newest train that stored event `event` started, if any.
+    async fn train_of_event(&self, event: &Id) -> Result<Option<Train>, EngineError> {
+        let store = &self.services.workspace.store;
+        let found = store
+            .list_trains(EVENT_TRAIN_WINDOW)
+            .await?
+            .into_iter()
+            .find(|train| {
+                StoredRequest::of(train).is_ok_and(|s| s.event.as_deref() == Some(event.as_str()))
+            });
+        Ok(found)
+    }
+
+    /// The trains left active without a live driver (a process that died driving them).
+    pub async fn interrupted(&self) -> Result<Vec<Train>, EngineError> {
+        let store = &self.services.workspace.store;
+        let mut interrupted = Vec::new();
+        for train in store.list_trains(EVENT_TRAIN_WINDOW).await? {
+            let state = DriverState::of(&**store, &train).await?;
+            if state.is_some_and(|s| !s.live) {
+                interrupted.push(train);
+            }
+        }
+        Ok(interrupted)
+    }
+
+    /// Runs the train under `lease`, then gives the train back whatever happened.
+    async fn drive(
+        &self,
+        lease: DriverLease,
+        train: Train,
+        stored: StoredRequest,
+        only: Option<String>,
+        mirrors: MirrorState,
+    ) -> Result<TrainSummary, EngineError> {
+        let result = match self.rebuild_missing_runs(&train, &stored).await {
+            Ok(()) => self.run(train, stored, only, mirrors).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = lease.release().await {
+            tracing::warn!("giving the train back failed (its lease expires): {err}");
+        }
+        result
+    }
+
+    /// Records the runs and steps of the plan that the store lacks: a train recorded by a
+    /// version of flotilla that wrote them one by one and was killed in between.
+    async fn rebuild_missing_runs(
+        &self,
+        train: &Train,
+        stored: &StoredRequest,
+    ) -> Result<(), EngineError> {
+        let store = &self.services.workspace.store;
+        let recorded = store.runs_of_train(&train.id).await?;
+        let missing: Vec<NewTrainRun> = stored
+            .plan
+            .runs
+            .iter()
+            .filter(|planned| !recorded.iter().any(|r| r.run.repo == planned.repo))
+            .map(new_train_run)
+            .collect();
+        if !missing.is_empty() {
+            tracing::warn!(train = %train.id, runs = missing.len(), "recording the runs a crash left out");
+            store.add_train_runs(&train.id, &missing).await?;
+        }
+        // A run that never started may have lost its steps the same way.
+        for r in recorded
+            .iter()
+            .filter(|r| r.run.status == RunStatus::Pending && r.last_step.is_none())
+        {
+            let Some(planned) = stored.plan.runs.iter().find(|p| p.repo == r.run.repo) else {
+                continue;
+            };
+            if store.steps_of_run(&r.run.id).await?.is_empty() && !planned.steps.is_empty() {
+                store
+                    .add_steps(&r.run.id, &new_train_run(planned).steps)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     async fn run(
@@ -234,10 +346,14 @@ impl TrainRunner {
         }
         // What the steps left for the whole train (chart indexes) is done once, here.
         let finished = services.cancelled() || self.finish(&train, &git).await;
+        // Judged on the plan, not on the runs found: a planned repository without a done run
+        // is not done.
         let final_status = if finished
-            && status
-                .values()
-                .all(|s| matches!(s, RunStatus::Succeeded | RunStatus::Skipped))
+            && stored
+                .plan
+                .runs
+                .iter()
+                .all(|r| status.get(&r.repo).is_some_and(|s| s.is_done()))
         {
             TrainStatus::Succeeded
         } else if services.cancelled() {
@@ -293,6 +409,32 @@ impl TrainRunner {
             }
         }
         ok
+    }
+}
+
+/// How often an event waits for the live driver of the train it started.
+const DRIVER_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How many recent trains are searched for an event's train or an interrupted one.
+const EVENT_TRAIN_WINDOW: u32 = 200;
+
+/// A planned run and its steps, as the store records them.
+fn new_train_run(run: &RepoRun) -> NewTrainRun {
+    NewTrainRun {
+        repo: run.repo.clone(),
+        event: run.event.as_str().to_owned(),
+        version: run.version.clone(),
+        wave: u32::try_from(run.wave).unwrap_or(u32::MAX),
+        steps: run
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(idx, step)| NewStep {
+                idx: u32::try_from(idx).unwrap_or(u32::MAX),
+                kind: step.name().to_owned(),
+                description: step.summary(),
+            })
+            .collect(),
     }
 }
 

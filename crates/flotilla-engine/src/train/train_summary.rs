@@ -4,6 +4,7 @@ use flotilla_store::{RunStatus, Train, TrainKind, TrainStatus};
 use serde::Serialize;
 
 use crate::engine_error::EngineError;
+use crate::train::train_overview::{DriverState, plan_status};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Serialize)]
@@ -11,7 +12,11 @@ pub struct TrainSummary {
     pub train: String,
     pub kind: TrainKind,
     pub version: String,
+    /// Derived from the plan ([`plan_status`]).
     pub status: TrainStatus,
+    /// For an active train: who drives it, or since when nobody does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<DriverState>,
     pub runs: Vec<RunSummary>,
 }
 
@@ -35,7 +40,8 @@ impl TrainSummary {
             train: train.id.to_string(),
             kind: train.kind,
             version: train.version.clone(),
-            status: train.status,
+            status: plan_status(train, &runs),
+            driver: DriverState::of(&*workspace.store, train).await?,
             runs: runs
                 .into_iter()
                 .map(|r| RunSummary {

@@ -5,9 +5,7 @@ use sqlx::{Sqlite, Transaction};
 
 use super::database::{SqliteStore, commit, missing_parent, now_millis};
 use crate::row_reader::RowReader;
-use crate::{
-    Id, Lease, LeaseHolder, LeaseStore, StoreError, StoreFuture, TrainDriver, TrainLease,
-};
+use crate::{Id, Lease, LeaseHolder, LeaseStore, StoreError, StoreFuture, TrainDriver, TrainLease};
 
 /// now + `ttl` in milliseconds, capped where a timestamp can still be read back (whole
 /// milliseconds: `Timestamp::MAX` has a fraction that `from_millisecond` refuses).

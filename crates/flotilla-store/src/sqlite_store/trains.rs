@@ -9,8 +9,7 @@ use super::runs::insert_train_runs;
 use super::transition::Transition;
 use crate::row_reader::RowReader;
 use crate::{
-    Id, NewTrain, NewTrainRun, StoreError, StoreFuture, Train, TrainDriver, TrainStatus,
-    TrainStore,
+    Id, NewTrain, NewTrainRun, StoreError, StoreFuture, Train, TrainDriver, TrainStatus, TrainStore,
 };
 
 /// Records a `pending` train inside `tx`, unless its (kind, version) slot is taken.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use flotilla_store::{
     Deployment, DeploymentStatus, Id, LeaseHolder, NewDeployment, NewRun, NewTrain, Run,
-    SqliteStore, Store, Train, TrainKind,
+    SqliteStore, Store, Train, TrainDriver, TrainKind,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
@@ -134,6 +134,16 @@ pub fn worker(host: &str) -> LeaseHolder {
         train: Id::parse("01HXYZ0000000000000000TRN1").unwrap(),
         pid: 4242,
         host: host.to_owned(),
+    }
+}
+
+/// A train's driver: a process on the machine `host` (tests tell drivers apart by it), started
+/// at a fixed time.
+pub fn driver(host: &str) -> TrainDriver {
+    TrainDriver {
+        pid: 4242,
+        host: host.to_owned(),
+        started_at: Timestamp::from_millisecond(1_700_000_000_000).unwrap(),
     }
 }
 

@@ -1,20 +1,10 @@
 use std::time::Duration;
 
-use flotilla_store::{StoreError, TrainDriver};
-use jiff::Timestamp;
+use flotilla_store::StoreError;
 
-use crate::support::{for_each_backend, train};
+use crate::support::{driver, for_each_backend, train};
 
-const MINUTE: Duration = Duration::from_secs(60);
-
-/// A driving process on the machine `host` (tests tell drivers apart by it).
-fn driver(host: &str) -> TrainDriver {
-    TrainDriver {
-        pid: 4242,
-        host: host.to_owned(),
-        started_at: Timestamp::from_millisecond(1_700_000_000_000).unwrap(),
-    }
-}
+const MINUTE: Duration = Duration::from_mins(1);
 
 #[tokio::test]
 async fn a_live_train_lease_refuses_another_driver_and_its_own_renews_it() {
@@ -103,7 +93,13 @@ async fn a_lease_on_an_unknown_train_is_not_found() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, StoreError::NotFound { entity: "train", .. }),
+            matches!(
+                &error,
+                StoreError::NotFound {
+                    entity: "train",
+                    ..
+                }
+            ),
             "{error}"
         );
     })

@@ -1,6 +1,6 @@
 use flotilla_store::{StoreError, TrainKind, TrainStatus};
 
-use crate::support::{for_each_backend, new_train, train};
+use crate::support::{driver, for_each_backend, new_train, train};
 
 #[tokio::test]
 async fn a_second_active_train_for_the_same_kind_and_version_is_refused() {
@@ -227,49 +227,43 @@ fn planned_runs() -> Vec<flotilla_store::NewTrainRun> {
     ]
 }
 
-fn driver() -> flotilla_store::TrainDriver {
-    flotilla_store::TrainDriver {
-        pid: 4242,
-        host: "node-a".to_owned(),
-        started_at: jiff::Timestamp::from_millisecond(1_700_000_000_000).unwrap(),
-    }
-}
-
 #[tokio::test]
 async fn a_train_is_recorded_with_its_runs_steps_and_driver_at_once() {
     for_each_backend(async |state| {
         let store = state.open().await;
-        let hour = std::time::Duration::from_secs(3600);
+        let (hour, runs, me) = (
+            std::time::Duration::from_hours(1),
+            planned_runs(),
+            driver("node-a"),
+        );
+        let new = new_train(TrainKind::ReleaseStart, "1.12.0");
         let created = store
-            .create_train_with_runs(
-                &new_train(TrainKind::ReleaseStart, "1.12.0"),
-                &planned_runs(),
-                &driver(),
-                hour,
-            )
+            .create_train_with_runs(&new, &runs, &me, hour)
             .await
             .unwrap();
 
-        let runs = store.runs_of_train(&created.id).await.unwrap();
-        let repos: Vec<(&str, u32)> = runs
+        let recorded = store.runs_of_train(&created.id).await.unwrap();
+        let repos: Vec<(&str, u32)> = recorded
             .iter()
             .map(|r| (r.run.repo.as_str(), r.run.wave))
             .collect();
         assert_eq!(repos, [("api", 0), ("web", 1)]);
-        assert_eq!(store.steps_of_run(&runs[1].run.id).await.unwrap().len(), 2);
         assert_eq!(
-            store.train_lease(&created.id).await.unwrap().map(|l| l.driver),
-            Some(driver())
+            store.steps_of_run(&recorded[1].run.id).await.unwrap().len(),
+            2
+        );
+        assert_eq!(
+            store
+                .train_lease(&created.id)
+                .await
+                .unwrap()
+                .map(|l| l.driver),
+            Some(me.clone())
         );
 
         // A refused train leaves nothing behind: no second train, run, step or lease.
         let error = store
-            .create_train_with_runs(
-                &new_train(TrainKind::ReleaseStart, "1.12.0"),
-                &planned_runs(),
-                &driver(),
-                hour,
-            )
+            .create_train_with_runs(&new, &runs, &me, hour)
             .await
             .unwrap_err();
         assert!(matches!(error, StoreError::TrainConflict { .. }), "{error}");
@@ -298,11 +292,21 @@ async fn runs_missing_from_a_train_are_added_with_their_steps() {
             .unwrap_err();
 
         assert_eq!(added.len(), 2);
-        assert!(added.iter().all(|r| r.train_id.as_ref() == Some(&created.id)));
+        assert!(
+            added
+                .iter()
+                .all(|r| r.train_id.as_ref() == Some(&created.id))
+        );
         assert_eq!(store.runs_of_train(&created.id).await.unwrap().len(), 2);
         assert_eq!(store.steps_of_run(&added[0].id).await.unwrap().len(), 1);
         assert!(
-            matches!(&error, StoreError::NotFound { entity: "train", .. }),
+            matches!(
+                &error,
+                StoreError::NotFound {
+                    entity: "train",
+                    ..
+                }
+            ),
             "{error}"
         );
         assert_eq!(state.count("SELECT COUNT(*) FROM runs").await, 2);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use flotilla_core::plan::Request;
-use flotilla_engine::{Engine, ProgressSink, TrainSummary, Workspace};
+use flotilla_engine::{DriverState, Engine, ProgressSink, TrainSummary, Workspace};
 use flotilla_store::TrainStatus;
 
 use crate::cli::ReleaseCommand;
@@ -68,22 +68,23 @@ pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outco
         }
         ReleaseCommand::List { limit } => {
             let trains = engine
-                .workspace()
-                .store
-                .list_trains(*limit)
+                .train_overviews(*limit)
                 .await
                 .map_err(Failure::failed)?;
             if json {
                 return output::json(&trains);
             }
-            let mut table = output::Table::new(&["train", "kind", "version", "status", "created"]);
-            for train in trains {
+            let mut table =
+                output::Table::new(&["train", "kind", "version", "status", "created", "driver"]);
+            for overview in trains {
+                let train = overview.train;
                 table.row(vec![
                     train.id.to_string(),
                     train.kind.to_string(),
                     train.version,
                     train.status.to_string(),
                     train.created_at.to_string(),
+                    overview.driver.map(|d| d.to_string()).unwrap_or_default(),
                 ]);
             }
             table.print();
@@ -143,6 +144,9 @@ pub fn print_summary(summary: &TrainSummary, json: bool) -> Outcome {
         "train {} ({} {}): {}",
         summary.train, summary.kind, summary.version, summary.status
     ));
+    if let Some(driver) = &summary.driver {
+        output::line(driver_line(driver, &summary.train));
+    }
     let mut table = output::Table::new(&[
         "wave",
         "repository",
@@ -166,6 +170,15 @@ pub fn print_summary(summary: &TrainSummary, json: bool) -> Outcome {
     }
     table.print();
     Ok(())
+}
+
+/// Who drives an active train; for a train nobody drives, how to finish it.
+fn driver_line(driver: &DriverState, train: &str) -> String {
+    if driver.live {
+        driver.to_string()
+    } else {
+        format!("{driver}: its process died; `flotilla release resume {train}` finishes it")
+    }
 }
 
 /// Progress on stderr: bars on a terminal, plain lines otherwise; nothing with --json.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::{self, Sandbox, run_states, skopeo_inspect, states, waits_for_file};
+use flotilla_store::{NewTrain, SqliteStore, TrainKind, TrainStore as _};
 use flotilla_testkit::wait;
 
 const STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
@@ -166,4 +167,63 @@ fn a_killed_train_does_not_lock_its_repositories() {
     assert_eq!(run_states(&push.json()), states(&[("a", "succeeded")]));
     fleet.flotilla(&["release", "resume", &train]).success();
     assert_eq!(fleet.tags("a"), ["v1.0.0rc1"]);
+}
+
+/// What a crash of an older flotilla between recording a train and its runs left: the train,
+/// planned, with no run. It must not read as succeeded, and `resume` releases every planned
+/// repository instead of declaring the empty train done.
+#[test]
+fn a_train_recorded_without_its_runs_is_not_succeeded_and_resume_releases_every_repository() {
+    let fleet = support::fleet()
+        .category("svc")
+        .repo("api", "svc")
+        .repo("web", "svc")
+        .depends_on(&["api"])
+        .build();
+    let plan = fleet
+        .flotilla(&["plan", "release", "start", "1.0.0", "--json"])
+        .success()
+        .json();
+    let state = fleet.root().join(SqliteStore::STATE_DIR);
+    let train = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = SqliteStore::open(&state).await.unwrap();
+        let train = store
+            .create_train(&NewTrain {
+                kind: TrainKind::ReleaseStart,
+                version: "1.0.0".to_owned(),
+                request: serde_json::json!({
+                    "request": plan["request"],
+                    "plan": plan,
+                    "commit_date": "1764806400 +0000",
+                }),
+            })
+            .await
+            .unwrap();
+        store.close().await;
+        train.id.to_string()
+    });
+
+    let before = fleet
+        .flotilla(&["release", "status", "--json"])
+        .success()
+        .json();
+    let listed = fleet
+        .flotilla(&["release", "list", "--json"])
+        .success()
+        .json();
+    let resumed = fleet.flotilla(&["release", "resume", "--json"]).success();
+
+    assert_eq!(before["train"], train.as_str());
+    assert_ne!(before["status"], "succeeded");
+    assert_eq!(before["driver"]["live"], false, "{before:#}");
+    assert_ne!(listed[0]["status"], "succeeded");
+    assert_eq!(listed[0]["driver"]["live"], false, "{listed:#}");
+    let resumed = resumed.json();
+    assert_eq!(resumed["status"], "succeeded");
+    assert_eq!(
+        run_states(&resumed),
+        states(&[("api", "succeeded"), ("web", "succeeded")])
+    );
+    assert_eq!(fleet.tags("api"), ["v1.0.0rc1"]);
+    assert_eq!(fleet.tags("web"), ["v1.0.0rc1"]);
 }

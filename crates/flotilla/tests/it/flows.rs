@@ -2,23 +2,9 @@
 //! skopeo.
 
 use crate::support::{
-    Sandbox, chart_yaml, fleet, npm_install, pip_install, run_states, skopeo_inspect, states,
+    Sandbox, chart_yaml, fleet, layout_tags, npm_install, pip_install, run_states, skopeo_inspect,
+    states,
 };
-
-/// The tags of an OCI layout's index, as `org.opencontainers.image.ref.name` annotations.
-fn layout_tags(layout: &std::path::Path) -> Vec<String> {
-    let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(layout.join("index.json")).unwrap()).unwrap();
-    let mut tags: Vec<String> = index["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
-        .map(str::to_owned)
-        .collect();
-    tags.sort();
-    tags
-}
 
 /// `YYYYMMDD.HHMMSS`.
 fn is_build_stamp(text: &str) -> bool {

@@ -14,6 +14,7 @@ mod commands;
 mod concurrency;
 mod crash;
 mod demo;
+mod driver;
 mod failures;
 mod flows;
 mod idempotency;

@@ -38,6 +38,29 @@ pub fn waits_for_file(started_var: &str, release_var: &str) -> String {
     )
 }
 
+const WAITING_STARTED_VAR: &str = "FLOTILLA_E2E_STARTED";
+const WAITING_RELEASE_VAR: &str = "FLOTILLA_E2E_RELEASE";
+
+/// Gives the repository declared last a build command (on `on`) that writes its pid to
+/// `outside("started.REPO")` and then waits until `outside("release")` exists (see
+/// [`waits_for_file`]), once [`wire_waiting_builds`] has pointed it there.
+pub fn waiting_build(fleet: flotilla_testkit::Fleet, on: &[&str]) -> flotilla_testkit::Fleet {
+    fleet
+        .file(
+            "scripts/build.sh",
+            &waits_for_file(WAITING_STARTED_VAR, WAITING_RELEASE_VAR),
+        )
+        .command("build", &["sh", "scripts/build.sh"], on)
+}
+
+/// Points the builds of [`waiting_build`] at the sandbox's `started` and `release` files.
+pub fn wire_waiting_builds(sandbox: &mut Sandbox) {
+    let started = sandbox.outside("started");
+    let release = sandbox.outside("release");
+    sandbox.set_env(WAITING_STARTED_VAR, started);
+    sandbox.set_env(WAITING_RELEASE_VAR, release);
+}
+
 /// Whether a process is still running (a zombie nobody reaped yet counts as gone).
 pub fn process_alive(pid: &str) -> bool {
     std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
@@ -83,4 +106,19 @@ pub fn states(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, Stri
         .iter()
         .map(|(repo, status)| ((*repo).to_owned(), (*status).to_owned()))
         .collect()
+}
+
+/// The tags of an OCI layout's index, as `org.opencontainers.image.ref.name` annotations.
+pub fn layout_tags(layout: &std::path::Path) -> Vec<String> {
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(layout.join("index.json")).unwrap()).unwrap();
+    let mut tags: Vec<String> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
+        .map(str::to_owned)
+        .collect();
+    tags.sort();
+    tags
 }
