@@ -37,9 +37,11 @@ pub async fn serve(
 /// Runs the server on a bound listener until `shutdown` completes.
 ///
 /// Before accepting anything, it hands the events that a previous run stored but did not
-/// finish to the worker. At shutdown it stops accepting, answers the requests in progress
-/// (their events are committed), lets the worker finish the event it is processing, and
-/// returns; queued events stay `received` in the store for the next start.
+/// finish to the worker, and resumes the trains that run was driving when it died (an event
+/// processed again attaches to the train it started). At shutdown it stops accepting, answers
+/// the requests in progress (their events are committed), lets the worker finish the event it
+/// is processing and the trains it resumed, and returns; queued events stay `received` in the
+/// store for the next start.
 pub async fn serve_on(
     listener: TcpListener,
     engine: Engine,
@@ -53,6 +55,7 @@ pub async fn serve_on(
         .map_err(ServerError::Backlog)?;
     let (writer, writer_task) = StoreWriter::start(store);
     let worker = Worker::new(engine.clone(), writer.clone());
+    worker.resume_interrupted();
     if !backlog.is_empty() {
         tracing::info!(
             "processing {} events left unhandled by the previous run",

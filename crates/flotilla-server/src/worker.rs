@@ -69,6 +69,27 @@ impl Worker {
         senders.insert(kind, sender);
     }
 
+    /// Resumes in the background the trains that a server killed while driving them left
+    /// without a driver; shutdown waits for them as for an event in progress.
+    pub(crate) fn resume_interrupted(&self) {
+        let engine = self.inner.engine.clone();
+        let mut lanes = self
+            .inner
+            .lanes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        lanes.tasks.spawn(async move {
+            match engine.resume_interrupted().await {
+                Ok(resumed) => {
+                    for summary in resumed {
+                        tracing::info!(train = %summary.train, status = %summary.status, "resumed an interrupted train");
+                    }
+                }
+                Err(err) => tracing::error!("resuming interrupted trains failed: {err}"),
+            }
+        });
+    }
+
     /// Lets each lane finish the event it is processing, then stops them; queued events stay
     /// `received` for the next start.
     pub(crate) async fn shutdown(&self) {

@@ -70,7 +70,7 @@ impl<'a> EventProcessor<'a> {
                         "train {train} already built and published this version"
                     )));
                 }
-                let summary = self.engine.start(&request).await?;
+                let summary = self.engine.start_for_event(&request, &event.id).await?;
                 Ok(EventOutcome {
                     status: if summary.status == TrainStatus::Succeeded {
                         EventStatus::Processed
