@@ -104,7 +104,15 @@ fn a_push_to_master_starts_the_master_push_flow_and_a_version_tag_the_tagging_fl
         push["request"]["request"],
         json!({"repo": "app", "request": "push"})
     );
-    let events = server.events();
+    // The train ends before its event is marked handled; `events()` reads one status after
+    // the other, so an event changing status in between would be seen twice.
+    let events = wait::until("the push event to be handled", || {
+        let events = server.events();
+        events
+            .iter()
+            .all(|e| e["status"] != "received")
+            .then_some(events)
+    });
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(events[0]["source"], "git");
     assert_eq!(events[0]["payload"]["git_ref"], "refs/heads/master");
