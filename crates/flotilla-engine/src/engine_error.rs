@@ -41,6 +41,11 @@ pub enum EngineError {
         service: String,
         environment: String,
     },
+    /// This process stalled past its lease and another took the train over.
+    #[error(
+        "train {train} was taken over by another process while this one went without a heartbeat; this one stopped"
+    )]
+    TrainTakenOver { train: String },
     #[error("{0}")]
     Other(String),
 }
@@ -55,6 +60,9 @@ impl Help for EngineError {
                 environment,
             } => Some(format!(
                 "see `flotilla deploy history {service} --env {environment}`"
+            )),
+            Self::TrainTakenOver { train } => Some(format!(
+                "the other process finishes it; `flotilla release status {train}` shows it"
             )),
             _ => None,
         }

@@ -131,8 +131,9 @@ impl Help for StoreError {
             )),
             Self::TrainDriven { train, driver, .. } => Some(format!(
                 "wait for pid {} on {} to finish (`flotilla release status {train}` shows its \
-                 progress); if that process is gone, `flotilla release resume {train}` takes \
-                 over once its lease expires",
+                 progress); once that process is gone, `flotilla release resume {train}` takes \
+                 over: at once on its machine, from another when its heartbeats have stopped \
+                 long enough for its lease to expire",
                 driver.pid, driver.host
             )),
             _ => None,

@@ -3,6 +3,7 @@
 //! is told from a live one.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use flotilla_store::{Id, Store, StoreError, TrainDriver, TrainLease};
@@ -24,16 +25,29 @@ pub struct DriverLease {
     train: Id,
     driver: TrainDriver,
     heartbeat: AbortHandle,
+    /// Set when another process took the train over (this one went without a heartbeat past
+    /// the lease, stopped or starved): this one must stop driving it.
+    lost: Arc<AtomicBool>,
 }
 
 impl DriverLease {
-    /// This process as a driver, starting now (at the millisecond precision the store keeps).
+    /// This process as a new driver, starting now (at the millisecond precision the store
+    /// keeps). Two drivers of one process (`serve` resuming a train while an event attaches to
+    /// it) must differ, or the store would take the second for the first renewing its lease:
+    /// each gets a millisecond of its own.
     pub fn this_process() -> TrainDriver {
+        static LAST: AtomicI64 = AtomicI64::new(0);
         let now = Timestamp::now().as_millisecond();
+        let previous = LAST
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(now.max(last + 1))
+            })
+            .unwrap_or(now);
+        let millis = now.max(previous + 1);
         TrainDriver {
             pid: std::process::id(),
             host: hostname(),
-            started_at: Timestamp::from_millisecond(now).unwrap_or_else(|_| Timestamp::now()),
+            started_at: Timestamp::from_millisecond(millis).unwrap_or_else(|_| Timestamp::now()),
         }
     }
 
@@ -58,14 +72,26 @@ impl DriverLease {
 
     /// Starts renewing a lease that `driver` (this process) already holds on `train`.
     pub fn adopt(store: &Arc<dyn Store>, train: &Id, driver: TrainDriver) -> Self {
-        let heartbeat =
-            tokio::spawn(beat(Arc::clone(store), train.clone(), driver.clone())).abort_handle();
+        let lost = Arc::new(AtomicBool::new(false));
+        let heartbeat = tokio::spawn(beat(
+            Arc::clone(store),
+            train.clone(),
+            driver.clone(),
+            Arc::clone(&lost),
+        ))
+        .abort_handle();
         Self {
             store: Arc::clone(store),
             train: train.clone(),
             driver,
             heartbeat,
+            lost,
         }
+    }
+
+    /// Whether another process took the train over.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
     }
 
     /// Stops the heartbeat and gives the train back.
@@ -85,11 +111,17 @@ impl Drop for DriverLease {
     }
 }
 
-async fn beat(store: Arc<dyn Store>, train: Id, driver: TrainDriver) {
+async fn beat(store: Arc<dyn Store>, train: Id, driver: TrainDriver, lost: Arc<AtomicBool>) {
     loop {
         tokio::time::sleep(HEARTBEAT).await;
-        if let Err(err) = store.acquire_train_lease(&train, &driver, DRIVER_TTL).await {
-            tracing::error!(%train, "renewing the train's driver lease failed: {err}");
+        match store.acquire_train_lease(&train, &driver, DRIVER_TTL).await {
+            Ok(_) => {}
+            Err(StoreError::TrainDriven { driver: other, .. }) => {
+                tracing::error!(%train, %other, "another process took the train over; stopping");
+                lost.store(true, Ordering::SeqCst);
+                return;
+            }
+            Err(err) => tracing::error!(%train, "renewing the train's driver lease failed: {err}"),
         }
     }
 }
@@ -99,4 +131,18 @@ async fn beat(store: Arc<dyn Store>, train: Id, driver: TrainDriver) {
 pub fn is_live(lease: &TrainLease) -> bool {
     lease.expires_at > Timestamp::now()
         && !is_gone(lease.driver.pid, &lease.driver.host, &hostname())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DriverLease;
+
+    #[test]
+    fn two_drivers_of_one_process_are_told_apart_even_within_a_millisecond() {
+        let drivers: Vec<_> = (0..100).map(|_| DriverLease::this_process()).collect();
+        for pair in drivers.windows(2) {
+            assert_eq!((pair[0].pid, &pair[0].host), (pair[1].pid, &pair[1].host));
+            assert!(pair[0].started_at < pair[1].started_at, "{pair:?}");
+        }
+    }
 }

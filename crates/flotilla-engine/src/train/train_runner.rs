@@ -166,7 +166,7 @@ impl TrainRunner {
         mirrors: MirrorState,
     ) -> Result<TrainSummary, EngineError> {
         let result = match self.rebuild_missing_runs(&train, &stored).await {
-            Ok(()) => self.run(train, stored, only, mirrors).await,
+            Ok(()) => self.run(train, stored, only, mirrors, &lease).await,
             Err(err) => Err(err),
         };
         if let Err(err) = lease.release().await {
@@ -218,6 +218,7 @@ impl TrainRunner {
         stored: StoredRequest,
         only: Option<String>,
         mirrors: MirrorState,
+        lease: &DriverLease,
     ) -> Result<TrainSummary, EngineError> {
         let services = &self.services;
         let store = &services.workspace.store;
@@ -256,7 +257,7 @@ impl TrainRunner {
             .with_env("GIT_AUTHOR_DATE", &stored.commit_date)
             .with_env("GIT_COMMITTER_DATE", &stored.commit_date);
         for wave in &stored.plan.waves {
-            if services.cancelled() {
+            if services.cancelled() || lease.is_lost() {
                 break;
             }
             let todo: Vec<&RepoRun> = stored
@@ -361,6 +362,12 @@ impl TrainRunner {
         } else {
             TrainStatus::Failed
         };
+        // The process that took the train over decides how it ends.
+        if lease.is_lost() {
+            return Err(EngineError::TrainTakenOver {
+                train: train.id.to_string(),
+            });
+        }
         let train = store.set_train_status(&train.id, final_status).await?;
         let summary = TrainSummary::read(&services.workspace, &train).await?;
         (services.progress)(Progress::TrainFinished {

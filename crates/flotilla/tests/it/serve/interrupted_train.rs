@@ -84,7 +84,13 @@ fn a_push_train_interrupted_by_a_killed_server_finishes_once_after_restart() {
         server.log()
     );
     assert_eq!(finished[0]["id"], left[0]["id"]);
-    assert_eq!(finished[0]["status"], "succeeded", "{}", server.log());
+    assert_eq!(
+        finished[0]["status"],
+        "succeeded",
+        "{}\n{}",
+        sandbox.flotilla(&["release", "status"]),
+        server.log()
+    );
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(
         events[0]["status"],
