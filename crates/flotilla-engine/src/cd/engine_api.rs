@@ -16,6 +16,7 @@ use crate::cd::rollback::Rollback;
 use crate::engine::Engine;
 use crate::engine_error::EngineError;
 use crate::steps::published::Published;
+use crate::steps::step_error::StepError;
 
 impl Engine {
     /// Deploys `repository:tag` where the environments' policies want it. `trigger` is stored
@@ -82,16 +83,16 @@ impl Engine {
         RegistryPoller::new(CdContext::of(self)).poll(state).await
     }
 
-    /// Starts continuous deployment for an image a step just published, where no registry
-    /// will announce it.
+    /// Deploys an image a step just published, where no registry will announce it; an error
+    /// fails the step.
     pub(crate) async fn deploy_published(
         &self,
         step: &flotilla_core::plan::Step,
         artifacts: &[Published],
         train: &Train,
-    ) {
+    ) -> Result<(), StepError> {
         ImageDeployment::new(CdContext::of(self))
             .after_publish(step, artifacts, train, self.deploy_server_pushes)
-            .await;
+            .await
     }
 }

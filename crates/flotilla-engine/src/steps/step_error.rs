@@ -116,6 +116,14 @@ pub enum StepErrorKind {
         label: String,
         source: ChartRepositoryError,
     },
+    /// Continuous deployment of an image the step published did not succeed; `detail` is
+    /// redacted already.
+    #[error("deploying {image}:{tag}: {detail}")]
+    Deployment {
+        image: String,
+        tag: String,
+        detail: String,
+    },
     #[error("cancelled")]
     Cancelled,
     #[error("{repo} is no longer in the manifest")]

@@ -14,6 +14,7 @@ mod commands;
 mod concurrency;
 mod crash;
 mod demo;
+mod deployments;
 mod failures;
 mod flows;
 mod idempotency;
