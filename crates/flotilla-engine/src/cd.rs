@@ -3,7 +3,7 @@
 //! applies it. Every deployment is recorded; protected environments wait for an approval.
 //!
 //! - `image_deployment.rs`: policy decision → recorded deployments;
-//! - `approval.rs`, `rollback.rs`: what people ask for;
+//! - `approval.rs`, `rollback.rs`, `image_reference.rs`: what people ask for;
 //! - `deployment_executor.rs`: carries one deployment out and records the result;
 //! - `deployer.rs`: the seam, implemented by `gitops.rs` and `helm.rs`;
 //! - `event_processor.rs`, `registry_poller.rs`: where image tags (and git pushes) come from;
@@ -25,6 +25,8 @@ pub(crate) mod event_processor;
 pub(crate) mod gitops;
 pub(crate) mod helm;
 pub(crate) mod image_deployment;
+pub(crate) mod image_reference;
+pub(crate) mod image_reference_error;
 pub(crate) mod poll_state;
 pub(crate) mod registry_poller;
 pub(crate) mod rollback;

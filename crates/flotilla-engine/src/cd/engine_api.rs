@@ -10,6 +10,7 @@ use crate::cd::deployment_executor::DeploymentExecutor;
 use crate::cd::event_outcome::EventOutcome;
 use crate::cd::event_processor::EventProcessor;
 use crate::cd::image_deployment::ImageDeployment;
+use crate::cd::image_reference::ImageReference;
 use crate::cd::poll_state::PollState;
 use crate::cd::registry_poller::RegistryPoller;
 use crate::cd::rollback::Rollback;
@@ -35,6 +36,24 @@ impl Engine {
         };
         ImageDeployment::new(CdContext::of(self))
             .deploy(&pushed, &DeploymentTrigger::parse(trigger))
+            .await
+    }
+
+    /// Deploys `reference` (`IMAGE:TAG`) as a person asks: a malformed reference or digest is
+    /// refused (a user error), and only a tag the fleet's registry has is deployed, under the
+    /// digest the registry gives it (which must be `digest` when one is given). Nothing is
+    /// recorded when it is refused.
+    pub async fn deploy_tag(
+        &self,
+        reference: &str,
+        digest: &str,
+        trigger: &str,
+    ) -> Result<EventOutcome, EngineError> {
+        let reference = ImageReference::parse(reference, digest)?;
+        let workspace = self.workspace().clone();
+        let asked = reference.clone();
+        let digest = tokio::task::spawn_blocking(move || asked.verify(&workspace)).await??;
+        self.deploy_image(&reference.image, &reference.tag, &digest, trigger)
             .await
     }
 

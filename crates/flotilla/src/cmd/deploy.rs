@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use flotilla_server::{ServeConfig, install_hook};
-use flotilla_store::Deployment;
+use flotilla_store::{Deployment, EventStatus};
 
 use crate::cli::{DeployCommand, HookCommand, ServeArgs};
 use crate::failure::{Failure, Outcome};
@@ -157,18 +157,21 @@ pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcom
             finish(&done, json)
         }
         DeployCommand::Image { reference, digest } => {
-            let (image, tag) = reference
-                .rsplit_once(':')
-                .ok_or_else(|| Failure::input(format!("{reference:?} is not IMAGE:TAG")))?;
             let outcome = engine
-                .deploy_image(image, tag, digest, &format!("manual by {}", user(None)))
+                .deploy_tag(reference, digest, &format!("manual by {}", user(None)))
                 .await
                 .map_err(fail)?;
             if json {
-                output::json(&outcome)
+                output::json(&outcome)?;
             } else {
                 output::line(&outcome.detail);
-                Ok(())
+            }
+            match outcome.status {
+                EventStatus::Failed => Err(Failure::failed(format!(
+                    "deploying {reference} failed: {}",
+                    outcome.detail
+                ))),
+                _ => Ok(()),
             }
         }
     }

@@ -14,6 +14,7 @@ mod commands;
 mod concurrency;
 mod crash;
 mod demo;
+mod deploy_image;
 mod deployments;
 mod failures;
 mod flows;

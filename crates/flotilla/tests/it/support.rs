@@ -2,9 +2,11 @@
 //! crate's binary, and the independent clients that check the artifacts.
 
 mod clients;
+mod oci_image;
 
 pub use clients::{chart_yaml, npm_install, pip_install, skopeo_inspect};
 pub use flotilla_testkit::{Outcome, Sandbox};
+pub use oci_image::oci_image;
 
 /// The binary under test.
 pub const FLOTILLA: &str = env!("CARGO_BIN_EXE_flotilla");
