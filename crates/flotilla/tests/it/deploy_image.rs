@@ -6,14 +6,7 @@ use std::process::Command;
 
 use flotilla_testkit::{run, services};
 
-use crate::support::{self, Sandbox};
-
-const ENVIRONMENTS: &str = "environments:
-  - name: stg
-    channels: [rc, final]
-    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/stg.yaml}";
-
-const VALUES: &str = "identity:\n  image:\n    version: 0.1.0\n";
+use crate::support::{self, STG_GITOPS, STG_VALUES as VALUES, Sandbox};
 
 /// A namespace no other test run uses in the shared registry.
 fn namespace() -> String {
@@ -53,7 +46,7 @@ fn deploy_image_deploys_only_what_the_registry_has_under_its_digest() {
         .section(&format!(
             "registries:\n  images: {{kind: image, url: {url}, insecure: true}}\n"
         ))
-        .section(ENVIRONMENTS)
+        .section(STG_GITOPS)
         .repo("identity", "plugin")
         .build();
     fleet.create_remote("deploy", [("values/stg.yaml", VALUES)], "Deploy values");

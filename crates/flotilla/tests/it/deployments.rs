@@ -1,20 +1,13 @@
 //! Deployments a train starts are part of its journal: a refused or interrupted GitOps push
 //! fails the run, and `resume` deploys what is missing without committing anything twice.
 
-use crate::support::{self, Sandbox};
-
-const STG: &str = "environments:
-  - name: stg
-    channels: [rc, final]
-    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/stg.yaml}";
-
-const VALUES: &str = "identity:\n  image:\n    version: 0.1.0\n";
+use crate::support::{self, STG_GITOPS, STG_VALUES as VALUES, Sandbox};
 
 /// identity publishes an image to the local registry; stg deploys rc versions of it.
 fn fleet() -> Sandbox {
     let fleet = support::fleet()
         .setting("image_namespace: fleet")
-        .section(STG)
+        .section(STG_GITOPS)
         .repo("identity", "plugin")
         .build();
     fleet.create_remote("deploy", [("values/stg.yaml", VALUES)], "Deploy values");

@@ -86,3 +86,13 @@ pub fn states(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, Stri
         .map(|(repo, status)| ((*repo).to_owned(), (*status).to_owned()))
         .collect()
 }
+
+/// A `stg` environment deployed by GitOps to `remotes/deploy.git`'s `values/stg.yaml`, taking
+/// release candidates and finals.
+pub const STG_GITOPS: &str = "environments:
+  - name: stg
+    channels: [rc, final]
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/stg.yaml}";
+
+/// The values file of [`STG_GITOPS`] before any deployment of identity.
+pub const STG_VALUES: &str = "identity:\n  image:\n    version: 0.1.0\n";
