@@ -95,6 +95,28 @@ impl<'a> ImageDeployment<'a> {
                         }
                         continue;
                     }
+                    // A version waiting for approval gives way to a newer one only: an older
+                    // one arriving later (a slow event, a poll) must not replace it.
+                    if needs_approval
+                        && let Some(waiting) = store
+                            .pending_deployments()
+                            .await?
+                            .into_iter()
+                            .filter(|d| {
+                                d.service == matched.service && d.environment == environment
+                            })
+                            .find(|d| {
+                                deploy::classify_tag(&d.version).is_some_and(|waiting| {
+                                    waiting.deploy_order(&matched.version).is_ge()
+                                })
+                            })
+                    {
+                        notes.push(format!(
+                            "{environment}: skipped, {} is waiting for approval (deployment {})",
+                            waiting.version, waiting.id
+                        ));
+                        continue;
+                    }
                     let deployment = store
                         .create_deployment(&NewDeployment {
                             service: matched.service.clone(),
