@@ -5,6 +5,7 @@
 //! - `image_deployment.rs`: policy decision → recorded deployments;
 //! - `approval.rs`, `rollback.rs`, `image_reference.rs`: what people ask for;
 //! - `deployment_executor.rs`: carries one deployment out and records the result;
+//! - `reconciliation.rs`: finishes deployments a killed process left unfinished;
 //! - `deployer.rs`: the seam, implemented by `gitops.rs` and `helm.rs`;
 //! - `event_processor.rs`, `registry_poller.rs`: where image tags (and git pushes) come from;
 //! - `engine_api.rs`: the `Engine` methods that hand over to these.
@@ -28,5 +29,6 @@ pub(crate) mod image_deployment;
 pub(crate) mod image_reference;
 pub(crate) mod image_reference_error;
 pub(crate) mod poll_state;
+pub(crate) mod reconciliation;
 pub(crate) mod registry_poller;
 pub(crate) mod rollback;

@@ -12,6 +12,7 @@ use crate::cd::event_processor::EventProcessor;
 use crate::cd::image_deployment::ImageDeployment;
 use crate::cd::image_reference::ImageReference;
 use crate::cd::poll_state::PollState;
+use crate::cd::reconciliation::Reconciliation;
 use crate::cd::registry_poller::RegistryPoller;
 use crate::cd::rollback::Rollback;
 use crate::engine::Engine;
@@ -88,6 +89,13 @@ impl Engine {
         DeploymentExecutor::new(CdContext::of(self))
             .execute(deployment, approved_by)
             .await
+    }
+
+    /// Finishes the deployments a killed process left `approved` or `running` (except a
+    /// train's, which its resume redoes), looking at the deploy target first; returns them as
+    /// they ended. `serve` calls it at start.
+    pub async fn reconcile_deployments(&self) -> Result<Vec<Deployment>, EngineError> {
+        Reconciliation::new(CdContext::of(self)).reconcile().await
     }
 
     /// Processes one stored event. The caller marks the event handled with the outcome, so a

@@ -1,6 +1,7 @@
 //! Deployments a train starts are part of its journal: a refused or interrupted GitOps push
 //! fails the run, and `resume` deploys what is missing without committing anything twice.
 
+use crate::serve::harness::{Server, set_secrets};
 use crate::support::{self, STG_GITOPS, STG_VALUES as VALUES, Sandbox};
 
 /// identity publishes an image to the local registry; stg deploys rc versions of it.
@@ -110,21 +111,22 @@ fn an_unpack_failure_fails_at_once_with_gits_words() {
 /// `kill -9` of flotilla from a hook of the deploy repository, so that it dies at a known
 /// point of the deployment: `pre-receive` (which then refuses the push) before the commit is
 /// accepted, `post-receive` after.
-fn killed_during_the_push(fleet: &Sandbox, hook_name: &str) {
+fn killed_during_the_push(fleet: &Sandbox, hook_name: &str, args: &[&str], version: &str) {
     let pid_file = fleet.outside("flotilla.pid");
     hook(
         fleet,
         hook_name,
         &format!("kill -9 \"$(cat '{}')\"\nexit 1\n", pid_file.display()),
     );
-    let args = ["release", "start", "1.0.0"];
-    let mut child = fleet.spawn(&args);
+    let mut child = fleet.spawn(args);
     std::fs::write(&pid_file, child.id().to_string()).unwrap();
     let status = flotilla_testkit::wait::for_exit(&mut child);
     assert_eq!(status.code(), None, "flotilla was killed by the hook");
     remove_hook(fleet, hook_name);
-    assert_eq!(history(fleet), ["1.0.0rc1 running"]);
+    assert_eq!(history(fleet), [format!("{version} running")]);
 }
+
+const RELEASE: [&str; 3] = ["release", "start", "1.0.0"];
 
 fn resume_deploys_once(fleet: &Sandbox) {
     let resumed = fleet.flotilla(&["release", "resume"]).success();
@@ -142,7 +144,7 @@ fn resume_deploys_once(fleet: &Sandbox) {
 #[test]
 fn killed_before_the_deploy_commit_resume_makes_it() {
     let fleet = fleet();
-    killed_during_the_push(&fleet, "pre-receive");
+    killed_during_the_push(&fleet, "pre-receive", &RELEASE, "1.0.0rc1");
     assert_eq!(deploy_commits(&fleet), 0);
     resume_deploys_once(&fleet);
 }
@@ -150,7 +152,96 @@ fn killed_before_the_deploy_commit_resume_makes_it() {
 #[test]
 fn killed_after_the_deploy_commit_resume_records_it_without_a_second_commit() {
     let fleet = fleet();
-    killed_during_the_push(&fleet, "post-receive");
+    killed_during_the_push(&fleet, "post-receive", &RELEASE, "1.0.0rc1");
     assert_eq!(deploy_commits(&fleet), 1);
     resume_deploys_once(&fleet);
+}
+
+/// `deploy image` killed mid-push leaves its deployment `running`: `deploy status` still shows
+/// the service, and `serve` finishes it at start, once.
+fn serve_reconciles(hook_name: &str) {
+    let mut fleet = fleet();
+    let digest = support::oci_image(
+        &fleet.artifacts().join("oci/fleet/identity"),
+        "1.0.0",
+        "identity 1.0.0\n",
+    );
+    let args = [
+        "deploy",
+        "image",
+        "fleet/identity:1.0.0",
+        "--digest",
+        &digest,
+    ];
+    killed_during_the_push(&fleet, hook_name, &args, "1.0.0");
+    let status = fleet.flotilla(&["deploy", "status"]).success();
+    assert!(
+        status.stdout.contains("identity  - (1.0.0 running)"),
+        "{status}"
+    );
+
+    set_secrets(&mut fleet);
+    let server = Server::start(&fleet, flotilla_testkit::free_port());
+
+    assert_eq!(history(&fleet), ["1.0.0 succeeded"], "{}", server.log());
+    assert_eq!(deployed(&fleet), VALUES.replace("0.1.0", "1.0.0"));
+    assert_eq!(deploy_commits(&fleet), 1, "nothing committed twice");
+    let status = fleet.flotilla(&["deploy", "status"]).success();
+    assert!(status.stdout.contains("identity  1.0.0"), "{status}");
+}
+
+#[test]
+fn a_deployment_killed_before_its_commit_is_made_by_serve_at_start() {
+    serve_reconciles("pre-receive");
+}
+
+#[test]
+fn a_deployment_killed_after_its_commit_is_recorded_by_serve_at_start() {
+    serve_reconciles("post-receive");
+}
+
+#[test]
+fn deploy_commands_exit_1_when_the_deployment_they_start_fails() {
+    let fleet = support::fleet()
+        .setting("image_namespace: fleet")
+        .section(&format!(
+            "{STG_GITOPS}\n  - name: prd\n    channels: [final]\n    approval: true\n    \
+             deploy: {{kind: gitops, remote: remotes/deploy.git, file: values/prd.yaml}}"
+        ))
+        .repo("identity", "plugin")
+        .build();
+    fleet.create_remote(
+        "deploy",
+        [("values/stg.yaml", VALUES), ("values/prd.yaml", VALUES)],
+        "Deploy values",
+    );
+    let digest = support::oci_image(
+        &fleet.artifacts().join("oci/fleet/identity"),
+        "1.0.0",
+        "identity 1.0.0\n",
+    );
+    hook(
+        &fleet,
+        "pre-receive",
+        "echo 'deploys are frozen' >&2\nexit 1\n",
+    );
+
+    let image = fleet.flotilla(&[
+        "deploy",
+        "image",
+        "fleet/identity:1.0.0",
+        "--digest",
+        &digest,
+    ]);
+
+    assert_eq!(image.code, Some(1), "{image}");
+    assert!(image.stderr.contains("deploys are frozen"), "{image}");
+    let pending = fleet
+        .flotilla(&["deploy", "pending", "--json"])
+        .success()
+        .json();
+    let id = pending[0]["id"].as_str().unwrap();
+    let approve = fleet.flotilla(&["deploy", "approve", id, "--by", "alice"]);
+    assert_eq!(approve.code, Some(1), "{approve}");
+    assert_eq!(deploy_commits(&fleet), 0);
 }

@@ -6,5 +6,5 @@
 mod cd;
 mod durability;
 mod git_hook;
-mod harness;
+pub(crate) mod harness;
 mod security;
