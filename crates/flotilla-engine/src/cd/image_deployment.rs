@@ -209,23 +209,21 @@ impl<'a> ImageDeployment<'a> {
                     tracing::info!(detail = %outcome.detail, "continuous deployment");
                     None
                 }
-                Err(err) => Some(err.with_help()),
+                Err(err) => Some(format!("{name}:{tag}: {}", err.with_help())),
             };
-            if let Some(detail) = failure {
-                failures.push(StepError::from(StepErrorKind::Deployment {
-                    image: name.clone(),
-                    tag: tag.to_string(),
-                    detail: self.cd.workspace.redactor.redact(&detail).into_owned(),
-                }));
-            }
+            failures.extend(failure);
         }
-        match failures.into_iter().next() {
-            None => Ok(()),
-            Some(first) => Err(first.with_help(
-                "see `flotilla deploy history SERVICE`; once the cause is fixed, \
+        if failures.is_empty() {
+            return Ok(());
+        }
+        let detail = failures.join("; ");
+        Err(StepError::from(StepErrorKind::Deployment {
+            detail: self.cd.workspace.redactor.redact(&detail).into_owned(),
+        })
+        .with_help(
+            "see `flotilla deploy history SERVICE`; once the cause is fixed, \
                  `flotilla release resume` deploys it again",
-            )),
-        }
+        ))
     }
 }
 
