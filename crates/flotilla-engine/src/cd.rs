@@ -3,8 +3,9 @@
 //! applies it. Every deployment is recorded; protected environments wait for an approval.
 //!
 //! - `image_deployment.rs`: policy decision → recorded deployments;
-//! - `approval.rs`, `rollback.rs`: what people ask for;
+//! - `approval.rs`, `rollback.rs`, `image_reference.rs`: what people ask for;
 //! - `deployment_executor.rs`: carries one deployment out and records the result;
+//! - `reconciliation.rs`: finishes deployments a killed process left unfinished;
 //! - `deployer.rs`: the seam, implemented by `gitops.rs` and `helm.rs`;
 //! - `event_processor.rs`, `registry_poller.rs`: where image tags (and git pushes) come from;
 //! - `engine_api.rs`: the `Engine` methods that hand over to these.
@@ -25,6 +26,9 @@ pub(crate) mod event_processor;
 pub(crate) mod gitops;
 pub(crate) mod helm;
 pub(crate) mod image_deployment;
+pub(crate) mod image_reference;
+pub(crate) mod image_reference_error;
 pub(crate) mod poll_state;
+pub(crate) mod reconciliation;
 pub(crate) mod registry_poller;
 pub(crate) mod rollback;

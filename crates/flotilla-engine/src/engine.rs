@@ -17,6 +17,7 @@ use crate::notifier::Notifier;
 use crate::progress::ProgressSink;
 use crate::steps::local_executor::LocalExecutor;
 use crate::steps::published::Published;
+use crate::steps::step_error::StepError;
 use crate::steps::step_executor::StepExecutor;
 use crate::train::published_listener::PublishedListener;
 use crate::train::train_overview::TrainOverview;
@@ -194,7 +195,7 @@ impl PublishedListener for Engine {
         step: &'a Step,
         artifacts: &'a [Published],
         train: &'a Train,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<(), StepError>> + Send + 'a>> {
         Box::pin(self.deploy_published(step, artifacts, train))
     }
 }

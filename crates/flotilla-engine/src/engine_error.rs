@@ -47,6 +47,8 @@ pub enum EngineError {
     )]
     TrainTakenOver { train: String },
     #[error("{0}")]
+    ImageReference(#[from] crate::cd::image_reference_error::ImageReferenceError),
+    #[error("{0}")]
     Other(String),
 }
 
@@ -55,6 +57,7 @@ impl Help for EngineError {
         match self {
             Self::Plan(err) => err.help(),
             Self::Store(err) => err.help(),
+            Self::ImageReference(err) => err.help(),
             Self::NothingToRollBackTo {
                 service,
                 environment,
@@ -73,11 +76,14 @@ impl EngineError {
     /// Whether the user can fix this by changing the request (a refused plan, a train that is
     /// already running) rather than the world.
     pub fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            Self::Plan(_)
-                | Self::Store(StoreError::TrainConflict { .. } | StoreError::NotFound { .. })
-        )
+        match self {
+            Self::ImageReference(err) => err.is_user_error(),
+            _ => matches!(
+                self,
+                Self::Plan(_)
+                    | Self::Store(StoreError::TrainConflict { .. } | StoreError::NotFound { .. })
+            ),
+        }
     }
 
     pub fn repo(repo: impl Into<String>, message: impl Into<String>) -> Self {

@@ -54,6 +54,24 @@ impl PushRejection {
         })
     }
 
+    /// True when a server hook refused the update and nothing else was wrong with it. A hook
+    /// may refuse because the branch moved while it ran, so the caller tells a race from a
+    /// rule by looking whether the branch moved; an unpack failure is never a race.
+    pub fn is_hook_refusal(&self) -> bool {
+        self.refs.iter().all(|rejected| {
+            matches!(&rejected.reason, RejectReason::RemoteRejected(detail) if detail.contains("hook"))
+        })
+    }
+
+    /// Git's words for each refused ref, `destination: reason`, separated by `; `.
+    pub fn describe(&self) -> String {
+        self.refs
+            .iter()
+            .map(|rejected| format!("{}: {}", rejected.destination, rejected.reason))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub(crate) fn hint(&self) -> &'static str {
         let reasons = || self.refs.iter().map(|rejected| &rejected.reason);
         if self.is_out_of_date() {
@@ -64,6 +82,20 @@ impl PushRejection {
             "the remote refused the update (a server hook or branch protection): check the remote's rules"
         } else {
             "check the refs listed above and the remote's state"
+        }
+    }
+}
+
+/// Git's own words for the refusal, as its porcelain report printed them.
+impl std::fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NonFastForward => f.write_str("rejected (non-fast-forward)"),
+            Self::Stale => f.write_str("rejected (stale info)"),
+            Self::AlreadyExists => f.write_str("rejected (already exists)"),
+            Self::AtomicPushFailed => f.write_str("rejected (atomic push failed)"),
+            Self::RemoteRejected(detail) => write!(f, "remote rejected ({detail})"),
+            Self::Other(summary) => f.write_str(summary),
         }
     }
 }
@@ -121,6 +153,23 @@ mod tests {
         assert_eq!(rejection.refs()[0].source, "HEAD");
         assert_eq!(rejection.refs()[0].destination, "refs/heads/master");
         assert!(rejection.is_out_of_date());
+    }
+
+    #[test]
+    fn a_hook_refusal_is_told_from_an_unpack_failure() {
+        let hook = PushRejection::parse(
+            "!\tHEAD:refs/heads/master\t[remote rejected] (pre-receive hook declined)\n",
+        )
+        .unwrap();
+        assert!(hook.is_hook_refusal() && !hook.is_out_of_date());
+        assert_eq!(
+            hook.describe(),
+            "refs/heads/master: remote rejected (pre-receive hook declined)"
+        );
+        let unpack =
+            PushRejection::parse("!\tHEAD:refs/heads/master\t[remote rejected] (unpacker error)\n")
+                .unwrap();
+        assert!(!unpack.is_hook_refusal() && !unpack.is_out_of_date());
     }
 
     #[test]

@@ -44,6 +44,14 @@ pub enum DeployError {
         attempts: u32,
         last_error: String,
     },
+    /// The deploy repository refused the push for a reason other than a race (a hook, the
+    /// permissions, a failed unpack): trying again at once cannot help. `reason` is git's.
+    #[error("the deploy repository {url} refused the push to {branch}: {reason}")]
+    PushRefused {
+        branch: String,
+        url: String,
+        reason: String,
+    },
     #[error(transparent)]
     HelmArguments(#[from] HelmArgError),
     #[error("empty helm command")]
@@ -62,6 +70,11 @@ pub enum DeployError {
 impl Help for DeployError {
     fn help(&self) -> Option<String> {
         match self {
+            Self::PushRefused { .. } => Some(
+                "fix what the deploy repository says above (its hooks, permissions or disk); \
+                 `flotilla release resume` then deploys again (or `flotilla deploy image`)"
+                    .to_owned(),
+            ),
             Self::HelmNotRunnable { .. } => {
                 Some("install helm, or deploy this environment by GitOps".to_owned())
             }

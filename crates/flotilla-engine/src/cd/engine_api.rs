@@ -10,12 +10,15 @@ use crate::cd::deployment_executor::DeploymentExecutor;
 use crate::cd::event_outcome::EventOutcome;
 use crate::cd::event_processor::EventProcessor;
 use crate::cd::image_deployment::ImageDeployment;
+use crate::cd::image_reference::ImageReference;
 use crate::cd::poll_state::PollState;
+use crate::cd::reconciliation::Reconciliation;
 use crate::cd::registry_poller::RegistryPoller;
 use crate::cd::rollback::Rollback;
 use crate::engine::Engine;
 use crate::engine_error::EngineError;
 use crate::steps::published::Published;
+use crate::steps::step_error::StepError;
 
 impl Engine {
     /// Deploys `repository:tag` where the environments' policies want it. `trigger` is stored
@@ -34,6 +37,24 @@ impl Engine {
         };
         ImageDeployment::new(CdContext::of(self))
             .deploy(&pushed, &DeploymentTrigger::parse(trigger))
+            .await
+    }
+
+    /// Deploys `reference` (`IMAGE:TAG`) as a person asks: a malformed reference or digest is
+    /// refused (a user error), and only a tag the fleet's registry has is deployed, under the
+    /// digest the registry gives it (which must be `digest` when one is given). Nothing is
+    /// recorded when it is refused.
+    pub async fn deploy_tag(
+        &self,
+        reference: &str,
+        digest: &str,
+        trigger: &str,
+    ) -> Result<EventOutcome, EngineError> {
+        let reference = ImageReference::parse(reference, digest)?;
+        let workspace = self.workspace().clone();
+        let asked = reference.clone();
+        let digest = tokio::task::spawn_blocking(move || asked.verify(&workspace)).await??;
+        self.deploy_image(&reference.image, &reference.tag, &digest, trigger)
             .await
     }
 
@@ -70,6 +91,13 @@ impl Engine {
             .await
     }
 
+    /// Finishes the deployments a killed process left `approved` or `running` (except a
+    /// train's, which its resume redoes), looking at the deploy target first; returns them as
+    /// they ended. `serve` calls it at start.
+    pub async fn reconcile_deployments(&self) -> Result<Vec<Deployment>, EngineError> {
+        Reconciliation::new(CdContext::of(self)).reconcile().await
+    }
+
     /// Processes one stored event. The caller marks the event handled with the outcome, so a
     /// server that dies before that processes it again after restart; every flow it starts is
     /// idempotent, so that repeats nothing.
@@ -82,16 +110,16 @@ impl Engine {
         RegistryPoller::new(CdContext::of(self)).poll(state).await
     }
 
-    /// Starts continuous deployment for an image a step just published, where no registry
-    /// will announce it.
+    /// Deploys an image a step just published, where no registry will announce it; an error
+    /// fails the step.
     pub(crate) async fn deploy_published(
         &self,
         step: &flotilla_core::plan::Step,
         artifacts: &[Published],
         train: &Train,
-    ) {
+    ) -> Result<(), StepError> {
         ImageDeployment::new(CdContext::of(self))
             .after_publish(step, artifacts, train, self.deploy_server_pushes)
-            .await;
+            .await
     }
 }

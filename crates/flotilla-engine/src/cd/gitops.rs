@@ -79,24 +79,46 @@ impl GitopsDeployer {
                 json!({ "file": file, "key": key, "commit": work.head().ok().flatten().map(|o| o.to_string()), "changed": false }),
             ));
         }
+        let base = work.head()?;
         work.write_file(file, updated.as_bytes())?;
         work.add(&[file])?;
         let commit = work.commit(message)?;
-        match work.push(
+        let err = match work.push(
             "origin",
             &[&format!("HEAD:refs/heads/{branch}")],
             &PushOptions::new(),
         ) {
-            Ok(()) => Ok(Some(
-                json!({ "file": file, "key": key, "commit": commit.map(|o| o.to_string()), "changed": true }),
-            )),
-            // Out of date, or the ref moved while git held it: someone pushed meanwhile.
-            Err(err) if err.push_rejection().is_some() => {
-                *last_error = err.to_string();
-                Ok(None)
+            Ok(()) => {
+                return Ok(Some(
+                    json!({ "file": file, "key": key, "commit": commit.map(|o| o.to_string()), "changed": true }),
+                ));
             }
-            Err(err) => Err(err.into()),
+            Err(err) => err,
+        };
+        let Some(rejection) = err.push_rejection() else {
+            return Err(err.into());
+        };
+        // Out of date: someone pushed meanwhile. A hook's refusal is a race too when the branch
+        // moved under it; when it did not, the hook (or the server) means it. Asked of the
+        // deploy repository itself: `origin` fetches from the mirror.
+        let raced = rejection.is_out_of_date()
+            || (rejection.is_hook_refusal()
+                && work.ls_remote(&self.url)?.branch(branch) != base.as_ref());
+        if raced {
+            *last_error = err.to_string();
+            return Ok(None);
         }
+        let stderr = err.command_error().map_or("", |e| e.stderr.as_str());
+        Err(DeployError::PushRefused {
+            branch: branch.clone(),
+            url: flotilla_git::redact_credentials(&self.url).into_owned(),
+            // One line: tables and summaries show a failure's first line.
+            reason: std::iter::once(rejection.describe().as_str())
+                .chain(stderr.lines().map(str::trim))
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
     }
 
     fn cache_name(&self) -> String {

@@ -4,15 +4,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use flotilla_core::Help;
 use flotilla_core::deploy::{self, Decision, DeployOptions, DeploymentTrigger, ImagePushed};
 use flotilla_core::plan::Step;
-use flotilla_store::{DeploymentStatus, EventStatus, NewDeployment, Train};
+use flotilla_store::{Deployment, DeploymentStatus, EventStatus, NewDeployment, Train};
 
 use crate::cd::cd_context::CdContext;
 use crate::cd::deployment_executor::DeploymentExecutor;
 use crate::cd::event_outcome::EventOutcome;
 use crate::engine_error::EngineError;
 use crate::steps::published::Published;
+use crate::steps::step_error::{StepError, StepErrorKind};
 
 /// Deploys pushed images where the environments' policies want them.
 pub(crate) struct ImageDeployment<'a> {
@@ -76,7 +78,10 @@ impl<'a> ImageDeployment<'a> {
                         .await?
                         .into_iter()
                         .find(|d| d.trigger == trigger_text && d.version == *tag);
-                    if let Some(earlier) = earlier {
+                    // A failed one is tried again as a new deployment (its failure stays in
+                    // the history): that is what `resume` of the train that published asks.
+                    if let Some(earlier) = earlier.filter(|d| d.status != DeploymentStatus::Failed)
+                    {
                         ids.push(earlier.id.to_string());
                         if matches!(
                             earlier.status,
@@ -84,10 +89,32 @@ impl<'a> ImageDeployment<'a> {
                         ) {
                             let done = executor.execute(&earlier, None).await?;
                             failed |= done.status == DeploymentStatus::Failed;
-                            notes.push(format!("{environment}: {} (resumed)", done.status));
+                            notes.push(format!("{} (resumed)", outcome_note(&done)));
                         } else {
                             notes.push(format!("{environment}: already {}", earlier.status));
                         }
+                        continue;
+                    }
+                    // A version waiting for approval gives way to a newer one only: an older
+                    // one arriving later (a slow event, a poll) must not replace it.
+                    if needs_approval
+                        && let Some(waiting) = store
+                            .pending_deployments()
+                            .await?
+                            .into_iter()
+                            .filter(|d| {
+                                d.service == matched.service && d.environment == environment
+                            })
+                            .find(|d| {
+                                deploy::classify_tag(&d.version).is_some_and(|waiting| {
+                                    waiting.deploy_order(&matched.version).is_ge()
+                                })
+                            })
+                    {
+                        notes.push(format!(
+                            "{environment}: skipped, {} is waiting for approval (deployment {})",
+                            waiting.version, waiting.id
+                        ));
                         continue;
                     }
                     let deployment = store
@@ -116,7 +143,7 @@ impl<'a> ImageDeployment<'a> {
                     } else {
                         let done = executor.execute(&deployment, None).await?;
                         failed |= done.status == DeploymentStatus::Failed;
-                        notes.push(format!("{environment}: {}", done.status));
+                        notes.push(outcome_note(&done));
                     }
                 }
             }
@@ -134,17 +161,20 @@ impl<'a> ImageDeployment<'a> {
     }
 
     /// An image published to a local target has no registry to announce it, so the engine
-    /// does: continuous deployment starts as it would from a registry's notification. A failed
-    /// deployment is recorded and notified; it does not fail the release that published.
+    /// does: continuous deployment starts as it would from a registry's notification.
     /// `server_pushes` extends this to images pushed to registry servers (when no
     /// `flotilla serve` receives their notifications).
+    ///
+    /// Runs before the publish step is recorded succeeded: a deployment that fails (or cannot
+    /// be recorded) fails the step, so the run fails and `resume` tries it again; deployments
+    /// already done by an earlier attempt of the step are found, not repeated.
     pub(crate) async fn after_publish(
         &self,
         step: &Step,
         artifacts: &[Published],
         train: &Train,
         server_pushes: bool,
-    ) {
+    ) -> Result<(), StepError> {
         let Step::PublishImage {
             registry,
             name,
@@ -152,32 +182,55 @@ impl<'a> ImageDeployment<'a> {
             ..
         } = step
         else {
-            return;
+            return Ok(());
         };
         if self.cd.workspace.fleet.environments.is_empty()
             || !(server_pushes
                 || crate::steps::publish_target::is_local(self.cd.workspace, registry))
         {
-            return;
+            return Ok(());
         }
         let Some(digest) = artifacts.first().map(|a| a.digest.clone()) else {
-            return;
+            return Ok(());
         };
         let trigger = DeploymentTrigger::Published {
             train: train.id.to_string(),
         };
+        let mut failures = Vec::new();
         for tag in tags.iter().filter(|t| *t != "latest") {
             let pushed = ImagePushed {
                 image: name.clone(),
                 tag: tag.to_string(),
                 digest: digest.to_string(),
             };
-            match self.deploy(&pushed, &trigger).await {
-                Ok(outcome) => tracing::info!(detail = %outcome.detail, "continuous deployment"),
-                Err(err) => {
-                    tracing::warn!(%err, image = %name, %tag, "continuous deployment failed");
+            let failure = match self.deploy(&pushed, &trigger).await {
+                Ok(outcome) if outcome.status == EventStatus::Failed => Some(outcome.detail),
+                Ok(outcome) => {
+                    tracing::info!(detail = %outcome.detail, "continuous deployment");
+                    None
                 }
-            }
+                Err(err) => Some(format!("{name}:{tag}: {}", err.with_help())),
+            };
+            failures.extend(failure);
         }
+        if failures.is_empty() {
+            return Ok(());
+        }
+        let detail = failures.join("; ");
+        Err(StepError::from(StepErrorKind::Deployment {
+            detail: self.cd.workspace.redactor.redact(&detail).into_owned(),
+        })
+        .with_help(
+            "see `flotilla deploy history SERVICE`; once the cause is fixed, \
+                 `flotilla release resume` deploys it again",
+        ))
+    }
+}
+
+/// `ENVIRONMENT: STATUS`, and why, for a deployment carried out.
+fn outcome_note(done: &Deployment) -> String {
+    match &done.error {
+        Some(error) => format!("{}: {}: {error}", done.environment, done.status),
+        None => format!("{}: {}", done.environment, done.status),
     }
 }

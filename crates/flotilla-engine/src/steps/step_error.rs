@@ -116,6 +116,10 @@ pub enum StepErrorKind {
         label: String,
         source: ChartRepositoryError,
     },
+    /// Continuous deployment of an image the step published did not succeed; `detail` names
+    /// the image and tag, and is redacted already.
+    #[error("continuous deployment: {detail}")]
+    Deployment { detail: String },
     #[error("cancelled")]
     Cancelled,
     #[error("{repo} is no longer in the manifest")]

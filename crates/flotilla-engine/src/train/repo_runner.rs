@@ -156,6 +156,14 @@ impl RepoRunner<'_> {
             } else {
                 blocking_step(execute).await
             };
+            let outcome = match outcome {
+                Ok(output) => services
+                    .on_published
+                    .published(step, &output.artifacts, self.train)
+                    .await
+                    .map(|()| output),
+                Err(err) => Err(err),
+            };
             match outcome {
                 Ok(output) => {
                     for artifact in &output.artifacts {
@@ -180,10 +188,6 @@ impl RepoRunner<'_> {
                             },
                         )
                         .await?;
-                    services
-                        .on_published
-                        .published(step, &output.artifacts, self.train)
-                        .await;
                 }
                 Err(err) => {
                     let message = log.redact(&err.to_string());

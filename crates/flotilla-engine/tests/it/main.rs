@@ -3,6 +3,7 @@
 //! repository, and the store read through the workspace.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod approval;
 mod deploy_fleet;
 mod gitops;
 mod leases;

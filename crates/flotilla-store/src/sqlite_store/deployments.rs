@@ -16,6 +16,25 @@ macro_rules! succeeded_last_first {
     };
 }
 
+/// One deployment per (service, environment), by service then environment: the first in `order`
+/// of those matching `condition`. A correlated subquery picks it (portable, unlike DISTINCT ON);
+/// unqualified, the names in `order` resolve to the inner `c`.
+macro_rules! one_per_pair {
+    ($condition:literal, $($order:tt)+) => {
+        concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments d WHERE d.id = ( \
+             SELECT c.id FROM deployments c WHERE c.service = d.service \
+             AND c.environment = d.environment",
+            $condition,
+            " ORDER BY ",
+            $($order)+,
+            " LIMIT 1) ORDER BY d.service, d.environment"
+        )
+    };
+}
+
 fn deployments(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Deployment>, StoreError> {
     rows.iter()
         .map(|row| RowReader::new(row, "deployments").deployment())
@@ -40,6 +59,19 @@ async fn locked_deployment(
     .map_err(StoreError::query(operation))?
     .ok_or_else(|| not_found("deployment", id))?;
     RowReader::new(&row, "deployments").deployment()
+}
+
+impl SqliteStore {
+    /// The deployments a whole-table query selects, in its order.
+    fn list(&self, sql: &'static str, operation: &'static str) -> StoreFuture<'_, Vec<Deployment>> {
+        Box::pin(async move {
+            let rows = sqlx::query(sql)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query(operation))?;
+            deployments(&rows)
+        })
+    }
 }
 
 impl DeploymentStore for SqliteStore {
@@ -311,17 +343,14 @@ impl DeploymentStore for SqliteStore {
     }
 
     fn pending_deployments(&self) -> StoreFuture<'_, Vec<Deployment>> {
-        Box::pin(async move {
-            let rows = sqlx::query(concat!(
+        self.list(
+            concat!(
                 "SELECT ",
                 deployment_columns!(),
                 " FROM deployments WHERE status = 'pending' ORDER BY created_ms, id"
-            ))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query("listing pending deployments"))?;
-            deployments(&rows)
-        })
+            ),
+            "listing pending deployments",
+        )
     }
 
     fn expire_pending(&self, now: Timestamp) -> StoreFuture<'_, Vec<Deployment>> {
@@ -343,24 +372,28 @@ impl DeploymentStore for SqliteStore {
         })
     }
 
-    fn deployment_matrix(&self) -> StoreFuture<'_, Vec<Deployment>> {
-        Box::pin(async move {
-            // A correlated subquery picks each pair's current deployment (portable, unlike
-            // DISTINCT ON).
-            let rows = sqlx::query(concat!(
+    fn unfinished_deployments(&self) -> StoreFuture<'_, Vec<Deployment>> {
+        self.list(
+            concat!(
                 "SELECT ",
                 deployment_columns!(),
-                " FROM deployments d WHERE d.id = ( \
-                 SELECT c.id FROM deployments c WHERE c.service = d.service \
-                 AND c.environment = d.environment AND c.status = 'succeeded' ORDER BY ",
-                // Unqualified, the names resolve to the inner `c`.
-                succeeded_last_first!(),
-                " LIMIT 1) ORDER BY d.service, d.environment"
-            ))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query("listing what runs where"))?;
-            deployments(&rows)
-        })
+                " FROM deployments WHERE status IN ('approved', 'running') ORDER BY created_ms, id"
+            ),
+            "listing unfinished deployments",
+        )
+    }
+
+    fn latest_deployments(&self) -> StoreFuture<'_, Vec<Deployment>> {
+        self.list(
+            one_per_pair!("", "created_ms DESC, id DESC"),
+            "listing the latest deployments",
+        )
+    }
+
+    fn deployment_matrix(&self) -> StoreFuture<'_, Vec<Deployment>> {
+        self.list(
+            one_per_pair!(" AND c.status = 'succeeded'", succeeded_last_first!()),
+            "listing what runs where",
+        )
     }
 }

@@ -86,6 +86,14 @@ pub trait DeploymentStore: Send + Sync {
     /// them (oldest first); those already expired are not returned again.
     fn expire_pending(&self, now: Timestamp) -> StoreFuture<'_, Vec<Deployment>>;
 
+    /// Deployments a process approved or started but never finished (`approved`, `running`),
+    /// oldest first: after a crash, someone must find out whether they happened.
+    fn unfinished_deployments(&self) -> StoreFuture<'_, Vec<Deployment>>;
+
+    /// The latest deployment (by creation) of every (service, environment), in any status, by
+    /// service then environment: what `deploy status` shows besides what runs.
+    fn latest_deployments(&self) -> StoreFuture<'_, Vec<Deployment>>;
+
     /// What runs where: the [current](DeploymentStore::current_deployment) deployment of every
     /// (service, environment) that has one, by service then environment.
     fn deployment_matrix(&self) -> StoreFuture<'_, Vec<Deployment>>;

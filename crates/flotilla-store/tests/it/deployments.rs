@@ -658,3 +658,61 @@ async fn deployments_are_found_by_id_or_unique_prefix() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn unfinished_and_latest_deployments_include_those_a_crash_left_running() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        deployed(
+            &*store,
+            "identity",
+            "stg",
+            "1.0.0",
+            DeploymentStatus::Succeeded,
+        )
+        .await;
+        let running = store
+            .create_deployment(&new_deployment("identity", "stg", "1.1.0", false))
+            .await
+            .unwrap();
+        store.deployment_started(&running.id).await.unwrap();
+        let approved = store
+            .create_deployment(&new_deployment("inventory", "stg", "2.0.0", false))
+            .await
+            .unwrap();
+        store
+            .create_deployment(&new_deployment("inventory", "prd", "1.9.0", true))
+            .await
+            .unwrap();
+
+        let unfinished = store.unfinished_deployments().await.unwrap();
+        assert_eq!(versions(&unfinished), ["1.1.0", "2.0.0"]);
+        assert_eq!(unfinished[1].id, approved.id);
+        let latest = store.latest_deployments().await.unwrap();
+        let pairs: Vec<(&str, &str, &str, DeploymentStatus)> = latest
+            .iter()
+            .map(|d| {
+                (
+                    d.service.as_str(),
+                    d.environment.as_str(),
+                    d.version.as_str(),
+                    d.status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("identity", "stg", "1.1.0", DeploymentStatus::Running),
+                ("inventory", "prd", "1.9.0", DeploymentStatus::Pending),
+                ("inventory", "stg", "2.0.0", DeploymentStatus::Approved),
+            ]
+        );
+        assert_eq!(
+            versions(&store.deployment_matrix().await.unwrap()),
+            ["1.0.0"],
+            "what runs where is unchanged"
+        );
+    })
+    .await;
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use flotilla_server::{ServeConfig, install_hook};
-use flotilla_store::Deployment;
+use flotilla_store::{Deployment, DeploymentStatus, EventStatus};
 
 use crate::cli::{DeployCommand, HookCommand, ServeArgs};
 use crate::failure::{Failure, Outcome};
@@ -23,6 +23,18 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
     let engine = engine.with_deploy_observer(Arc::new(move |latency| {
         metrics.observe_deploy_latency(latency);
     }));
+    // Before new work: deployments a killed process left unfinished would otherwise stay
+    // `running` forever.
+    for done in engine
+        .reconcile_deployments()
+        .await
+        .map_err(Failure::failed)?
+    {
+        output::progress(&format!(
+            "flotilla serve: deployment {} ({} {} → {}), left unfinished, is {}",
+            done.id, done.service, done.version, done.environment, done.status
+        ));
+    }
     if args.poll_interval > 0 {
         let poller = engine.clone();
         let every = std::time::Duration::from_secs(args.poll_interval);
@@ -157,18 +169,21 @@ pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcom
             finish(&done, json)
         }
         DeployCommand::Image { reference, digest } => {
-            let (image, tag) = reference
-                .rsplit_once(':')
-                .ok_or_else(|| Failure::input(format!("{reference:?} is not IMAGE:TAG")))?;
             let outcome = engine
-                .deploy_image(image, tag, digest, &format!("manual by {}", user(None)))
+                .deploy_tag(reference, digest, &format!("manual by {}", user(None)))
                 .await
                 .map_err(fail)?;
             if json {
-                output::json(&outcome)
+                output::json(&outcome)?;
             } else {
                 output::line(&outcome.detail);
-                Ok(())
+            }
+            match outcome.status {
+                EventStatus::Failed => Err(Failure::failed(format!(
+                    "deploying {reference} failed: {}",
+                    outcome.detail
+                ))),
+                _ => Ok(()),
             }
         }
     }
@@ -176,7 +191,7 @@ pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcom
 
 fn finish(deployment: &Deployment, json: bool) -> Outcome {
     print_deployments(std::slice::from_ref(deployment), json)?;
-    if deployment.status == flotilla_store::DeploymentStatus::Succeeded {
+    if deployment.status == DeploymentStatus::Succeeded {
         Ok(())
     } else {
         Err(Failure::failed(format!(
@@ -221,14 +236,13 @@ fn print_deployments(deployments: &[Deployment], json: bool) -> Outcome {
     Ok(())
 }
 
-/// The service × environment table of what runs where.
+/// The service × environment table of what runs where, and of a later deployment that did not
+/// end (running, approved, failed) next to it: a service is never hidden because its latest
+/// deployment did not finish.
 pub async fn print_matrix(engine: &flotilla_engine::Engine) -> Outcome {
-    let matrix = engine
-        .workspace()
-        .store
-        .deployment_matrix()
-        .await
-        .map_err(Failure::failed)?;
+    let store = &engine.workspace().store;
+    let matrix = store.deployment_matrix().await.map_err(Failure::failed)?;
+    let latest = store.latest_deployments().await.map_err(Failure::failed)?;
     let environments: Vec<String> = engine
         .workspace()
         .fleet
@@ -239,20 +253,36 @@ pub async fn print_matrix(engine: &flotilla_engine::Engine) -> Outcome {
     let mut header = vec!["service"];
     header.extend(environments.iter().map(String::as_str));
     let mut table = output::Table::new(&header);
-    let mut services: Vec<&str> = matrix.iter().map(|d| d.service.as_str()).collect();
+    let mut services: Vec<&str> = matrix
+        .iter()
+        .chain(latest.iter().filter(|d| unsettled(d)))
+        .map(|d| d.service.as_str())
+        .collect();
+    services.sort_unstable();
     services.dedup();
     for service in services {
         let mut row = vec![service.to_owned()];
         for environment in &environments {
-            row.push(
-                matrix
-                    .iter()
-                    .find(|d| d.service == service && &d.environment == environment)
-                    .map_or_else(|| "-".to_owned(), |d| d.version.clone()),
-            );
+            let of = |d: &&Deployment| d.service == service && &d.environment == environment;
+            let current = matrix
+                .iter()
+                .find(of)
+                .map_or_else(|| "-".to_owned(), |d| d.version.clone());
+            row.push(match latest.iter().find(of).filter(|d| unsettled(d)) {
+                Some(later) => format!("{current} ({} {})", later.version, later.status),
+                None => current,
+            });
         }
         table.row(row);
     }
     table.print();
     Ok(())
+}
+
+/// A latest deployment worth showing next to what runs: it did not end, or it failed.
+fn unsettled(deployment: &Deployment) -> bool {
+    matches!(
+        deployment.status,
+        DeploymentStatus::Approved | DeploymentStatus::Running | DeploymentStatus::Failed
+    )
 }

@@ -4,7 +4,7 @@
 
 use flotilla_testkit::SnapshotFilters;
 
-use crate::support::{Outcome, Sandbox, fleet};
+use crate::support::{self, Outcome, Sandbox, fleet};
 
 /// The filters for this sandbox's output.
 pub fn filters(sandbox: &Sandbox) -> SnapshotFilters {
@@ -104,7 +104,11 @@ fn deploy_image_and_deploy_status() {
         [("values/stg.yaml", values), ("values/prd.yaml", values)],
         "Deploy values",
     );
-    let digest = format!("sha256:{}", "a".repeat(64));
+    let digest = support::oci_image(
+        &fleet.artifacts().join("oci/fleet/identity"),
+        "1.0.0",
+        "identity 1.0.0\n",
+    );
 
     let before = fleet.flotilla(&["deploy", "status"]).success();
     assert_outcome(&fleet, "deploy_status_empty", &before);

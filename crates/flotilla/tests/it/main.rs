@@ -15,6 +15,8 @@ mod concurrency;
 mod crash;
 mod demo;
 mod driver;
+mod deploy_image;
+mod deployments;
 mod failures;
 mod flows;
 mod idempotency;

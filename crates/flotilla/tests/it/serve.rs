@@ -6,6 +6,6 @@
 mod cd;
 mod durability;
 mod git_hook;
-mod harness;
+pub(crate) mod harness;
 mod interrupted_train;
 mod security;

@@ -2,9 +2,11 @@
 //! crate's binary, and the independent clients that check the artifacts.
 
 mod clients;
+mod oci_image;
 
 pub use clients::{chart_yaml, npm_install, pip_install, skopeo_inspect};
 pub use flotilla_testkit::{Outcome, Sandbox};
+pub use oci_image::oci_image;
 
 /// The binary under test.
 pub const FLOTILLA: &str = env!("CARGO_BIN_EXE_flotilla");
@@ -122,3 +124,13 @@ pub fn layout_tags(layout: &std::path::Path) -> Vec<String> {
     tags.sort();
     tags
 }
+
+/// A `stg` environment deployed by GitOps to `remotes/deploy.git`'s `values/stg.yaml`, taking
+/// release candidates and finals.
+pub const STG_GITOPS: &str = "environments:
+  - name: stg
+    channels: [rc, final]
+    deploy: {kind: gitops, remote: remotes/deploy.git, file: values/stg.yaml}";
+
+/// The values file of [`STG_GITOPS`] before any deployment of identity.
+pub const STG_VALUES: &str = "identity:\n  image:\n    version: 0.1.0\n";
