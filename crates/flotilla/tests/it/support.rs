@@ -84,3 +84,12 @@ pub fn states(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, Stri
         .map(|(repo, status)| ((*repo).to_owned(), (*status).to_owned()))
         .collect()
 }
+
+/// The `KEY=value` lines of a text (the output of `env`, say), by key; a value spanning lines
+/// keeps its first.
+pub fn key_values(text: &str) -> std::collections::BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
