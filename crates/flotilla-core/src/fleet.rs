@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
 use crate::template::Template;
 use crate::version::HotfixSemver;
 
@@ -25,6 +26,15 @@ pub struct Fleet {
 impl Fleet {
     pub fn repo(&self, name: &str) -> Option<&Repo> {
         self.repos.iter().find(|r| r.name == name)
+    }
+
+    /// Every environment variable that holds a secret flotilla knows: its own (under their
+    /// default names), the registries' credentials and the notification URLs.
+    pub fn secret_env_names(&self) -> Vec<&str> {
+        let mut names = FLOTILLA_SECRET_ENV.to_vec();
+        names.extend(self.registries.values().flat_map(Registry::credential_env));
+        names.extend(self.notifications.iter().map(|n| n.url_env.as_str()));
+        names
     }
 }
 
@@ -73,6 +83,14 @@ pub struct Registry {
 pub const DEFAULT_CHART_BRANCH: &str = "gh-pages";
 
 impl Registry {
+    /// The environment variables its credentials are read from.
+    pub fn credential_env(&self) -> impl Iterator<Item = &str> {
+        [&self.username_env, &self.password_env, &self.token_env]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+    }
+
     /// For a registry kept on a git branch (`url: git+<git URL>[#<branch>]`): the git URL and
     /// the branch, [`DEFAULT_CHART_BRANCH`] when the URL names none.
     pub fn git_branch(&self) -> Option<(&str, &str)> {
@@ -176,6 +194,9 @@ pub struct Repo {
     pub chart: Option<ChartArtifact>,
     /// The repository's own commands, in order.
     pub commands: Vec<Command>,
+    /// What its commands and image builder see beyond the basics: its category's entries, then
+    /// its own.
+    pub env: Vec<EnvEntry>,
 }
 
 impl Repo {
@@ -257,6 +278,8 @@ pub struct Command {
     /// Events it runs on.
     pub on: Vec<Event>,
     pub timeout_secs: u64,
+    /// What it sees beyond the basics and the repository's `env`.
+    pub env: Vec<EnvEntry>,
 }
 
 /// A deployment environment (used by continuous deployment).

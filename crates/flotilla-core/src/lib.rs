@@ -6,6 +6,7 @@
 
 pub mod artifact;
 pub mod deploy;
+pub mod env_entry;
 pub mod fleet;
 pub mod help;
 pub mod manifest;
@@ -18,6 +19,7 @@ pub mod version;
 mod yaml;
 
 pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifactKind};
+pub use env_entry::EnvEntry;
 pub use help::Help;
 pub use name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
 pub use retry_policy::RetryPolicy;

@@ -77,6 +77,20 @@ impl Engine {
         self
     }
 
+    /// Registers secrets the manifest does not name (a server's tokens, read from variables it
+    /// was told; tokens of integrations): from now on every step log, stored error and answer
+    /// redacts them, and no command gets a variable holding one. Call it before any work starts:
+    /// clones made earlier keep the redactor they had.
+    #[must_use]
+    pub fn with_secrets<'s>(mut self, secrets: impl IntoIterator<Item = &'s str>) -> Self {
+        let mut redactor = (*self.workspace.redactor).clone();
+        for secret in secrets {
+            redactor.add(secret);
+        }
+        self.workspace.redactor = Arc::new(redactor);
+        self
+    }
+
     pub fn workspace(&self) -> &Workspace {
         &self.workspace
     }

@@ -3,6 +3,7 @@
 
 mod blocking;
 mod cd;
+pub mod command_env;
 pub mod demo;
 mod engine;
 mod engine_error;

@@ -33,6 +33,11 @@ impl Redactor {
         }
     }
 
+    /// Whether `value` is one of the secrets, whole.
+    pub fn is_secret(&self, value: &str) -> bool {
+        self.secrets.iter().any(|secret| secret == value)
+    }
+
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for secret in &self.secrets {

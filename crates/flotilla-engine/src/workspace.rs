@@ -8,6 +8,7 @@ use flotilla_core::fleet::{Fleet, Repo};
 use flotilla_git::{Git, Identity, MirrorCache};
 use flotilla_store::{SqliteStore, Store};
 
+use crate::command_env::CommandEnv;
 use crate::engine_error::EngineError;
 use crate::redactor::Redactor;
 
@@ -47,8 +48,12 @@ impl Workspace {
             ))
             // An unattended run must never wait for an ssh passphrase or host-key prompt.
             .with_env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+        let secret_names = fleet.secret_env_names();
+        let git = secret_names
+            .iter()
+            .fold(git, |git, name| git.without_env(*name));
         let cache = Arc::new(MirrorCache::new(git.clone(), state_dir.join("mirrors")));
-        let redactor = Arc::new(Redactor::from_env_names(secret_env_names(&fleet)));
+        let redactor = Arc::new(Redactor::from_env_names(secret_names));
         Ok(Self {
             fleet: Arc::new(fleet),
             root,
@@ -70,6 +75,11 @@ impl Workspace {
         self.root.join(relative)
     }
 
+    /// The environment of the processes run for the fleet's repositories.
+    pub fn command_env(&self) -> CommandEnv<'_> {
+        CommandEnv::new(self.fleet.secret_env_names(), &self.redactor)
+    }
+
     pub fn logs_dir(&self) -> PathBuf {
         self.state_dir.join("logs")
     }
@@ -77,23 +87,4 @@ impl Workspace {
     pub fn work_dir(&self) -> PathBuf {
         self.state_dir.join("work")
     }
-}
-
-/// Every environment variable the manifest names as holding a secret.
-fn secret_env_names(fleet: &Fleet) -> Vec<&str> {
-    let mut names = Vec::new();
-    for registry in fleet.registries.values() {
-        names.extend(
-            [
-                &registry.username_env,
-                &registry.password_env,
-                &registry.token_env,
-            ]
-            .into_iter()
-            .flatten()
-            .map(String::as_str),
-        );
-    }
-    names.extend(fleet.notifications.iter().map(|n| n.url_env.as_str()));
-    names
 }

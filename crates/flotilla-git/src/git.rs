@@ -15,6 +15,9 @@ pub struct Git {
     identity: Option<Identity>,
     fallback_identity: Identity,
     env: Vec<(OsString, OsString)>,
+    /// Variables git never inherits: secrets of the program that runs git, which hooks of a
+    /// local remote (run by `git push` itself) would otherwise see.
+    hidden_env: Vec<OsString>,
     configured: Arc<OnceLock<ConfiguredIdentity>>,
 }
 
@@ -33,6 +36,7 @@ impl Git {
             identity: None,
             fallback_identity: Identity::default(),
             env: Vec::new(),
+            hidden_env: Vec::new(),
             configured: Arc::default(),
         }
     }
@@ -68,12 +72,24 @@ impl Git {
         self
     }
 
+    /// Keeps the variable `key` from every git process, whatever the caller's environment
+    /// holds.
+    #[must_use]
+    pub fn without_env(mut self, key: impl Into<OsString>) -> Self {
+        self.hidden_env.push(key.into());
+        self
+    }
+
     pub fn program(&self) -> &Path {
         &self.program
     }
 
     pub(crate) fn extra_env(&self) -> &[(OsString, OsString)] {
         &self.env
+    }
+
+    pub(crate) fn hidden_env(&self) -> &[OsString] {
+        &self.hidden_env
     }
 
     /// Branches and tags of a remote URL, without a local repository.
@@ -171,6 +187,10 @@ impl GitHandle for Git {
 
     fn extra_env(&self) -> &[(OsString, OsString)] {
         Git::extra_env(self)
+    }
+
+    fn hidden_env(&self) -> &[OsString] {
+        Git::hidden_env(self)
     }
 
     fn identity_setup(&self) -> Result<IdentitySetup, GitError> {

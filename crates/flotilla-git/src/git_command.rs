@@ -39,6 +39,7 @@ const DISPLAY_ARG_LIMIT: usize = 120;
 pub(crate) trait GitHandle {
     fn program(&self) -> &Path;
     fn extra_env(&self) -> &[(OsString, OsString)];
+    fn hidden_env(&self) -> &[OsString];
     fn identity_setup(&self) -> Result<IdentitySetup, GitError>;
 }
 
@@ -105,6 +106,9 @@ impl<'a> GitCommand<'a> {
         };
         let mut command = Command::new(self.git.program());
         for name in REPOSITORY_ENV {
+            command.env_remove(name);
+        }
+        for name in self.git.hidden_env() {
             command.env_remove(name);
         }
         command.envs(self.git.extra_env().iter().map(|(key, value)| (key, value)));

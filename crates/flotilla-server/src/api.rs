@@ -162,13 +162,15 @@ async fn logs(State(state): State<AppState>, Path(text): Path<String>) -> Respon
     };
     let mut answer = Vec::with_capacity(steps.len());
     for step in steps {
-        // The engine redacts secrets before they reach the file.
+        // The engine redacts secrets before they reach the file; the server's own secrets are
+        // redacted again, for a log written by a `flotilla` run that did not know them.
         let (log, truncated) = match &step.log_path {
             Some(path) => match tokio::fs::read(path).await {
                 Ok(bytes) => {
                     let start = bytes.len().saturating_sub(LOG_TAIL);
+                    let text = String::from_utf8_lossy(&bytes[start..]);
                     (
-                        Some(String::from_utf8_lossy(&bytes[start..]).into_owned()),
+                        Some(state.engine.workspace().redactor.redact(&text).into_owned()),
                         start > 0,
                     )
                 }

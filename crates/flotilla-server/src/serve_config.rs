@@ -2,6 +2,8 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+use flotilla_engine::Engine;
+
 use crate::metrics::Metrics;
 use crate::secret::Secret;
 use crate::server_error::ServerError;
@@ -46,6 +48,17 @@ impl ServeConfig {
             body_limit: Self::DEFAULT_BODY_LIMIT,
             metrics: Metrics::new(),
         }
+    }
+
+    /// `engine` with this configuration's secrets registered: repository code run for a
+    /// delivery must never see what authenticates deliveries and approvals, nor print it into
+    /// a log, an error or an API answer. [`serve_on`](crate::serve_on) does it; a caller that
+    /// clones the engine before (a registry poller) does it first.
+    #[must_use]
+    pub fn guard_secrets(&self, engine: Engine) -> Engine {
+        engine.with_secrets(
+            [&self.hook_secret, &self.registry_token, &self.api_token].map(Secret::expose),
+        )
     }
 
     /// A configuration whose secrets are read from the environment variables named.

@@ -48,6 +48,7 @@ pub async fn serve_on(
     config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let engine = config.guard_secrets(engine);
     let store = engine.workspace().store.clone();
     let backlog = store
         .unhandled_events()

@@ -132,8 +132,10 @@ async fn lane(
 }
 
 async fn process(engine: &Engine, writer: &StoreWriter, event: &Event) {
+    let redactor = &engine.workspace().redactor;
     let (status, error) = match engine.process_event(event).await {
-        Ok(outcome) => {
+        Ok(mut outcome) => {
+            outcome.detail = redactor.redact(&outcome.detail).into_owned();
             tracing::info!(
                 event = %event.id,
                 kind = %event.kind,
@@ -146,7 +148,9 @@ async fn process(engine: &Engine, writer: &StoreWriter, event: &Event) {
         }
         Err(err) => {
             // Stored as one text, so the help goes with it.
-            let text = flotilla_core::Help::with_help(&err);
+            let text = redactor
+                .redact(&flotilla_core::Help::with_help(&err))
+                .into_owned();
             tracing::warn!(event = %event.id, kind = %event.kind, "processing failed: {text}");
             (EventStatus::Failed, Some(text))
         }

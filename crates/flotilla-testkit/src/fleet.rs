@@ -46,6 +46,7 @@ struct CommandSpec {
     argv: Vec<String>,
     on: Vec<String>,
     timeout_secs: u64,
+    env: Vec<String>,
 }
 
 impl Fleet {
@@ -154,6 +155,9 @@ impl Fleet {
             argv: argv.iter().map(|a| (*a).to_owned()).collect(),
             on: on.iter().map(|e| (*e).to_owned()).collect(),
             timeout_secs: 300,
+            // Tests steer builds through `FLOTILLA_E2E_*` variables (files to wait for, files
+            // to write): commands see nothing of flotilla's environment that is not passed.
+            env: vec!["FLOTILLA_E2E_*".to_owned()],
         });
         self
     }
@@ -165,6 +169,17 @@ impl Fleet {
             .last_mut()
             .expect("declare a command with .command() first")
             .timeout_secs = secs;
+        self
+    }
+
+    /// Adds entries to the `env` of the command declared last.
+    pub fn command_env(mut self, entries: &[&str]) -> Self {
+        self.last()
+            .commands
+            .last_mut()
+            .expect("declare a command with .command() first")
+            .env
+            .extend(entries.iter().map(|e| (*e).to_owned()));
         self
     }
 
@@ -228,13 +243,15 @@ impl Fleet {
                 yaml.push_str("    commands:\n");
                 for command in &repo.commands {
                     let argv: Vec<String> = command.argv.iter().map(|a| format!("{a:?}")).collect();
+                    let env: Vec<String> = command.env.iter().map(|e| format!("{e:?}")).collect();
                     let _ = write!(
                         yaml,
-                        "      - name: {}\n        argv: [{}]\n        on: [{}]\n        timeout_secs: {}\n",
+                        "      - name: {}\n        argv: [{}]\n        on: [{}]\n        timeout_secs: {}\n        env: [{}]\n",
                         command.name,
                         argv.join(", "),
                         command.on.join(", "),
-                        command.timeout_secs
+                        command.timeout_secs,
+                        env.join(", ")
                     );
                 }
             }

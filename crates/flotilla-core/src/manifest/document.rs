@@ -104,6 +104,14 @@ pub(crate) struct CategoryDoc {
     /// How its repositories spell hotfixes `x.y.z.N` in `SemVer`, as `hotfix_semver` of a
     /// repository (which overrides it).
     pub hotfix_semver: Option<HotfixSemver>,
+    /// Environment variables its repositories' commands and image builder see beyond the basics (PATH,
+    /// HOME, USER, locale, TZ, TMPDIR, TERM, proxies and flotilla's `FLOTILLA_VERSION` family):
+    /// `NAME` passes flotilla's value, `PREFIX*` every variable starting with `PREFIX`,
+    /// `NAME=value` sets one. flotilla's secrets (its tokens, registry credentials, notification
+    /// URLs) are refused.
+    /// A repository's own `env` adds to this list.
+    #[serde(default)]
+    pub env: Vec<String>,
 }
 
 /// Which artifacts are published. Unset keys keep the category's choice.
@@ -162,6 +170,14 @@ pub(crate) struct RepositoryDoc {
     /// The repository's own commands, run in order.
     #[serde(default)]
     pub commands: Vec<CommandDoc>,
+    /// Environment variables its commands and image builder see beyond the basics (PATH,
+    /// HOME, USER, locale, TZ, TMPDIR, TERM, proxies and flotilla's `FLOTILLA_VERSION` family):
+    /// `NAME` passes flotilla's value, `PREFIX*` every variable starting with `PREFIX`,
+    /// `NAME=value` sets one. flotilla's secrets (its tokens, registry credentials, notification
+    /// URLs) are refused.
+    /// Added to its category's `env`.
+    #[serde(default)]
+    pub env: Vec<String>,
 }
 
 /// A container image.
@@ -238,6 +254,10 @@ pub(crate) struct CommandDoc {
     pub on: Option<Vec<Event>>,
     /// Default 600.
     pub timeout_secs: Option<u64>,
+    /// Environment variables this command sees beyond those of its repository's `env`, written
+    /// the same way.
+    #[serde(default)]
+    pub env: Vec<String>,
 }
 
 /// A deployment environment.

@@ -14,6 +14,7 @@ use super::document::{
     NotificationDoc, NpmDoc, PublishesDoc, PythonDoc, RegistryDoc, RepositoryDoc, SettingsDoc,
 };
 use super::node_deserializer::{Deferred, quoted_list, read};
+use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
 use crate::fleet::{
     BUILDER_PLACEHOLDERS, Category, ChartArtifact, Command, DEFAULT_BUILDER_TIMEOUT_SECS, Deploy,
     Environment, Event, Fleet, ImageArtifact, Notification, NotifyOn, NpmArtifact, Publishes,
@@ -42,6 +43,7 @@ pub(crate) fn resolve(tree: &Tree) -> Result<Fleet, Vec<Finding>> {
         root,
         findings,
         missing_registries: BTreeMap::new(),
+        env_entries: Vec::new(),
     };
     let (settings, image_namespace, namespace_ok) = resolver.settings(document.settings);
     let registries = resolver.registries(&document.registries);
@@ -57,6 +59,7 @@ pub(crate) fn resolve(tree: &Tree) -> Result<Fleet, Vec<Finding>> {
     );
     let environments = resolver.environments(&document.environments);
     let notifications = resolver.notifications(&document.notifications);
+    resolver.refuse_secrets_in_env(&registries, &notifications);
     if !resolver.findings.is_empty() {
         return Err(resolver.findings);
     }
@@ -84,6 +87,9 @@ struct Resolver<'a> {
     /// Repositories that need a registry of a kind none of the declared ones has: reported
     /// once per kind rather than once per repository.
     missing_registries: BTreeMap<&'static str, Vec<String>>,
+    /// Every `env` entry read, with where it is and whose it is: checked against the secrets
+    /// once the registries and notifications that name them are known.
+    env_entries: Vec<(TextPos, EnvEntry, String)>,
 }
 
 /// Registries by name; `None` for one that could not be read (already reported), so that
@@ -98,6 +104,8 @@ struct ResolvedCategory {
     image_prefix: Option<&'static str>,
     /// The category's external image builder, already checked.
     image_builder: Option<Vec<String>>,
+    /// The category's `env`, already read.
+    env: Vec<EnvEntry>,
     hotfix_semver: Option<crate::HotfixSemver>,
 }
 
@@ -444,6 +452,7 @@ impl<'a> Resolver<'a> {
         if let Some(builder) = &doc.image_builder {
             self.builder(builder, node.key("image_builder"), &subject);
         }
+        let env = self.env(&doc.env, node.key("env"), &subject);
         Some(ResolvedCategory {
             category: Category {
                 name: name.to_owned(),
@@ -458,6 +467,7 @@ impl<'a> Resolver<'a> {
             },
             image_prefix: base.image_prefix,
             image_builder: doc.image_builder.clone(),
+            env,
             hotfix_semver: doc.hotfix_semver,
         })
     }
@@ -815,6 +825,8 @@ impl<'a> Resolver<'a> {
         let chart = enabled(publishes.chart, doc.chart.is_some())
             .then(|| self.chart(doc.chart.unwrap_or_default(), name, node, context));
         let commands = self.commands(&doc.commands, node.key("commands"), name, &events);
+        let mut env = category.env.clone();
+        env.extend(self.env(&doc.env, node.key("env"), &format!("repository `{name}`")));
         Some(Repo {
             name: doc.name.clone(),
             remote: doc.remote,
@@ -836,6 +848,7 @@ impl<'a> Resolver<'a> {
             npm: npm.flatten(),
             chart: chart.flatten(),
             commands,
+            env,
         })
     }
 
@@ -1241,14 +1254,68 @@ impl<'a> Resolver<'a> {
                 }
                 None => events.to_vec(),
             };
+            let env = self.env(
+                &doc.env,
+                node.key("env"),
+                &format!("command `{}` of repository `{repo}`", doc.name),
+            );
             commands.push(Command {
                 name: doc.name.clone(),
                 argv: doc.argv.clone(),
                 on,
                 timeout_secs,
+                env,
             });
         }
         commands
+    }
+
+    /// Reads an `env` list; each entry is checked against the secrets at the end.
+    fn env(&mut self, entries: &[String], list: Cursor<'a>, owner: &str) -> Vec<EnvEntry> {
+        let mut env = Vec::with_capacity(entries.len());
+        for (i, text) in entries.iter().enumerate() {
+            let pos = list.index(i).pos();
+            match EnvEntry::parse(text) {
+                Ok(entry) => {
+                    self.env_entries
+                        .push((pos, entry.clone(), owner.to_owned()));
+                    env.push(entry);
+                }
+                Err(reason) => self.report(
+                    Finding::new(pos, format!("`env` of {owner}: {reason}"))
+                        .help("write `NAME`, `PREFIX*` or `NAME=value`, as in `env: [CARGO_HOME]`"),
+                ),
+            }
+        }
+        env
+    }
+
+    /// No `env` entry may hand a command one of flotilla's secrets: repository code would read
+    /// it, print it or send it away. Refused rather than skipped, so that a build that needs
+    /// the value is told why it does not get it.
+    fn refuse_secrets_in_env(&mut self, registries: &Registries, notifications: &[Notification]) {
+        let mut secrets: Vec<&str> = FLOTILLA_SECRET_ENV.to_vec();
+        secrets.extend(
+            registries
+                .all
+                .values()
+                .flatten()
+                .flat_map(Registry::credential_env),
+        );
+        secrets.extend(notifications.iter().map(|n| n.url_env.as_str()));
+        let entries = std::mem::take(&mut self.env_entries);
+        for (pos, entry, owner) in &entries {
+            if let Some(secret) = entry.touches(secrets.iter().copied()) {
+                let message = format!(
+                    "`env` of {owner}: `{entry}` would hand `{secret}` to repository code, and \
+                     it holds a secret of flotilla's"
+                );
+                let help = "flotilla never passes its tokens, registry credentials or \
+                            notification URLs to commands or builders; give the build a \
+                            credential of its own under another name";
+                self.report(Finding::new(*pos, message).help(help));
+            }
+        }
     }
 
     fn environments(&mut self, docs: &[Deferred<EnvironmentDoc>]) -> Vec<Environment> {

@@ -1,12 +1,22 @@
 //! `helm upgrade --install … --wait --atomic`, argv only: helm waits for the rollout and undoes
 //! a failed one itself.
 
-use flotilla_core::Template;
 use flotilla_core::deploy::{self, HelmOutcome};
+use flotilla_core::{EnvEntry, Template};
 use serde_json::json;
 
 use crate::cd::deploy_error::DeployError;
 use crate::cd::deployer::{DeployRequest, Deployer, for_service};
+use crate::command_env::CommandEnv;
+
+/// What helm sees beyond the basics: its own settings and the cluster's kubeconfig.
+static HELM_ENV: std::sync::LazyLock<[EnvEntry; 3]> = std::sync::LazyLock::new(|| {
+    [
+        EnvEntry::Pass("KUBECONFIG".into()),
+        EnvEntry::PassPrefix("HELM_".into()),
+        EnvEntry::PassPrefix("XDG_".into()),
+    ]
+});
 
 /// Deploys one service to one environment by a helm release.
 pub(crate) struct HelmDeployer {
@@ -44,7 +54,9 @@ impl Deployer for HelmDeployer {
             &tag,
         )?;
         let (program, arguments) = argv.split_first().ok_or(DeployError::EmptyHelmCommand)?;
-        let output = std::process::Command::new(program)
+        let mut command = std::process::Command::new(program);
+        CommandEnv::default().apply(&mut command, HELM_ENV.iter());
+        let output = command
             .args(arguments)
             .stdin(std::process::Stdio::null())
             .output()

@@ -332,6 +332,7 @@ impl ImageBuilder<'_> {
             "image-builder",
             &argv,
             self.timeout_secs,
+            &[],
             self.log,
         )
         .map(drop)

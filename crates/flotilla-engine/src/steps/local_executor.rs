@@ -70,7 +70,15 @@ impl StepExecutor for LocalExecutor {
                 name,
                 argv,
                 timeout_secs,
-            } => run_command(ctx, name, argv, *timeout_secs, log),
+            } => {
+                let env = ctx
+                    .repo
+                    .commands
+                    .iter()
+                    .find(|command| command.name == *name)
+                    .map_or(&[][..], |command| &command.env);
+                run_command(ctx, name, argv, *timeout_secs, env, log)
+            }
             Step::PublishImage { .. }
             | Step::PublishPython { .. }
             | Step::PublishNpm { .. }

@@ -6,7 +6,7 @@ use std::process::{Command as Process, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use flotilla_core::Version;
+use flotilla_core::{EnvEntry, Version};
 use serde_json::json;
 
 use crate::steps::run_context::RunContext;
@@ -14,13 +14,15 @@ use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::steps::step_log::StepLog;
 use crate::steps::step_output::StepOutput;
 
-/// Runs the command `name` with `argv` in the run's work tree, with the release's version in
-/// the environment (`FLOTILLA_VERSION`, `FLOTILLA_PEP440`, `FLOTILLA_SEMVER`, …).
+/// Runs the command `name` with `argv` in the run's work tree, with the basic environment, the
+/// repository's `env` and then `env` (the command's own), and the release's version
+/// (`FLOTILLA_VERSION`, `FLOTILLA_PEP440`, `FLOTILLA_SEMVER`, …); never flotilla's secrets.
 pub fn run_command(
     ctx: &RunContext,
     name: &str,
     argv: &[String],
     timeout_secs: u64,
+    env: &[EnvEntry],
     log: &StepLog,
 ) -> Result<StepOutput, StepError> {
     let Some((program, arguments)) = argv.split_first() else {
@@ -32,6 +34,9 @@ pub fn run_command(
     let run = &ctx.run;
     let version = Version::parse(&run.version).ok();
     let mut command = Process::new(program);
+    ctx.workspace
+        .command_env()
+        .apply(&mut command, ctx.repo.env.iter().chain(env));
     command
         .args(arguments)
         .current_dir(ctx.work.path())

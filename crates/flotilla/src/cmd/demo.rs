@@ -183,7 +183,9 @@ pub async fn logs(manifest: &Path, run: &str, step: Option<&str>) -> Outcome {
         ));
         if let Some(path) = &stored.log_path {
             match std::fs::read_to_string(path) {
-                Ok(text) => output::line(text.trim_end()),
+                // Redacted when written; again here, for secrets this process knows that the
+                // writer did not (a log written before a secret was set).
+                Ok(text) => output::line(engine.workspace().redactor.redact(text.trim_end())),
                 Err(err) => output::line(format!("(log {path} unreadable: {err})")),
             }
         }

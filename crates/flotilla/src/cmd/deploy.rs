@@ -20,9 +20,11 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
     .map_err(Failure::input)?;
     let metrics = config.metrics.clone();
     let (engine, cancel) = super::release::engine_without_signals(manifest, true).await?;
-    let engine = engine.with_deploy_observer(Arc::new(move |latency| {
-        metrics.observe_deploy_latency(latency);
-    }));
+    let engine = config
+        .guard_secrets(engine)
+        .with_deploy_observer(Arc::new(move |latency| {
+            metrics.observe_deploy_latency(latency);
+        }));
     // Before new work: deployments a killed process left unfinished would otherwise stay
     // `running` forever.
     for done in engine

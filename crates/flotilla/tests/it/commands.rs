@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::support::{fleet, process_alive, run_states, states, waits_for_file};
+use crate::support::{fleet, key_values, process_alive, run_states, states, waits_for_file};
 use flotilla_testkit::wait;
 
 const ENV_OUT_VAR: &str = "FLOTILLA_E2E_ENV_OUT";
@@ -15,12 +15,10 @@ printf 'repo=%s\\nversion=%s\\npep440=%s\\nsemver=%s\\nevent=%s\\n' \"$FLOTILLA_
 > \"$FLOTILLA_E2E_ENV_OUT.$FLOTILLA_REPO\"\n";
 
 fn read_env(path: &std::path::Path) -> BTreeMap<String, String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|err| panic!("the command did not run ({}: {err})", path.display()))
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    key_values(
+        &std::fs::read_to_string(path)
+            .unwrap_or_else(|err| panic!("the command did not run ({}: {err})", path.display())),
+    )
 }
 
 #[test]

@@ -8,4 +8,5 @@ mod durability;
 mod git_hook;
 pub(crate) mod harness;
 mod interrupted_train;
+mod secrets;
 mod security;

@@ -134,3 +134,12 @@ pub const STG_GITOPS: &str = "environments:
 
 /// The values file of [`STG_GITOPS`] before any deployment of identity.
 pub const STG_VALUES: &str = "identity:\n  image:\n    version: 0.1.0\n";
+
+/// The `KEY=value` lines of a text (the output of `env`, say), by key; a value spanning lines
+/// keeps its first.
+pub fn key_values(text: &str) -> std::collections::BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
