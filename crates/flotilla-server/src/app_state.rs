@@ -2,6 +2,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -28,6 +29,7 @@ pub(crate) struct Shared {
     pub registry_token: Secret,
     pub api_token: Secret,
     pub body_limit: usize,
+    pub body_timeout: Duration,
     pub metrics: Metrics,
     pub writer: StoreWriter,
     pub worker: Worker,
@@ -57,6 +59,7 @@ impl AppState {
         let status = match reason {
             Rejection::Unauthorized => StatusCode::UNAUTHORIZED,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Rejection::Malformed => StatusCode::BAD_REQUEST,
         };
         error(status, message)
@@ -67,6 +70,13 @@ impl AppState {
             BodyError::TooLarge => self.reject(
                 Rejection::TooLarge,
                 format!("the body exceeds the limit of {} bytes", self.body_limit),
+            ),
+            BodyError::TimedOut => self.reject(
+                Rejection::TimedOut,
+                format!(
+                    "the body did not arrive within {} s",
+                    self.body_timeout.as_secs()
+                ),
             ),
             BodyError::Unreadable(reason) => self.reject(
                 Rejection::Malformed,

@@ -22,7 +22,7 @@ const GITHUB_EVENT: &str = "x-github-event";
 const GITHUB_DELIVERY: &str = "x-github-delivery";
 
 pub(crate) async fn git(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match raw_body::read(body, &headers, state.body_limit).await {
+    let body = match raw_body::read(body, &headers, state.body_limit, state.body_timeout).await {
         Ok(body) => body,
         Err(err) => return state.reject_body(err),
     };
@@ -89,7 +89,7 @@ pub(crate) async fn registry(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let body = match raw_body::read(body, &headers, state.body_limit).await {
+    let body = match raw_body::read(body, &headers, state.body_limit, state.body_timeout).await {
         Ok(body) => body,
         Err(err) => return state.reject_body(err),
     };

@@ -66,3 +66,29 @@ async fn a_signed_github_push_is_stored_with_its_delivery_id() {
     );
     server.stop().await;
 }
+
+/// GitHub caps payloads at 25 MB; a push near that size (a big merge) must get through the
+/// default limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_24_mb_github_push_fits_the_default_body_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&tiny_fleet(dir.path())).await;
+    let body = format!(
+        r#"{{"ref":"refs/heads/feature-x","before":"{ZERO}","after":"{OID_A}",
+            "repository":{{"name":"identity"}},"commits":[{{"message":"{}"}}]}}"#,
+        "m".repeat(24 * 1000 * 1000)
+    );
+    let response = server
+        .post_hook(
+            &body,
+            &[
+                ("X-Hub-Signature-256", &sign(HOOK_SECRET, &body)),
+                ("X-GitHub-Event", "push"),
+                ("X-GitHub-Delivery", "big-1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(server.wait_handled(1).await.len(), 1);
+    server.stop().await;
+}

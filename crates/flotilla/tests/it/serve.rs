@@ -7,4 +7,5 @@ mod cd;
 mod durability;
 mod git_hook;
 mod harness;
+mod hostile_clients;
 mod security;
