@@ -3,6 +3,7 @@
 //! idle connections past the connection cap and past the process's file limit. The server must
 //! let each go and keep answering the health check and signed deliveries.
 
+use std::collections::BTreeSet;
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -31,6 +32,15 @@ fn deliver(server: &Server, body: &str) -> u16 {
         Some(body.as_bytes()),
     )
     .status
+}
+
+/// The ids of the stored events: one event may show in two statuses while it is processed.
+fn event_ids(server: &Server) -> BTreeSet<String> {
+    server
+        .events()
+        .iter()
+        .map(|event| event["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn connect(server: &Server) -> TcpStream {
@@ -206,7 +216,7 @@ fn past_the_connection_cap_the_oldest_idle_connections_make_room_for_health_and_
         (closed == 20).then_some(())
     });
     drop(idle);
-    assert_eq!(server.events().len(), 1);
+    assert_eq!(event_ids(&server).len(), 1);
 }
 
 #[test]
@@ -228,5 +238,5 @@ fn eleven_hundred_idle_connections_under_a_1024_file_limit_do_not_starve_health_
     assert_eq!(health.status, 200, "{}\n{}", health.body, server.log());
     assert_eq!(deliver(&server, &hook_body("under-the-flood")), 200);
     drop(flood);
-    assert_eq!(server.events().len(), 1);
+    assert_eq!(event_ids(&server).len(), 1);
 }
