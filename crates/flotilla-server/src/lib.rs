@@ -17,6 +17,7 @@ mod secret;
 mod serve_config;
 mod server;
 mod server_error;
+mod signed_body;
 mod store_writer;
 mod timed_io;
 mod worker;

@@ -34,6 +34,9 @@ pub struct ServeConfig {
     /// busy. Keep it well under the process's file limit: the store, git and builds need files
     /// too.
     pub max_connections: usize,
+    /// How long the digest of a delivery's verified body is kept: the same body again within it
+    /// is a replay, acknowledged and not acted on, whatever its delivery id header says.
+    pub replay_window: Duration,
     /// Counters and the deploy latency histogram that `GET /metrics` shows.
     pub metrics: Metrics,
 }
@@ -52,6 +55,8 @@ impl ServeConfig {
     pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_mins(1);
     /// Half the common 1,024 file limit: the rest stays for the store, git and builds.
     pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+    /// Senders retry for hours at most (GitHub redeliveries are manual, within days).
+    pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_hours(7 * 24);
 
     /// A configuration with the default limits and fresh metrics.
     pub fn new(
@@ -70,6 +75,7 @@ impl ServeConfig {
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            replay_window: Self::DEFAULT_REPLAY_WINDOW,
             metrics: Metrics::new(),
         }
     }

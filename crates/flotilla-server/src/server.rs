@@ -62,7 +62,7 @@ pub async fn serve_on(
         .unhandled_events()
         .await
         .map_err(ServerError::Backlog)?;
-    let (writer, writer_task) = StoreWriter::start(store);
+    let (writer, writer_task) = StoreWriter::start(store, config.replay_window);
     let worker = Worker::new(engine.clone(), writer.clone());
     if !backlog.is_empty() {
         tracing::info!(

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "lease holders as train, pid and host",
         sql: include_str!("../migrations/sqlite/0003_lease_holders.sql"),
     },
+    Migration {
+        version: 4,
+        description: "replay keys: digests of verified delivery bodies",
+        sql: include_str!("../migrations/sqlite/0004_replay_keys.sql"),
+    },
 ];
 
 /// The schema version this build writes.

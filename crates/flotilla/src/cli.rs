@@ -203,6 +203,10 @@ pub struct ServeArgs {
     /// Keep it well under the file limit (`ulimit -n`): the store, git and builds need files.
     #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,
+    /// How long the digest of each verified delivery body is kept: the same body again within
+    /// it is acknowledged as a duplicate and not acted on, whatever its delivery id header.
+    #[arg(long, default_value_t = ServeConfig::DEFAULT_REPLAY_WINDOW.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub replay_window: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,7 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
     config.body_timeout = Duration::from_secs(args.body_timeout);
     config.idle_timeout = Duration::from_secs(args.idle_timeout);
     config.max_connections = args.max_connections;
+    config.replay_window = Duration::from_secs(args.replay_window);
     let metrics = config.metrics.clone();
     let (engine, cancel) = super::release::engine_without_signals(manifest, true).await?;
     let engine = engine.with_deploy_observer(Arc::new(move |latency| {
