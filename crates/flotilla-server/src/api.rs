@@ -1,10 +1,10 @@
 //! The JSON API under `/api/v1`, behind the API bearer token: trains, runs, step logs, events,
 //! deployments and their approval.
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,9 +15,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app_state::{AppState, error};
+use crate::raw_body::{self, BodyError};
 
 /// The tail of a step log the API returns: logs of long builds can be large.
 const LOG_TAIL: usize = 1024 * 1024;
+
+/// A decision body is a name: anything longer is not one.
+const DECISION_LIMIT: usize = 64 * 1024;
 
 /// Default and largest page of a listing.
 const DEFAULT_LIMIT: u32 = 50;
@@ -263,24 +267,56 @@ struct Decision {
     by: Option<String>,
 }
 
-async fn approve(state: State<AppState>, id: Path<String>, body: Bytes) -> Response {
-    decide(state, id, &body, true).await
+async fn approve(
+    state: State<AppState>,
+    id: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    decide(state, id, &headers, body, true).await
 }
 
-async fn reject(state: State<AppState>, id: Path<String>, body: Bytes) -> Response {
-    decide(state, id, &body, false).await
+async fn reject(
+    state: State<AppState>,
+    id: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    decide(state, id, &headers, body, false).await
 }
 
 async fn decide(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: &[u8],
+    headers: &HeaderMap,
+    body: Body,
     approve: bool,
 ) -> Response {
+    let body = match raw_body::read(body, headers, DECISION_LIMIT, state.body_timeout).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a decision is {{\"by\": \"name\"}}, under {DECISION_LIMIT} bytes"),
+            );
+        }
+        Err(BodyError::TimedOut) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the body did not arrive within the body timeout",
+            );
+        }
+        Err(BodyError::Unreadable(reason)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {reason}"),
+            );
+        }
+    };
     let decision: Decision = if body.iter().all(u8::is_ascii_whitespace) {
         Decision::default()
     } else {
-        match serde_json::from_slice(body) {
+        match serde_json::from_slice(&body) {
             Ok(decision) => decision,
             Err(err) => {
                 return error(

@@ -2,6 +2,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -14,6 +15,7 @@ use serde_json::json;
 use crate::metrics::{Metrics, Rejection, Source};
 use crate::raw_body::BodyError;
 use crate::secret::Secret;
+use crate::signed_body::SignedBody;
 use crate::store_writer::StoreWriter;
 use crate::worker::Worker;
 
@@ -28,6 +30,7 @@ pub(crate) struct Shared {
     pub registry_token: Secret,
     pub api_token: Secret,
     pub body_limit: usize,
+    pub body_timeout: Duration,
     pub metrics: Metrics,
     pub writer: StoreWriter,
     pub worker: Worker,
@@ -57,6 +60,7 @@ impl AppState {
         let status = match reason {
             Rejection::Unauthorized => StatusCode::UNAUTHORIZED,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Rejection::Malformed => StatusCode::BAD_REQUEST,
         };
         error(status, message)
@@ -68,6 +72,13 @@ impl AppState {
                 Rejection::TooLarge,
                 format!("the body exceeds the limit of {} bytes", self.body_limit),
             ),
+            BodyError::TimedOut => self.reject(
+                Rejection::TimedOut,
+                format!(
+                    "the body did not arrive within {} s",
+                    self.body_timeout.as_secs()
+                ),
+            ),
             BodyError::Unreadable(reason) => self.reject(
                 Rejection::Malformed,
                 format!("the body could not be read: {reason}"),
@@ -76,16 +87,18 @@ impl AppState {
     }
 
     /// Stores the events of one verified delivery (`(delivery id, event)` each), hands the new
-    /// ones to the worker, and answers only once they are committed. A delivery seen before is
-    /// acknowledged without being acted on again.
+    /// ones to the worker, and answers only once they are committed. A delivery seen before (by
+    /// its delivery id, or by its body within the replay window) is acknowledged as a duplicate
+    /// without being acted on again.
     pub(crate) async fn record(
         &self,
         source: Source,
+        body: &SignedBody,
         events: Vec<(String, FleetEvent)>,
         ignored: usize,
     ) -> Response {
         let mut new_events = Vec::with_capacity(events.len());
-        for (delivery_id, event) in events {
+        for (index, (delivery_id, event)) in events.into_iter().enumerate() {
             let payload = match serde_json::to_value(&event) {
                 Ok(payload) => payload,
                 Err(err) => {
@@ -100,6 +113,7 @@ impl AppState {
                 delivery_id,
                 kind: event.kind().to_owned(),
                 payload,
+                replay_key: Some(body.replay_key(index)),
             });
         }
         let receipts = if new_events.is_empty() {
@@ -130,8 +144,16 @@ impl AppState {
         }
         self.metrics.received(source, recorded.len() as u64);
         self.metrics.replayed(source, replayed as u64);
+        let replay = recorded.is_empty() && replayed > 0;
         Json(DeliveryAnswer {
-            replay: recorded.is_empty() && replayed > 0,
+            status: if replay {
+                "duplicate"
+            } else if recorded.is_empty() {
+                "ignored"
+            } else {
+                "recorded"
+            },
+            replay,
             recorded,
             replayed,
             ignored,
@@ -143,6 +165,9 @@ impl AppState {
 /// The answer to a delivery that was stored (or was a replay).
 #[derive(Serialize)]
 struct DeliveryAnswer {
+    /// `recorded`, `duplicate` (seen before: nothing is done again) or `ignored` (nothing in
+    /// it to act on).
+    status: &'static str,
     replay: bool,
     /// The ids of the events stored for it.
     recorded: Vec<Id>,

@@ -1,6 +1,7 @@
 //! `POST /hooks/git` and `POST /hooks/registry`. Each delivery is checked in this order: size
 //! (413), signature or token over the raw bytes (401), then parsing (400); nothing is recorded
-//! unless all pass.
+//! unless all pass. A verified body seen before (its digest is kept) is a duplicate, whatever
+//! the headers around it say.
 
 use axum::Json;
 use axum::body::Body;
@@ -15,6 +16,7 @@ use crate::git_delivery::GitDelivery;
 use crate::metrics::{Rejection, Source};
 use crate::raw_body;
 use crate::registry_envelope::RegistryEnvelope;
+use crate::signed_body::SignedBody;
 
 const FLOTILLA_SIGNATURE: &str = "x-flotilla-signature-256";
 const GITHUB_SIGNATURE: &str = "x-hub-signature-256";
@@ -22,7 +24,7 @@ const GITHUB_EVENT: &str = "x-github-event";
 const GITHUB_DELIVERY: &str = "x-github-delivery";
 
 pub(crate) async fn git(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match raw_body::read(body, &headers, state.body_limit).await {
+    let body = match raw_body::read(body, &headers, state.body_limit, state.body_timeout).await {
         Ok(body) => body,
         Err(err) => return state.reject_body(err),
     };
@@ -81,7 +83,9 @@ pub(crate) async fn git(State(state): State<AppState>, headers: HeaderMap, body:
         .enumerate()
         .map(|(index, event)| (format!("{}:{index}", delivery.delivery), event))
         .collect();
-    state.record(delivery.source, events, 0).await
+    state
+        .record(delivery.source, &SignedBody::of(&body), events, 0)
+        .await
 }
 
 pub(crate) async fn registry(
@@ -89,7 +93,7 @@ pub(crate) async fn registry(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let body = match raw_body::read(body, &headers, state.body_limit).await {
+    let body = match raw_body::read(body, &headers, state.body_limit, state.body_timeout).await {
         Ok(body) => body,
         Err(err) => return state.reject_body(err),
     };
@@ -106,7 +110,12 @@ pub(crate) async fn registry(
     match RegistryEnvelope::parse(&body) {
         Ok(envelope) => {
             state
-                .record(Source::Registry, envelope.pushes, envelope.ignored)
+                .record(
+                    Source::Registry,
+                    &SignedBody::of(&body),
+                    envelope.pushes,
+                    envelope.ignored,
+                )
                 .await
         }
         Err(reason) => state.reject(

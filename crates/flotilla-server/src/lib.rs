@@ -5,6 +5,8 @@
 
 mod api;
 mod app_state;
+mod connection_clock;
+mod connections;
 mod git_delivery;
 mod hook_install;
 mod hooks;
@@ -15,7 +17,9 @@ mod secret;
 mod serve_config;
 mod server;
 mod server_error;
+mod signed_body;
 mod store_writer;
+mod timed_io;
 mod worker;
 
 pub use hook_install::{install_hook, install_hook_with_secret};

@@ -38,16 +38,24 @@ impl Source {
 pub(crate) enum Rejection {
     Unauthorized,
     TooLarge,
+    /// The body did not arrive within the body timeout.
+    TimedOut,
     Malformed,
 }
 
 impl Rejection {
-    const ALL: [Self; 3] = [Self::Unauthorized, Self::TooLarge, Self::Malformed];
+    const ALL: [Self; 4] = [
+        Self::Unauthorized,
+        Self::TooLarge,
+        Self::TimedOut,
+        Self::Malformed,
+    ];
 
     fn as_str(self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
             Self::TooLarge => "too_large",
+            Self::TimedOut => "timed_out",
             Self::Malformed => "malformed",
         }
     }
@@ -64,7 +72,7 @@ pub struct Metrics {
 struct Counters {
     received: [AtomicU64; 3],
     replayed: [AtomicU64; 3],
-    rejected: [AtomicU64; 3],
+    rejected: [AtomicU64; Rejection::ALL.len()],
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,

@@ -1,6 +1,7 @@
 //! What `flotilla serve` is configured with.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use flotilla_engine::Engine;
 
@@ -22,6 +23,22 @@ pub struct ServeConfig {
     pub api_token: Secret,
     /// Largest webhook body accepted, in bytes; larger ones get 413 unread.
     pub body_limit: usize,
+    /// How long a client has to send a request's head (line and headers), from the moment the
+    /// connection opens or its first byte arrives after a kept-alive idle time.
+    pub header_timeout: Duration,
+    /// How long a client has to send a whole request body once its head arrived; a body that
+    /// trickles in (a byte every few seconds) is cut here, whatever its pace.
+    pub body_timeout: Duration,
+    /// How long a kept-alive connection may wait, idle, for its next request.
+    pub idle_timeout: Duration,
+    /// Connections open at once at most. Beyond it the oldest connection without a request in
+    /// progress is closed to make room; a new connection is refused only when every one is
+    /// busy. Keep it well under the process's file limit: the store, git and builds need files
+    /// too.
+    pub max_connections: usize,
+    /// How long the digest of a delivery's verified body is kept: the same body again within it
+    /// is a replay, acknowledged and not acted on, whatever its delivery id header says.
+    pub replay_window: Duration,
     /// Counters and the deploy latency histogram that `GET /metrics` shows.
     pub metrics: Metrics,
 }
@@ -30,10 +47,20 @@ impl ServeConfig {
     /// Loopback only: exposing the server is a decision, not a default.
     pub const DEFAULT_LISTEN: SocketAddr =
         SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
-    /// Pushes and registry envelopes are a few KiB; a MiB leaves room for a big GitHub push.
-    pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+    /// GitHub caps webhook payloads at 25 MB; the largest push it sends must get through.
+    pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
+    /// Senders write a head at once; seconds leave room for a slow network, not for a client
+    /// that holds the connection.
+    pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+    /// A 25 MB GitHub delivery needs under 1 MB/s to arrive within it.
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_mins(1);
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_mins(1);
+    /// Half the common 1,024 file limit: the rest stays for the store, git and builds.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+    /// Senders retry for hours at most (GitHub redeliveries are manual, within days).
+    pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_hours(7 * 24);
 
-    /// A configuration with the default body limit and fresh metrics.
+    /// A configuration with the default limits and fresh metrics.
     pub fn new(
         listen: SocketAddr,
         hook_secret: Secret,
@@ -46,6 +73,11 @@ impl ServeConfig {
             registry_token,
             api_token,
             body_limit: Self::DEFAULT_BODY_LIMIT,
+            header_timeout: Self::DEFAULT_HEADER_TIMEOUT,
+            body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+            idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            replay_window: Self::DEFAULT_REPLAY_WINDOW,
             metrics: Metrics::new(),
         }
     }

@@ -1,6 +1,9 @@
 //! The server's life: recover the backlog, listen, route, shut down in order.
 
 use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -8,14 +11,22 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt as _;
 use flotilla_engine::Engine;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::{Service as _, service_fn};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 
 use crate::app_state::{AppState, Shared, error};
+use crate::connection_clock::ConnectionClock;
+use crate::connections::Connections;
 use crate::serve_config::ServeConfig;
 use crate::server_error::ServerError;
 use crate::store_writer::StoreWriter;
+use crate::timed_io::TimedIo;
 use crate::worker::Worker;
 use crate::{api, hooks};
 
@@ -54,7 +65,7 @@ pub async fn serve_on(
         .unhandled_events()
         .await
         .map_err(ServerError::Backlog)?;
-    let (writer, writer_task) = StoreWriter::start(store);
+    let (writer, writer_task) = StoreWriter::start(store, config.replay_window);
     let worker = Worker::new(engine.clone(), writer.clone());
     worker.resume_interrupted();
     if !backlog.is_empty() {
@@ -72,6 +83,7 @@ pub async fn serve_on(
         registry_token: config.registry_token,
         api_token: config.api_token,
         body_limit: config.body_limit,
+        body_timeout: config.body_timeout,
         metrics: config.metrics,
         writer: writer.clone(),
         worker: worker.clone(),
@@ -79,15 +91,12 @@ pub async fn serve_on(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("flotilla serve listening on http://{addr}");
     }
-    // Deliveries are one small request and one small answer: no reason to wait for Nagle.
-    let listener = listener.tap_io(|stream| {
-        if let Err(err) = stream.set_nodelay(true) {
-            tracing::debug!("TCP_NODELAY: {err}");
-        }
-    });
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = Limits {
+        header_timeout: config.header_timeout,
+        idle_timeout: config.idle_timeout,
+        connections: Connections::new(config.max_connections),
+    };
+    accept(listener, router(state), limits, shutdown).await;
     // Every handler has answered; the lanes finish their current event (its mark goes through
     // the writer), then the last handles go and the writer ends after the queued writes.
     worker.shutdown().await;
@@ -96,7 +105,114 @@ pub async fn serve_on(
     if let Err(err) = writer_task.await {
         tracing::error!("the store writer ended abnormally: {err}");
     }
-    served.map_err(ServerError::Serve)
+    Ok(())
+}
+
+/// What the accept loop holds each connection to.
+struct Limits {
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    connections: Arc<Connections>,
+}
+
+/// Accepts connections until `shutdown`, then closes the idle ones, lets those with a request
+/// in progress answer it, and returns once every connection is closed.
+async fn accept(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let mut http = http1::Builder::new();
+    // The connection's own clock enforces the header and idle deadlines (hyper's header timer
+    // would also cut a kept-alive connection after the header timeout, idle or not).
+    http.timer(TokioTimer::new())
+        .header_read_timeout(None)
+        .keep_alive(true);
+    let (stopping, stop) = watch::channel(false);
+    // Every connection task holds a sender; `recv` gives `None` once all have ended.
+    let (alive, mut all_closed) = mpsc::channel::<()>(1);
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    refused_accept(&err, &limits.connections).await;
+                    continue;
+                }
+            },
+        };
+        // Deliveries are one small request and one small answer: no reason to wait for Nagle.
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY: {err}");
+        }
+        let clock = Arc::new(ConnectionClock::new(
+            limits.header_timeout,
+            limits.idle_timeout,
+        ));
+        let Some(slot) = limits.connections.admit(clock.clone()) else {
+            tracing::warn!(
+                "refused a connection: all {} are answering requests",
+                limits.connections.len()
+            );
+            continue;
+        };
+        let io = TokioIo::new(TimedIo::new(stream, clock.clone()));
+        let app = TowerToHyperService::new(router.clone());
+        let service = service_fn(move |request: hyper::Request<Incoming>| {
+            clock.request_started();
+            let answer = app.call(request);
+            let clock = clock.clone();
+            async move {
+                let response = answer.await;
+                clock.request_answered();
+                response
+            }
+        });
+        let connection = http.serve_connection(io, service);
+        let mut stop = stop.clone();
+        let alive = alive.clone();
+        tokio::spawn(async move {
+            let mut connection = pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = slot.close.notified() => return,
+                () = async { drop(stop.wait_for(|stopping| *stopping).await) } => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = ended {
+                tracing::debug!("connection closed: {err}");
+            }
+            drop((slot, alive));
+        });
+    }
+    drop(listener);
+    let _ = stopping.send(true);
+    drop(alive);
+    all_closed.recv().await;
+}
+
+/// `accept(2)` errors of a process (`EMFILE`) or system (`ENFILE`) out of file descriptors, as
+/// Linux and the BSDs number them.
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+/// An accept that failed. Out of files (the process's limit), the oldest idle connection is
+/// closed so that the next accept succeeds; either way a short pause keeps a persistent error
+/// from spinning.
+async fn refused_accept(err: &std::io::Error, connections: &Connections) {
+    let out_of_files = matches!(err.raw_os_error(), Some(EMFILE | ENFILE));
+    if out_of_files && connections.make_room() {
+        tracing::warn!("out of files: closed the oldest idle connection to accept new ones");
+        tokio::task::yield_now().await;
+        return;
+    }
+    tracing::warn!("accepting a connection failed: {err}");
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 fn router(state: AppState) -> Router {

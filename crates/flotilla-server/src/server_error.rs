@@ -23,9 +23,6 @@ pub enum ServerError {
         source: std::io::Error,
     },
 
-    #[error("the HTTP server stopped: {0}")]
-    Serve(std::io::Error),
-
     #[error("cannot read the events left unhandled by the previous run: {0}")]
     Backlog(StoreError),
 

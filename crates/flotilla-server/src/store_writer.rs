@@ -7,16 +7,22 @@
 //! the worker's "event handled" marks therefore go through this task too.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use flotilla_store::{EventReceipt, HandledEvent, NewEvent, Store};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 /// Events per transaction at most: bounds the time one commit holds the database.
 const MAX_BATCH: usize = 2048;
 
 /// Writes waiting for the writer; senders wait (backpressure) beyond this.
 const QUEUE: usize = 4096;
+
+/// How often replay keys past the replay window are forgotten: a key outlives the window by
+/// at most this much.
+const PRUNE_EVERY: Duration = Duration::from_mins(1);
 
 type Receipts = oneshot::Sender<Result<Vec<EventReceipt>, String>>;
 
@@ -38,9 +44,14 @@ const STOPPED: &str = "the store writer has stopped";
 
 impl StoreWriter {
     /// Starts the writer task; it ends when every handle is dropped, after the writes queued.
-    pub(crate) fn start(store: Arc<dyn Store>) -> (Self, JoinHandle<()>) {
+    /// Replay keys older than `replay_window` are forgotten before the deliveries that follow
+    /// are recorded.
+    pub(crate) fn start(store: Arc<dyn Store>, replay_window: Duration) -> (Self, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE);
-        (Self { sender }, tokio::spawn(write(store, receiver)))
+        (
+            Self { sender },
+            tokio::spawn(write(store, receiver, replay_window)),
+        )
     }
 
     /// Records `events` (committed when this returns) and gives their receipts, in order. The
@@ -69,7 +80,12 @@ impl StoreWriter {
     }
 }
 
-async fn write(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Write>) {
+async fn write(
+    store: Arc<dyn Store>,
+    mut receiver: mpsc::Receiver<Write>,
+    replay_window: Duration,
+) {
+    let mut pruned: Option<Instant> = None;
     while let Some(first) = receiver.recv().await {
         let mut batch = Vec::new();
         let mut replies = Vec::new();
@@ -88,6 +104,15 @@ async fn write(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Write>) {
             } else {
                 None
             };
+        }
+        if !batch.is_empty() && pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            pruned = Some(Instant::now());
+            match store.forget_replay_keys(replay_window).await {
+                Ok(0) => {}
+                Ok(forgotten) => tracing::debug!("forgot {forgotten} replay keys"),
+                // Kept keys only make a very late replay a duplicate: record the deliveries.
+                Err(err) => tracing::warn!("forgetting old replay keys failed: {err}"),
+            }
         }
         commit(&*store, &batch, replies, &marks).await;
     }

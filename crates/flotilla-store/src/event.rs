@@ -37,6 +37,10 @@ pub struct NewEvent {
     pub delivery_id: String,
     pub kind: String,
     pub payload: serde_json::Value,
+    /// What the sender signed, as a key: the sha256 of the verified body the event came in and
+    /// the event's index in it. An event whose key is already stored is a replay of the event
+    /// stored with it, whatever its delivery id; `None` for events no signature covers.
+    pub replay_key: Option<String>,
 }
 
 /// How a received event was handled, for [`Store::events_handled`](crate::Store::events_handled).
@@ -53,7 +57,8 @@ pub struct HandledEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventReceipt {
     New(Event),
-    /// Already received from this source with this delivery id; this is the first delivery.
+    /// Already received from this source with this delivery id, or with this replay key; this
+    /// is the first delivery.
     Replay(Event),
 }
 

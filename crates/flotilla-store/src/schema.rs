@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "train leases: the process driving each train",
         sql: include_str!("../migrations/sqlite/0004_train_leases.sql"),
     },
+    Migration {
+        version: 5,
+        description: "replay keys: digests of verified delivery bodies",
+        sql: include_str!("../migrations/sqlite/0005_replay_keys.sql"),
+    },
 ];
 
 /// The schema version this build writes.

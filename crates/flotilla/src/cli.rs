@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flotilla_core::plan::Request;
 use flotilla_core::{HotfixSemver, Version};
+use flotilla_server::ServeConfig;
 
 /// flotilla: release orchestrator and CI/CD control plane for fleets of git repositories.
 ///
@@ -185,6 +186,27 @@ pub struct ServeArgs {
     /// that cannot send notifications; 0 turns polling off.
     #[arg(long, default_value_t = 0, value_name = "SECONDS")]
     pub poll_interval: u64,
+    /// Largest webhook body accepted; larger ones get 413 (GitHub sends up to 25 MB).
+    #[arg(long, default_value_t = ServeConfig::DEFAULT_BODY_LIMIT, value_name = "BYTES")]
+    pub body_limit: usize,
+    /// Time a client has to send a request's line and headers, counted from the connection's
+    /// opening or the first byte after an idle time.
+    #[arg(long, default_value_t = ServeConfig::DEFAULT_HEADER_TIMEOUT.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Time a client has to send a whole request body, however slowly it trickles in (408).
+    #[arg(long, default_value_t = ServeConfig::DEFAULT_BODY_TIMEOUT.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+    /// Time a kept-alive connection may wait for its next request before it is closed.
+    #[arg(long, default_value_t = ServeConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Connections open at once at most; beyond it the oldest idle one is closed to make room.
+    /// Keep it well under the file limit (`ulimit -n`): the store, git and builds need files.
+    #[arg(long, default_value_t = ServeConfig::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
+    pub max_connections: usize,
+    /// How long the digest of each verified delivery body is kept: the same body again within
+    /// it is acknowledged as a duplicate and not acted on, whatever its delivery id header.
+    #[arg(long, default_value_t = ServeConfig::DEFAULT_REPLAY_WINDOW.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub replay_window: u64,
 }
 
 #[derive(Debug, Subcommand)]

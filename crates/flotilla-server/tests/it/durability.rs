@@ -28,6 +28,7 @@ async fn an_acknowledged_event_left_unprocessed_is_processed_once_after_restart(
                 delivery_id: "killed-1:0".into(),
                 kind: event.kind().into(),
                 payload: serde_json::to_value(&event).unwrap(),
+                replay_key: None,
             })
             .await
             .unwrap();

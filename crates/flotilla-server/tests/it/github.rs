@@ -66,3 +66,64 @@ async fn a_signed_github_push_is_stored_with_its_delivery_id() {
     );
     server.stop().await;
 }
+
+/// A push of `identity`'s feature-x (no flow starts on it), `commits` as given.
+fn feature_push(commits: &str) -> String {
+    format!(
+        r#"{{"ref":"refs/heads/feature-x","before":"{ZERO}","after":"{OID_A}",
+            "repository":{{"name":"identity"}},"commits":{commits}}}"#
+    )
+}
+
+/// `body` as GitHub sends a push, signed with the server's secret.
+async fn post_github_push(server: &TestServer, body: &str, delivery: &str) -> reqwest::Response {
+    server
+        .post_hook(
+            body,
+            &[
+                ("X-Hub-Signature-256", &sign(HOOK_SECRET, body)),
+                ("X-GitHub-Event", "push"),
+                ("X-GitHub-Delivery", delivery),
+            ],
+        )
+        .await
+}
+
+/// GitHub caps payloads at 25 MB; a push near that size (a big merge) must get through the
+/// default limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_24_mb_github_push_fits_the_default_body_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&tiny_fleet(dir.path())).await;
+    let body = feature_push(&format!(
+        r#"[{{"message":"{}"}}]"#,
+        "m".repeat(24 * 1000 * 1000)
+    ));
+    let response = post_github_push(&server, &body, "big-1").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(server.wait_handled(1).await.len(), 1);
+    server.stop().await;
+}
+
+/// `X-GitHub-Delivery` is outside the signature: the same signed body under a new one is the
+/// same delivery.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_push_replayed_with_a_new_delivery_header_is_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&tiny_fleet(dir.path())).await;
+    let body = feature_push("[]");
+    let mut answers = Vec::new();
+    for delivery in ["first-1", "captured-2", "captured-3"] {
+        let response = post_github_push(&server, &body, delivery).await;
+        assert_eq!(response.status(), 200);
+        answers.push(response.json::<Value>().await.unwrap());
+    }
+    assert_eq!(answers[0]["status"], "recorded", "{answers:?}");
+    assert_eq!(answers[1]["status"], "duplicate", "{answers:?}");
+    assert_eq!(answers[2]["status"], "duplicate", "{answers:?}");
+    let events = server.wait_handled(1).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].delivery_id, "first-1:0");
+    assert_eq!(all_events(&server.store).await.len(), 1);
+    server.stop().await;
+}

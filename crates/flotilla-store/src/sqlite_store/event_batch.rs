@@ -50,11 +50,146 @@ fn encode<T: Serialize>(rows: &[T], operation: &'static str) -> Result<String, S
     })
 }
 
+/// What becomes of one event of a batch, before the inserts.
+enum Fate {
+    /// Its replay key is stored: a replay of that key's event.
+    KeyStored(Event),
+    /// Its replay key came earlier in this batch: a replay of that event (by batch index).
+    SameAs(usize),
+    /// Inserted, or a replay by delivery id: the receipt at this index of the inserts.
+    Inserted(usize),
+}
+
 /// Inserts `events` as `received` and returns their receipts in input order; see
-/// [`Store::record_events`](crate::Store::record_events).
+/// [`Store::record_events`](crate::Store::record_events). An event whose replay key is stored,
+/// or came earlier in the batch, is a replay of that event and inserts nothing; the others are
+/// inserted unless their delivery id is stored, and their keys are stored with them.
 pub(crate) async fn record(
     tx: &mut Transaction<'static, Sqlite>,
     events: &[NewEvent],
+) -> Result<Vec<EventReceipt>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<&str> = events
+        .iter()
+        .filter_map(|event| event.replay_key.as_deref())
+        .collect();
+    let stored_keys = if keys.is_empty() {
+        HashMap::new()
+    } else {
+        events_of_keys(tx, &keys).await?
+    };
+    let mut first_of_key: HashMap<&str, usize> = HashMap::new();
+    let mut to_insert: Vec<&NewEvent> = Vec::with_capacity(events.len());
+    let mut fates = Vec::with_capacity(events.len());
+    for (index, event) in events.iter().enumerate() {
+        let key = event.replay_key.as_deref();
+        if let Some(stored) = key.and_then(|key| stored_keys.get(key)) {
+            fates.push(Fate::KeyStored(stored.clone()));
+        } else if let Some(&first) = key.and_then(|key| first_of_key.get(key)) {
+            fates.push(Fate::SameAs(first));
+        } else {
+            if let Some(key) = key {
+                first_of_key.insert(key, index);
+            }
+            to_insert.push(event);
+            fates.push(Fate::Inserted(to_insert.len() - 1));
+        }
+    }
+    let inserted = insert(tx, &to_insert).await?;
+    remember_keys(tx, &to_insert, &inserted).await?;
+    let mut receipts: Vec<EventReceipt> = Vec::with_capacity(events.len());
+    for fate in fates {
+        let receipt = match fate {
+            Fate::KeyStored(event) => EventReceipt::Replay(event),
+            Fate::SameAs(first) => EventReceipt::Replay(receipts[first].event().clone()),
+            Fate::Inserted(at) => inserted[at].clone(),
+        };
+        receipts.push(receipt);
+    }
+    Ok(receipts)
+}
+
+/// The stored events of these replay keys, by key.
+async fn events_of_keys(
+    tx: &mut Transaction<'static, Sqlite>,
+    keys: &[&str],
+) -> Result<HashMap<String, Event>, StoreError> {
+    let keys_json = encode(keys, RECORD)?;
+    let pairs: Vec<(String, String)> = sqlx::query_as(
+        "SELECT replay_key, event_id FROM replay_keys \
+         WHERE replay_key IN (SELECT value FROM json_each($1))",
+    )
+    .bind(&keys_json)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(StoreError::query(RECORD))?;
+    if pairs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<&str> = pairs.iter().map(|(_, id)| id.as_str()).collect();
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM events WHERE id IN (SELECT value FROM json_each($1))"
+    ))
+    .bind(encode(&ids, RECORD)?)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(StoreError::query(RECORD))?;
+    let mut by_id = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let event = RowReader::new(row, "events").event()?;
+        by_id.insert(event.id.as_str().to_owned(), event);
+    }
+    let mut by_key = HashMap::with_capacity(pairs.len());
+    for (key, id) in pairs {
+        let event = by_id.get(&id).ok_or_else(|| StoreError::Corrupt {
+            table: "replay_keys",
+            column: "event_id".into(),
+            reason: format!("replay key {key} names event {id}, which does not exist"),
+        })?;
+        by_key.insert(key, event.clone());
+    }
+    Ok(by_key)
+}
+
+/// Stores the replay keys of `events` with the events their receipts name.
+async fn remember_keys(
+    tx: &mut Transaction<'static, Sqlite>,
+    events: &[&NewEvent],
+    receipts: &[EventReceipt],
+) -> Result<(), StoreError> {
+    let rows: Vec<(&str, &str)> = events
+        .iter()
+        .zip(receipts)
+        .filter_map(|(event, receipt)| {
+            Some((event.replay_key.as_deref()?, receipt.event().id.as_str()))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT, not a join.
+    sqlx::query(
+        "INSERT INTO replay_keys (replay_key, event_id, received_ms) \
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), $2 \
+         FROM json_each($1) WHERE true ON CONFLICT (replay_key) DO NOTHING",
+    )
+    .bind(encode(&rows, RECORD)?)
+    .bind(Timestamp::now().as_millisecond())
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::query(RECORD))?;
+    Ok(())
+}
+
+/// Inserts `events` as `received` unless their (source, delivery id) is stored, and returns
+/// their receipts in input order.
+async fn insert(
+    tx: &mut Transaction<'static, Sqlite>,
+    events: &[&NewEvent],
 ) -> Result<Vec<EventReceipt>, StoreError> {
     if events.is_empty() {
         return Ok(Vec::new());

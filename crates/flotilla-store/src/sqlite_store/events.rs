@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use super::database::{SqliteStore, commit, not_found, now_millis};
 use super::event_batch;
 use super::status_counts::count_by_status;
@@ -88,6 +90,22 @@ impl EventStore for SqliteStore {
             .map_err(StoreError::query(OP))?
             .ok_or_else(|| not_found("event", id))?;
             RowReader::new(&row, "events").event()
+        })
+    }
+
+    fn forget_replay_keys(&self, older_than: Duration) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            const OP: &str = "forgetting old replay keys";
+            let age = i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX);
+            let mut tx = self.write_tx(OP).await?;
+            let forgotten = sqlx::query("DELETE FROM replay_keys WHERE received_ms <= $1")
+                .bind(now_millis().saturating_sub(age))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(OP))?
+                .rows_affected();
+            commit(tx, OP).await?;
+            Ok(forgotten)
         })
     }
 

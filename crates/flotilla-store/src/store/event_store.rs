@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use crate::{Event, EventReceipt, EventStatus, HandledEvent, Id, NewEvent, StoreFuture};
 
 /// The events part of [`Store`](crate::Store).
@@ -33,6 +35,10 @@ pub trait EventStore: Send + Sync {
         status: EventStatus,
         error: Option<&'a str>,
     ) -> StoreFuture<'a, Event>;
+
+    /// Forgets the replay keys stored `older_than` ago or earlier (all of them for zero): a body
+    /// seen again after that is a new event. Returns how many were forgotten.
+    fn forget_replay_keys(&self, older_than: Duration) -> StoreFuture<'_, u64>;
 
     /// Events received but not handled yet (say, before a crash), oldest first.
     fn unhandled_events(&self) -> StoreFuture<'_, Vec<Event>>;

@@ -44,6 +44,7 @@ async fn work(store: Arc<dyn Store>, worker: String) -> Result<(), StoreError> {
             delivery_id: worker.clone(),
             kind: "push".to_owned(),
             payload: json!({}),
+            replay_key: None,
         })
         .await?;
     // Every worker publishes the same artifact: one record in the end.

@@ -10,6 +10,7 @@ fn event(delivery: &str) -> NewEvent {
         delivery_id: delivery.into(),
         kind: "image-pushed".into(),
         payload: serde_json::json!({ "tag": delivery }),
+        replay_key: None,
     }
 }
 

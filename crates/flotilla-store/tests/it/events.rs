@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use flotilla_store::{EventReceipt, EventStatus, NewEvent, StoreError};
 use serde_json::json;
 
@@ -9,6 +11,7 @@ fn push(source: &str, delivery_id: &str, tag: &str) -> NewEvent {
         delivery_id: delivery_id.to_owned(),
         kind: "push".to_owned(),
         payload: json!({ "target": { "repository": "spaceone/identity", "tag": tag } }),
+        replay_key: None,
     }
 }
 
@@ -44,6 +47,57 @@ async fn a_replayed_delivery_is_reported_and_not_recorded_twice() {
             "delivery ids are per source"
         );
         assert_eq!(store.unhandled_events().await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+fn keyed(delivery_id: &str, key: &str) -> NewEvent {
+    NewEvent {
+        replay_key: Some(key.to_owned()),
+        ..push("github", delivery_id, "1.0.0")
+    }
+}
+
+#[tokio::test]
+async fn an_event_whose_replay_key_is_stored_is_a_replay_whatever_its_delivery_id() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let first = store.record_event(&keyed("g-1", "k1:0")).await.unwrap();
+        let EventReceipt::New(original) = &first else {
+            panic!("first delivery should be new: {first:?}")
+        };
+        // The same signed body under a new delivery id, alone and twice in one batch.
+        let replay = store.record_event(&keyed("g-2", "k1:0")).await.unwrap();
+        assert_eq!(replay, EventReceipt::Replay(original.clone()));
+        let batch = store
+            .record_events(&[
+                keyed("g-3", "k2:0"),
+                keyed("g-4", "k2:0"),
+                keyed("g-5", "k1:0"),
+            ])
+            .await
+            .unwrap();
+        let EventReceipt::New(second) = &batch[0] else {
+            panic!("a new key is a new event: {batch:?}")
+        };
+        assert_eq!(batch[1], EventReceipt::Replay(second.clone()));
+        assert_eq!(batch[2], EventReceipt::Replay(original.clone()));
+        assert_eq!(store.unhandled_events().await.unwrap().len(), 2);
+
+        // Past the retention window the key is forgotten: the body is a new event again.
+        assert_eq!(store.forget_replay_keys(Duration::ZERO).await.unwrap(), 2);
+        let again = store.record_event(&keyed("g-6", "k1:0")).await.unwrap();
+        assert!(matches!(again, EventReceipt::New(_)), "{again:?}");
+        // Keys younger than the cut stay.
+        assert_eq!(
+            store
+                .forget_replay_keys(Duration::from_hours(1))
+                .await
+                .unwrap(),
+            0
+        );
+        let replay = store.record_event(&keyed("g-7", "k1:0")).await.unwrap();
+        assert!(matches!(replay, EventReceipt::Replay(_)), "{replay:?}");
     })
     .await;
 }

@@ -108,7 +108,7 @@ async fn a_version_1_database_is_upgraded_keeping_its_data() {
     // Back to what the first release of flotilla left on disk.
     let pool = raw_pool(&state.path.join(SqliteStore::DB_FILE)).await;
     sqlx::raw_sql(concat!(
-        "DROP TABLE deployments; DROP TABLE train_leases; ",
+        "DROP TABLE deployments; DROP TABLE train_leases; DROP TABLE replay_keys; ",
         "DELETE FROM schema_version WHERE version > 1; ",
         version_1_leases!()
     ))
@@ -139,7 +139,8 @@ async fn a_version_2_database_keeps_its_leases_with_typed_holders() {
     // 2100-01-01: live throughout the test.
     let far: i64 = 4_102_444_800_000;
     sqlx::raw_sql(concat!(
-        "DROP TABLE train_leases; DELETE FROM schema_version WHERE version > 2; ",
+        "DROP TABLE train_leases; DROP TABLE replay_keys; ",
+        "DELETE FROM schema_version WHERE version > 2; ",
         version_1_leases!(),
         "INSERT INTO repo_leases VALUES \
              ('identity', 'train 01HXYZ0000000000000000TRN1 (pid 4242 on build-1)', 1, 0), \

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use flotilla_server::{ServeConfig, install_hook};
 use flotilla_store::{Deployment, DeploymentStatus, EventStatus};
@@ -11,13 +12,19 @@ use crate::failure::{Failure, Outcome};
 use crate::output;
 
 pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
-    let config = ServeConfig::from_env(
+    let mut config = ServeConfig::from_env(
         args.listen,
         &args.hook_secret_env,
         &args.registry_token_env,
         &args.api_token_env,
     )
     .map_err(Failure::input)?;
+    config.body_limit = args.body_limit;
+    config.header_timeout = Duration::from_secs(args.header_timeout);
+    config.body_timeout = Duration::from_secs(args.body_timeout);
+    config.idle_timeout = Duration::from_secs(args.idle_timeout);
+    config.max_connections = args.max_connections;
+    config.replay_window = Duration::from_secs(args.replay_window);
     let metrics = config.metrics.clone();
     let (engine, cancel) = super::release::engine_without_signals(manifest, true).await?;
     let engine = config

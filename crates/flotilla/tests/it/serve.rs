@@ -7,6 +7,7 @@ mod cd;
 mod durability;
 mod git_hook;
 pub(crate) mod harness;
+mod hostile_clients;
 mod interrupted_train;
 mod secrets;
 mod security;

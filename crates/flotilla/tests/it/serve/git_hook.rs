@@ -1,11 +1,12 @@
 //! `flotilla hook install` on a bare repository, then plain `git push`es to it: the hook tells
-//! the running `flotilla serve`, which starts the flow the push asks for.
+//! the running `flotilla serve`, which starts the flow the push asks for. And GitHub's format of
+//! the same push, replayed.
 
 use std::os::unix::fs::PermissionsExt as _;
 
 use serde_json::{Value, json};
 
-use super::harness::{Server, set_secrets};
+use super::harness::{HOOK_SECRET, Server, http, set_secrets, sign};
 use crate::support::{Sandbox, fleet};
 use flotilla_testkit::{free_port, wait};
 
@@ -15,6 +16,28 @@ const BUILDS_VAR: &str = "FLOTILLA_E2E_BUILDS";
 /// the repository; its release line 1.0.0 is already branched. The server runs with the hook
 /// installed.
 fn setup() -> (Sandbox, Server) {
+    let (sandbox, server) = setup_without_hook();
+    let remote = sandbox.remote("app").display().to_string();
+    let installed = sandbox
+        .flotilla(&[
+            "hook",
+            "install",
+            &remote,
+            "--url",
+            &server.url(""),
+            "--json",
+        ])
+        .success()
+        .json();
+    assert_eq!(installed["repo"], "app");
+    let hook = sandbox.remote("app").join("hooks").join("post-receive");
+    let mode = std::fs::metadata(&hook).unwrap().permissions().mode();
+    assert_ne!(mode & 0o111, 0, "the hook is executable");
+    (sandbox, server)
+}
+
+/// [`setup`] without the hook: pushes reach the server only as the test sends them.
+fn setup_without_hook() -> (Sandbox, Server) {
     let mut sandbox = fleet()
         .category("svc")
         .repo("app", "svc")
@@ -34,22 +57,6 @@ fn setup() -> (Sandbox, Server) {
     // Made in the bare repository itself: no push, so no hook, and the server sees nothing.
     sandbox.remote_git("app", &["branch", "release-1.0.0", "master"]);
     let server = Server::start(&sandbox, free_port());
-    let remote = sandbox.remote("app").display().to_string();
-    let installed = sandbox
-        .flotilla(&[
-            "hook",
-            "install",
-            &remote,
-            "--url",
-            &server.url(""),
-            "--json",
-        ])
-        .success()
-        .json();
-    assert_eq!(installed["repo"], "app");
-    let hook = sandbox.remote("app").join("hooks").join("post-receive");
-    let mode = std::fs::metadata(&hook).unwrap().permissions().mode();
-    assert_ne!(mode & 0o111, 0, "the hook is executable");
     (sandbox, server)
 }
 
@@ -193,4 +200,84 @@ fn a_release_branch_pushed_by_a_developer_starts_the_line_and_builds_its_candida
         builds(&sandbox),
         server.log()
     );
+}
+
+/// A signed GitHub push captured and sent again under a new `X-GitHub-Delivery` (a header the
+/// signature does not cover) is the same delivery: acknowledged as a duplicate, stored and
+/// built once.
+#[test]
+fn a_github_push_replayed_under_a_new_delivery_id_is_a_duplicate_and_builds_once() {
+    let (sandbox, server) = setup_without_hook();
+    let before = sandbox
+        .remote_git("app", &["rev-parse", "master"])
+        .trim()
+        .to_owned();
+    let after = sandbox.push_commit("app", "master", &[("README.md", "# app\n\nv2\n")], "Docs");
+    let body = json!({
+        "ref": "refs/heads/master", "before": before, "after": after, "created": false,
+        "repository": {"id": 1, "name": "app", "full_name": "fleet/app"},
+        "pusher": {"name": "octocat"}, "commits": [],
+    })
+    .to_string();
+    let signature = sign(HOOK_SECRET, body.as_bytes());
+    let deliver = |delivery: &str| {
+        http(
+            "POST",
+            &server.url("/hooks/git"),
+            &[
+                ("Content-Type", "application/json"),
+                ("X-GitHub-Event", "push"),
+                ("X-GitHub-Delivery", delivery),
+                ("X-Hub-Signature-256", &signature),
+            ],
+            Some(body.as_bytes()),
+        )
+    };
+
+    let first = deliver("11111111-cc78-11e3-81ab-4c9367dc0958");
+    assert_eq!(first.status, 200, "{}", first.body);
+    let trains = finished_trains(&sandbox, 1);
+    assert_eq!(trains[0]["kind"], "push", "{trains:#?}\n{}", server.log());
+
+    let replay = deliver("22222222-cc78-11e3-81ab-4c9367dc0958");
+    assert_eq!(replay.status, 200, "acknowledged, so the sender stops");
+
+    // Events are processed in order: once a later delivery is handled, anything the replay
+    // might have started has run.
+    let marker = json!({"repo": "app", "delivery": "marker-1", "updates": [{
+        "ref": "refs/heads/feature-x", "before": before, "after": after}]})
+    .to_string();
+    let after_replay = http(
+        "POST",
+        &server.url("/hooks/git"),
+        &[(
+            "X-Flotilla-Signature-256",
+            &sign(HOOK_SECRET, marker.as_bytes()),
+        )],
+        Some(marker.as_bytes()),
+    );
+    assert_eq!(after_replay.status, 200, "{}", after_replay.body);
+    wait::until("every event to be handled", || {
+        let events = server.events();
+        (events.iter().any(|e| e["delivery_id"] == "marker-1:0")
+            && events.iter().all(|e| e["status"] != "received"))
+        .then_some(())
+    });
+    let trains = finished_trains(&sandbox, 1);
+    let events = server.events();
+    let github: Vec<&Value> = events.iter().filter(|e| e["source"] == "github").collect();
+    assert_eq!(github.len(), 1, "{events:#?}");
+    assert_eq!(
+        trains.iter().filter(|t| t["kind"] == "push").count(),
+        1,
+        "{trains:#?}"
+    );
+    let built = builds(&sandbox);
+    assert_eq!(built.len(), 1, "{built:?}\n{}", server.log());
+    assert!(built[0].starts_with("push 0.9.0."), "{built:?}");
+    // And the answers said so.
+    assert_eq!(first.json()["status"], "recorded", "{}", first.body);
+    let replay = replay.json();
+    assert_eq!(replay["status"], "duplicate", "{replay}");
+    assert_eq!(replay["recorded"], json!([]), "{replay}");
 }

@@ -218,8 +218,50 @@ impl Server {
     /// Starts the server on `port` with the sandbox's manifest and state, and waits until it
     /// answers `/healthz`.
     pub fn start(sandbox: &Sandbox, port: u16) -> Self {
+        Self::start_with(sandbox, port, &[])
+    }
+
+    /// [`Server::start`] with more arguments for `flotilla serve`.
+    pub fn start_with(sandbox: &Sandbox, port: u16, extra: &[&str]) -> Self {
         let addr = format!("127.0.0.1:{port}");
-        let command = sandbox.command(&["serve", "--listen", &addr]);
+        let mut serve = vec!["serve", "--listen", &addr];
+        serve.extend_from_slice(extra);
+        Self::launch(sandbox.command(&serve), sandbox, port)
+    }
+
+    /// [`Server::start_with`] under a file limit of `nofile`, set by `prlimit` for the server
+    /// alone (argv, not a shell).
+    pub fn start_with_file_limit(
+        sandbox: &Sandbox,
+        port: u16,
+        extra: &[&str],
+        nofile: u32,
+    ) -> Self {
+        let addr = format!("127.0.0.1:{port}");
+        let mut serve = vec!["serve", "--listen", &addr];
+        serve.extend_from_slice(extra);
+        let inner = sandbox.command(&serve);
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={nofile}:{nofile}"))
+            .arg("--")
+            .arg(inner.get_program())
+            .args(inner.get_args())
+            .stdin(Stdio::null());
+        if let Some(dir) = inner.get_current_dir() {
+            command.current_dir(dir);
+        }
+        for (name, value) in inner.get_envs() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        Self::launch(command, sandbox, port)
+    }
+
+    fn launch(command: Command, sandbox: &Sandbox, port: u16) -> Self {
+        let addr = format!("127.0.0.1:{port}");
         let process = flotilla_testkit::Server::start(
             command,
             port,

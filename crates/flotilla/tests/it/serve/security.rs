@@ -42,7 +42,7 @@ fn metric(server: &Server, series: &str) -> u64 {
 #[test]
 fn forged_unsigned_oversized_and_malformed_deliveries_are_refused_and_record_nothing() {
     let sandbox = cd_fleet();
-    let server = Server::start(&sandbox, free_port());
+    let server = Server::start_with(&sandbox, free_port(), &["--body-limit", "1048576"]);
     let seed = deploy_commits(&sandbox);
     let body = hook_body("forged-1");
 
@@ -75,7 +75,7 @@ fn forged_unsigned_oversized_and_malformed_deliveries_are_refused_and_record_not
     );
     assert_eq!(no_token.status, 401);
 
-    // 2 MiB, twice the limit: refused from its length, signed or not.
+    // 2 MiB, twice the configured limit: refused from its length, signed or not.
     let huge = format!(
         r#"{{"events":[],"padding":"{}"}}"#,
         "x".repeat(2 * 1024 * 1024)
