@@ -51,6 +51,16 @@ pub(crate) struct SettingsDoc {
     pub git_user_email: Option<String>,
     /// Seconds a wave waits for the previous wave's artifacts to appear. Default 600.
     pub gate_timeout_secs: Option<u64>,
+    /// Seconds a registry server has to accept a connection. Default 10.
+    pub registry_connect_timeout_secs: Option<u64>,
+    /// Seconds a registry server may stay silent while flotilla waits for its answer or reads
+    /// it; the attempt then fails and is retried. Default 60.
+    pub registry_read_timeout_secs: Option<u64>,
+    /// Seconds one request to a registry may take, body included. Default 300.
+    pub registry_request_timeout_secs: Option<u64>,
+    /// Seconds one registry call may take, its retries included: the longest a stalled
+    /// registry holds a step. Default 300.
+    pub registry_timeout_secs: Option<u64>,
     /// Default image namespace: release images are `<namespace>/<repository>`, master-push
     /// builds `<namespace>-dev/<repository>`. Default `fleet`.
     pub image_namespace: Option<String>,
