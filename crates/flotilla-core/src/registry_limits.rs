@@ -11,11 +11,12 @@ use serde::Serialize;
 pub struct RegistryLimits {
     /// Longest wait for a connection to open (`registry_connect_timeout_secs`).
     pub connect: Duration,
-    /// Longest silence while waiting for an answer or reading its body
-    /// (`registry_read_timeout_secs`): what ends an attempt on a registry that stalled.
+    /// Longest a request that sends nothing (a GET, a HEAD) may wait for its whole answer
+    /// (`registry_read_timeout_secs`): what ends an attempt on a registry that stalled. Every
+    /// exchange starts with such a request.
     pub read: Duration,
-    /// Longest one attempt may take, body included (`registry_request_timeout_secs`): what
-    /// ends an attempt on a registry that answers a byte at a time.
+    /// Longest an upload, or a download of an image layer, may take, answer included
+    /// (`registry_request_timeout_secs`).
     pub request: Duration,
     /// Longest one call may take, its retries included (`registry_timeout_secs`): no attempt
     /// starts after it, and a running one is cut short at it.

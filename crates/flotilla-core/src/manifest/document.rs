@@ -53,10 +53,10 @@ pub(crate) struct SettingsDoc {
     pub gate_timeout_secs: Option<u64>,
     /// Seconds a registry server has to accept a connection. Default 10.
     pub registry_connect_timeout_secs: Option<u64>,
-    /// Seconds a registry server may stay silent while flotilla waits for its answer or reads
-    /// it; the attempt then fails and is retried. Default 60.
+    /// Seconds a request that sends nothing (a GET, a HEAD) may wait for its whole answer: what
+    /// ends an attempt on a registry that stalled; the attempt is then retried. Default 60.
     pub registry_read_timeout_secs: Option<u64>,
-    /// Seconds one request to a registry may take, body included. Default 300.
+    /// Seconds an upload, or an image layer download, may take, answer included. Default 300.
     pub registry_request_timeout_secs: Option<u64>,
     /// Seconds one registry call may take, its retries included: the longest a stalled
     /// registry holds a step. Default 300.

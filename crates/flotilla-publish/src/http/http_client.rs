@@ -73,6 +73,12 @@ impl HttpClient {
         &self.policy
     }
 
+    /// Marks a request as a download of a large body (an image layer): it gets the request
+    /// limit, not the read limit, for its answer.
+    pub(crate) fn download(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.timeout(self.policy.limits.request)
+    }
+
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }
@@ -93,11 +99,12 @@ impl HttpClient {
         let described = describe(&request);
         // The blocking client has no idle-read limit of its own (reqwest's needs its async
         // runtime to read bodies): a request that sends nothing gets the shorter read limit for
-        // its whole answer, an upload the request limit; the call's deadline cuts both.
-        let (limit, key) = if request.body().is_some() {
-            (limits.request, RegistryLimits::REQUEST_KEY)
-        } else {
-            (limits.read, RegistryLimits::READ_KEY)
+        // its whole answer, an upload the request limit, and so does a download that asks for
+        // it by setting its own timeout; the call's deadline cuts them all.
+        let (limit, key) = match request.timeout() {
+            Some(_) => (limits.request, RegistryLimits::REQUEST_KEY),
+            None if request.body().is_some() => (limits.request, RegistryLimits::REQUEST_KEY),
+            None => (limits.read, RegistryLimits::READ_KEY),
         };
         let started = Instant::now();
         let left = CallDeadline::current().map(|d| d.saturating_duration_since(started));
@@ -406,7 +413,7 @@ mod tests {
     }
 
     #[test]
-    fn an_upload_is_cut_at_the_request_limit() {
+    fn uploads_and_downloads_are_cut_at_the_request_limit() {
         let (address, _held) = silent_server();
         let http = limited(
             Duration::from_secs(10),
@@ -417,6 +424,11 @@ mod tests {
         let err = http
             .send(|c| Ok(c.put(&url).body(vec![0_u8; 16])))
             .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`registry_request_timeout_secs`"), "{text}");
+
+        let url = format!("http://{address}/v2/x/blobs/sha256:00");
+        let err = http.send(|c| Ok(http.download(c.get(&url)))).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("`registry_request_timeout_secs`"), "{text}");
     }
