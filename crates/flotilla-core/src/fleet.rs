@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
+use crate::registry_limits::RegistryLimits;
 use crate::template::Template;
 use crate::version::HotfixSemver;
 
@@ -49,6 +50,8 @@ pub struct Settings {
     pub git_user_email: String,
     /// Seconds a wave waits for the artifacts of the previous wave to become visible.
     pub gate_timeout_secs: u64,
+    /// How long a call to a registry server may take.
+    pub registry_limits: RegistryLimits,
 }
 
 /// What a registry holds.
@@ -77,6 +80,8 @@ pub struct Registry {
     pub username_env: Option<String>,
     pub password_env: Option<String>,
     pub token_env: Option<String>,
+    /// How long a call to it may take (the fleet's `settings:`).
+    pub limits: RegistryLimits,
 }
 
 /// The branch of a git chart registry whose `url` names none.

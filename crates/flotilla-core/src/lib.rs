@@ -12,6 +12,7 @@ pub mod help;
 pub mod manifest;
 pub mod name;
 pub mod plan;
+pub mod registry_limits;
 pub mod retry_policy;
 pub mod template;
 mod text_newtype;
@@ -22,6 +23,7 @@ pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifa
 pub use env_entry::EnvEntry;
 pub use help::Help;
 pub use name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
+pub use registry_limits::RegistryLimits;
 pub use retry_policy::RetryPolicy;
 pub use template::{Template, TemplateError};
 pub use version::{Channel, HotfixSemver, PackageVersion, Stage, Version, VersionError};

@@ -16,6 +16,7 @@ mod resolver;
 pub use diagnostic::{Diagnostic, ManifestErrors};
 
 use crate::fleet::Fleet;
+use crate::yaml::TextPos;
 use crate::yaml::spanned_tree::Tree;
 
 /// A small commented manifest for `flotilla init`: three repositories on the local registries.
@@ -30,6 +31,24 @@ pub fn load(file_name: &str, text: &str) -> Result<Fleet, ManifestErrors> {
         ManifestErrors::new(file_name, vec![diagnostic::Finding::new(pos, message)])
     })?;
     resolver::resolve(&tree).map_err(|findings| ManifestErrors::new(file_name, findings))
+}
+
+/// [`load`] for the bytes of a file: text that is not UTF-8 is refused at the line and column
+/// of its first invalid byte.
+pub fn load_bytes(file_name: &str, bytes: &[u8]) -> Result<Fleet, ManifestErrors> {
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        // Everything before `valid_up_to` is UTF-8 by definition.
+        let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+        let pos = TextPos::end_of(valid);
+        let byte = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
+        let finding = diagnostic::Finding::new(
+            pos,
+            format!("the manifest is not UTF-8 text: byte 0x{byte:02x} is not valid UTF-8 here"),
+        )
+        .help("save the file as UTF-8");
+        ManifestErrors::new(file_name, vec![finding])
+    })?;
+    load(file_name, text)
 }
 
 /// The JSON Schema of `flotilla.yaml`, for editors and `flotilla schema`.
@@ -67,6 +86,24 @@ mod tests {
         image_builder: [buildah, bud, -t, \"oci:{output}\", \"{context}\"]\n\
         repositories:\n  - {name: a, remote: ../a.git, category: svc}\n  \
         - {name: b, remote: ../b.git, category: svc, image: {builder: [kaniko, \"--destination={image}\"], builder_timeout_secs: 60}}\n";
+
+    #[test]
+    fn invalid_utf8_is_refused_at_its_line_and_column_in_characters() {
+        let err = load_bytes("f.yaml", "a: 1\n# é ü".as_bytes()).unwrap_err();
+        let mut bytes = b"a: 1\n# \xc3\xa9 \xc3\xbc ".to_vec();
+        bytes.push(0xff);
+        let err_bytes = load_bytes("f.yaml", &bytes).unwrap_err().to_string();
+        assert!(
+            err_bytes.starts_with("f.yaml:2:7: the manifest is not UTF-8 text: byte 0xff"),
+            "{err_bytes}"
+        );
+        assert!(
+            err_bytes.contains("help: save the file as UTF-8"),
+            "{err_bytes}"
+        );
+        // Valid text goes on to the YAML checks.
+        assert!(!err.to_string().contains("UTF-8"), "{err}");
+    }
 
     #[test]
     fn repositories_take_their_category_builder_unless_they_name_their_own() {

@@ -78,6 +78,26 @@ impl Server {
         }
     }
 
+    /// Freezes the server with SIGSTOP: it keeps its port, the kernel still accepts
+    /// connections for it, and nothing answers them, as a hung registry.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a server [`Server::freeze`] froze run again (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("the server is running");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal} {} failed", child.id());
+    }
+
     /// `127.0.0.1:PORT`.
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port)

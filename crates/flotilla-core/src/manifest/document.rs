@@ -51,6 +51,16 @@ pub(crate) struct SettingsDoc {
     pub git_user_email: Option<String>,
     /// Seconds a wave waits for the previous wave's artifacts to appear. Default 600.
     pub gate_timeout_secs: Option<u64>,
+    /// Seconds a registry server has to accept a connection. Default 10.
+    pub registry_connect_timeout_secs: Option<u64>,
+    /// Seconds a request that sends nothing (a GET, a HEAD) may wait for its whole answer: what
+    /// ends an attempt on a registry that stalled; the attempt is then retried. Default 60.
+    pub registry_read_timeout_secs: Option<u64>,
+    /// Seconds an upload, or an image layer download, may take, answer included. Default 300.
+    pub registry_request_timeout_secs: Option<u64>,
+    /// Seconds one registry call may take, its retries included: the longest a stalled
+    /// registry holds a step. Default 300.
+    pub registry_timeout_secs: Option<u64>,
     /// Default image namespace: release images are `<namespace>/<repository>`, master-push
     /// builds `<namespace>-dev/<repository>`. Default `fleet`.
     pub image_namespace: Option<String>,

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Display;
+use std::time::Duration;
 
 use super::builtin::{self, BuiltinCategory};
 use super::checks::{self, Refusal, suggest};
@@ -20,6 +21,7 @@ use crate::fleet::{
     Environment, Event, Fleet, ImageArtifact, Notification, NotifyOn, NpmArtifact, Publishes,
     PythonArtifact, Registry, RegistryKind, Repo, Settings,
 };
+use crate::registry_limits::RegistryLimits;
 use crate::template::{Template, TemplateError};
 use crate::version::{BRANCH_PLACEHOLDERS, Stage, TAG_PLACEHOLDERS, Version};
 use crate::yaml::TextPos;
@@ -46,7 +48,7 @@ pub(crate) fn resolve(tree: &Tree) -> Result<Fleet, Vec<Finding>> {
         env_entries: Vec::new(),
     };
     let (settings, image_namespace, namespace_ok) = resolver.settings(document.settings);
-    let registries = resolver.registries(&document.registries);
+    let registries = resolver.registries(&document.registries, settings.registry_limits);
     let categories = resolver.categories(&document.categories);
     let repos = resolver.repositories(
         &document.repositories,
@@ -180,6 +182,7 @@ impl<'a> Resolver<'a> {
             Some(d) => (self.read(&d).unwrap_or_default(), self.at(d.id)),
             None => (SettingsDoc::default(), Cursor::new(self.root)),
         };
+        let registry_limits = self.registry_limits(&doc, node);
         let timezone = doc
             .timezone
             .unwrap_or_else(|| builtin::DEFAULT_TIMEZONE.to_owned());
@@ -240,11 +243,49 @@ impl<'a> Resolver<'a> {
             git_user_name,
             git_user_email,
             gate_timeout_secs,
+            registry_limits,
         };
         (settings, namespace, namespace_ok)
     }
 
-    fn registries(&mut self, docs: &BTreeMap<String, Deferred<RegistryDoc>>) -> Registries {
+    fn registry_limits(&mut self, doc: &SettingsDoc, node: Cursor<'a>) -> RegistryLimits {
+        let mut limit = |value: Option<u64>, key: &str, default: u64| {
+            let secs = self.nonzero(
+                value.unwrap_or(default),
+                node.key(key).pos(),
+                &format!("`{key}` must be at least 1"),
+            );
+            Duration::from_secs(secs)
+        };
+        RegistryLimits {
+            connect: limit(
+                doc.registry_connect_timeout_secs,
+                RegistryLimits::CONNECT_KEY,
+                RegistryLimits::DEFAULT_CONNECT_SECS,
+            ),
+            read: limit(
+                doc.registry_read_timeout_secs,
+                RegistryLimits::READ_KEY,
+                RegistryLimits::DEFAULT_READ_SECS,
+            ),
+            request: limit(
+                doc.registry_request_timeout_secs,
+                RegistryLimits::REQUEST_KEY,
+                RegistryLimits::DEFAULT_REQUEST_SECS,
+            ),
+            total: limit(
+                doc.registry_timeout_secs,
+                RegistryLimits::TOTAL_KEY,
+                RegistryLimits::DEFAULT_TOTAL_SECS,
+            ),
+        }
+    }
+
+    fn registries(
+        &mut self,
+        docs: &BTreeMap<String, Deferred<RegistryDoc>>,
+        limits: RegistryLimits,
+    ) -> Registries {
         if docs.is_empty() {
             let all = builtin::REGISTRIES
                 .iter()
@@ -257,6 +298,7 @@ impl<'a> Resolver<'a> {
                         username_env: None,
                         password_env: None,
                         token_env: None,
+                        limits,
                     };
                     (name.to_owned(), Some(registry))
                 })
@@ -273,7 +315,7 @@ impl<'a> Resolver<'a> {
             );
             let registry = self
                 .read(deferred)
-                .map(|doc| self.registry(name, doc, self.at(deferred.id)));
+                .map(|doc| self.registry(name, doc, self.at(deferred.id), limits));
             all.insert(name.clone(), registry);
         }
         Registries { all }
@@ -332,7 +374,13 @@ impl<'a> Resolver<'a> {
         );
     }
 
-    fn registry(&mut self, name: &str, doc: RegistryDoc, node: Cursor<'a>) -> Registry {
+    fn registry(
+        &mut self,
+        name: &str,
+        doc: RegistryDoc,
+        node: Cursor<'a>,
+        limits: RegistryLimits,
+    ) -> Registry {
         let url_pos = node.key("url").pos();
         if doc.url.trim().is_empty() {
             self.report(Finding::new(
@@ -382,6 +430,7 @@ impl<'a> Resolver<'a> {
             username_env: doc.username_env,
             password_env: doc.password_env,
             token_env: doc.token_env,
+            limits,
         }
     }
 

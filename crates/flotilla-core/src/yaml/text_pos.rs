@@ -36,11 +36,14 @@ impl TextPos {
         }
     }
 
-    /// Just after the last character of `text`.
+    /// Just after the last character of `text`, counting lines as YAML does: `\n`, `\r\n` and
+    /// a lone `\r` each end one.
     pub(crate) fn end_of(text: &str) -> Self {
-        let last = text.rsplit('\n').next().unwrap_or_default();
+        let breaks =
+            text.matches('\n').count() + text.matches('\r').count() - text.matches("\r\n").count();
+        let last = text.rsplit(['\n', '\r']).next().unwrap_or_default();
         Self {
-            line: count(text.matches('\n').count()).saturating_add(1),
+            line: count(breaks).saturating_add(1),
             column: count(last.chars().count()).saturating_add(1),
         }
     }

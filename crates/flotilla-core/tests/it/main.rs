@@ -1,4 +1,6 @@
 mod deploy;
 mod manifest;
+mod manifest_fuzz;
 mod plan;
+mod version_fuzz;
 mod version_props;

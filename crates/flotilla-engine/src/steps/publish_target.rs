@@ -75,8 +75,9 @@ fn env(name: Option<&String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn http() -> Result<HttpClient, PublishError> {
-    HttpClient::new(HttpPolicy::default())
+/// A client under the limits the manifest sets for registry calls.
+fn http(registry: &Registry) -> Result<HttpClient, PublishError> {
+    HttpClient::new(HttpPolicy::new(registry.limits))
 }
 
 /// `host[:port]` and the path below it (a namespace) of a registry URL.
@@ -106,14 +107,14 @@ pub fn oci_registry(
         (_, _, Some(token)) => Credentials::Bearer(token),
         _ => Credentials::from_docker_config(&host).unwrap_or(Credentials::Anonymous),
     };
-    let target = RegistryImageTarget::new(&host, registry.insecure, credentials, http()?)?;
+    let target = RegistryImageTarget::new(&host, registry.insecure, credentials, http(registry)?)?;
     Ok((target, namespace))
 }
 
 pub fn pypi_registry(registry: &Registry) -> Result<PypiUploadTarget, PublishError> {
     // pypiserver and devpi serve the simple API under the upload URL.
     let simple = format!("{}/simple/", registry.url.trim_end_matches('/'));
-    let target = PypiUploadTarget::new(&registry.url, &simple, registry.insecure, http()?)?;
+    let target = PypiUploadTarget::new(&registry.url, &simple, registry.insecure, http(registry)?)?;
     Ok(
         match (
             env(registry.username_env.as_ref()),
@@ -128,7 +129,7 @@ pub fn pypi_registry(registry: &Registry) -> Result<PypiUploadTarget, PublishErr
 }
 
 pub fn npm_registry(registry: &Registry) -> Result<NpmRegistryTarget, PublishError> {
-    let target = NpmRegistryTarget::new(&registry.url, registry.insecure, http()?)?;
+    let target = NpmRegistryTarget::new(&registry.url, registry.insecure, http(registry)?)?;
     Ok(match env(registry.token_env.as_ref()) {
         Some(token) => target.with_token(&token),
         None => target,

@@ -1,9 +1,12 @@
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use flotilla_core::RegistryLimits;
 
 use reqwest::blocking::{Client, Request, RequestBuilder};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{StatusCode, Url, redirect};
 
+use crate::http::call_deadline::CallDeadline;
 use crate::http::{HttpPolicy, Reply};
 use crate::{PublishError, Result};
 
@@ -41,8 +44,7 @@ impl HttpClient {
     pub fn new(policy: HttpPolicy) -> Result<Self> {
         let client = Client::builder()
             .user_agent(USER_AGENT)
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.request_timeout)
+            .connect_timeout(policy.limits.connect)
             .redirect(redirect::Policy::custom(|attempt| {
                 // A redirect from https to plain http would send the next request, and what
                 // it carries, unencrypted.
@@ -71,6 +73,12 @@ impl HttpClient {
         &self.policy
     }
 
+    /// Marks a request as a download of a large body (an image layer): it gets the request
+    /// limit, not the read limit, for its answer.
+    pub(crate) fn download(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.timeout(self.policy.limits.request)
+    }
+
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }
@@ -83,17 +91,38 @@ impl HttpClient {
 
     /// One attempt, without retry: for steps of a longer exchange that is retried as a whole.
     pub(crate) fn send_once(&self, builder: RequestBuilder) -> Result<Reply, Failure> {
-        let request = builder.build().map_err(|e| PublishError::Request {
+        let limits = &self.policy.limits;
+        let mut request = builder.build().map_err(|e| PublishError::Request {
             request: "a request".to_owned(),
             cause: error_chain(&e),
         })?;
         let described = describe(&request);
+        // The blocking client has no idle-read limit of its own (reqwest's needs its async
+        // runtime to read bodies): a request that sends nothing gets the shorter read limit for
+        // its whole answer, an upload the request limit, and so does a download that asks for
+        // it by setting its own timeout; the call's deadline cuts them all.
+        let (limit, key) = match request.timeout() {
+            Some(_) => (limits.request, RegistryLimits::REQUEST_KEY),
+            None if request.body().is_some() => (limits.request, RegistryLimits::REQUEST_KEY),
+            None => (limits.read, RegistryLimits::READ_KEY),
+        };
+        let started = Instant::now();
+        let left = CallDeadline::current().map(|d| d.saturating_duration_since(started));
+        let timeout = left.map_or(limit, |left| left.min(limit));
+        *request.timeout_mut() = Some(timeout);
+        if timeout.is_zero() {
+            return Err(Failure::Transient {
+                request: described,
+                cause: limit_reached(limits.total, RegistryLimits::TOTAL_KEY),
+                retry_after: None,
+            });
+        }
         let response = self
             .client
             .execute(request)
             .map_err(|e| Failure::Transient {
                 request: described.clone(),
-                cause: error_chain(&e),
+                cause: self.cause(&e, started.elapsed(), timeout, (limit, key)),
                 retry_after: None,
             })?;
         let status = response.status();
@@ -110,9 +139,36 @@ impl HttpClient {
         Ok(reply)
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the policy's attempts are spent.
+    /// Why an attempt got no answer: a limit that ran out, named with its manifest key, or
+    /// what the connection reported.
+    fn cause(
+        &self,
+        error: &reqwest::Error,
+        took: Duration,
+        timeout: Duration,
+        (limit, key): (Duration, &str),
+    ) -> String {
+        if !error.is_timeout() {
+            return error_chain(error);
+        }
+        if error.is_connect() {
+            limit_reached(self.policy.limits.connect, RegistryLimits::CONNECT_KEY)
+        } else if took >= timeout && timeout < limit {
+            limit_reached(self.policy.limits.total, RegistryLimits::TOTAL_KEY)
+        } else {
+            limit_reached(limit, key)
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the policy's attempts or the
+    /// call's time limit are spent.
     pub(crate) fn retry<T>(&self, mut attempt: impl FnMut() -> Result<T, Failure>) -> Result<T> {
+        let _call = CallDeadline::enter(Instant::now() + self.policy.limits.total);
+        let deadline = CallDeadline::current();
         let mut made = 1;
+        // The last attempt may only have been cut short by the call's limit; the first says
+        // what kept failing.
+        let mut first_cause: Option<String> = None;
         loop {
             match attempt() {
                 Ok(value) => return Ok(value),
@@ -129,19 +185,38 @@ impl HttpClient {
                             retry_after.unwrap_or_default().as_secs()
                         );
                     }
-                    if !self.policy.retry.allows_another(made) || too_long {
+                    let delay = self.policy.delay(made, retry_after);
+                    let out_of_time = deadline.is_some_and(|d| Instant::now() + delay >= d);
+                    let another = self.policy.retry.allows_another(made);
+                    let noted = cause.contains(RegistryLimits::TOTAL_KEY);
+                    if another && out_of_time && !too_long && !noted {
+                        cause = format!(
+                            "{cause}; no time was left for another attempt ({})",
+                            limit_reached(self.policy.limits.total, RegistryLimits::TOTAL_KEY)
+                        );
+                    }
+                    if !another || too_long || out_of_time {
+                        if let Some(first) = first_cause.filter(|f| *f != cause) {
+                            cause = format!("{cause}, first with {first}");
+                        }
                         return Err(PublishError::Unavailable {
                             request,
                             attempts: made,
                             cause,
                         });
                     }
-                    std::thread::sleep(self.policy.delay(made, retry_after));
+                    first_cause.get_or_insert(cause);
+                    std::thread::sleep(delay);
                     made += 1;
                 }
             }
         }
     }
+}
+
+/// That a limit of the manifest ran out, and its key, so that the user knows what to raise.
+fn limit_reached(limit: Duration, key: &str) -> String {
+    format!("the limit of {limit:?} ran out (`{key}` in the manifest's `settings`)")
 }
 
 /// `METHOD url` with the URL's credentials, query and fragment left out: they may hold
@@ -202,8 +277,12 @@ mod tests {
     fn fast(attempts: u32) -> HttpClient {
         HttpClient::new(HttpPolicy {
             retry: RetryPolicy::new(attempts, Duration::from_millis(1), Duration::from_millis(5)),
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(10),
+            limits: RegistryLimits {
+                connect: Duration::from_secs(5),
+                read: Duration::from_secs(10),
+                request: Duration::from_secs(10),
+                total: Duration::from_secs(30),
+            },
         })
         .unwrap()
     }
@@ -286,6 +365,72 @@ mod tests {
             "{text}"
         );
         assert!(text.to_lowercase().contains("refused"), "{text}");
+    }
+
+    /// A listener that accepts connections and never answers, held open until the test ends.
+    fn silent_server() -> (String, std::thread::JoinHandle<()>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let held = std::thread::spawn(move || {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept() {
+                open.push(stream);
+            }
+        });
+        (address, held)
+    }
+
+    fn limited(read: Duration, request: Duration, total: Duration) -> HttpClient {
+        HttpClient::new(HttpPolicy {
+            retry: RetryPolicy::new(100, Duration::from_millis(1), Duration::from_millis(5)),
+            limits: RegistryLimits {
+                connect: Duration::from_secs(5),
+                read,
+                request,
+                total,
+            },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_silent_registry_fails_on_the_read_limit_then_on_the_call_limit() {
+        let (address, _held) = silent_server();
+        let http = limited(
+            Duration::from_millis(200),
+            Duration::from_secs(10),
+            Duration::from_secs(1),
+        );
+        let err = get(&http, &address).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, PublishError::Unavailable { attempts, .. } if *attempts > 1),
+            "{text}"
+        );
+        assert!(text.contains(&address), "{text}");
+        assert!(text.contains("`registry_read_timeout_secs`"), "{text}");
+        assert!(text.contains("`registry_timeout_secs`"), "{text}");
+    }
+
+    #[test]
+    fn uploads_and_downloads_are_cut_at_the_request_limit() {
+        let (address, _held) = silent_server();
+        let http = limited(
+            Duration::from_secs(10),
+            Duration::from_millis(200),
+            Duration::from_millis(300),
+        );
+        let url = format!("http://{address}/v2/x/blobs/uploads/1");
+        let err = http
+            .send(|c| Ok(c.put(&url).body(vec![0_u8; 16])))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`registry_request_timeout_secs`"), "{text}");
+
+        let url = format!("http://{address}/v2/x/blobs/sha256:00");
+        let err = http.send(|c| Ok(http.download(c.get(&url)))).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`registry_request_timeout_secs`"), "{text}");
     }
 
     #[test]

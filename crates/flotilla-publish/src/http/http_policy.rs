@@ -1,33 +1,35 @@
 use std::time::Duration;
 
-use flotilla_core::RetryPolicy;
+use flotilla_core::{RegistryLimits, RetryPolicy};
 
 /// How a registry request is retried and how long it may take.
 ///
 /// A request is retried under `retry` when the registry is unreachable, times out, answers 5xx
 /// or asks to slow down (429); a `Retry-After` the registry sends is waited out in full, up to
-/// [`HttpPolicy::MAX_RETRY_AFTER`].
+/// [`HttpPolicy::MAX_RETRY_AFTER`]. No attempt starts, and none goes on, once the call has
+/// taken `limits.total`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpPolicy {
     pub retry: RetryPolicy,
-    /// Longest wait for a connection to open.
-    pub connect_timeout: Duration,
-    /// Longest time one attempt may take, body included.
-    pub request_timeout: Duration,
+    pub limits: RegistryLimits,
 }
 
 impl Default for HttpPolicy {
     /// Six attempts over about a minute: long enough for a registry restart.
     fn default() -> Self {
-        Self {
-            retry: RetryPolicy::new(6, Duration::from_secs(1), Duration::from_secs(30)),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_mins(5),
-        }
+        Self::new(RegistryLimits::default())
     }
 }
 
 impl HttpPolicy {
+    /// The default retries under `limits`.
+    pub fn new(limits: RegistryLimits) -> Self {
+        Self {
+            retry: RetryPolicy::new(6, Duration::from_secs(1), Duration::from_secs(30)),
+            limits,
+        }
+    }
+
     /// The longest `Retry-After` honoured; a registry asking for more is reported as down.
     pub const MAX_RETRY_AFTER: Duration = Duration::from_mins(5);
 

@@ -1,8 +1,10 @@
 //! Blocking HTTP shared by the registry targets: retries with exponential backoff and jitter
-//! on unreachable registries, timeouts, 5xx and 429 (honouring `Retry-After`); a 4xx is an
-//! error at once, quoting the registry. Credentials never appear in errors: URLs are shown
+//! on unreachable registries, timeouts, 5xx and 429 (honouring `Retry-After`), within the
+//! connect, idle-read, per-request and per-call limits of the fleet; a 4xx is an error at
+//! once, quoting the registry. Credentials never appear in errors: URLs are shown
 //! without user information or query.
 
+mod call_deadline;
 #[cfg(test)]
 pub(crate) mod fake_server;
 mod http_client;

@@ -273,7 +273,8 @@ impl RegistryImageTarget {
         let scope = Scope::pull(name.as_str());
         let dir = dest.parent().unwrap_or_else(|| Path::new("."));
         self.http.retry(|| {
-            let reply = self.send_once(&Method::GET, &url, &scope, &as_is)?;
+            let reply =
+                self.send_once(&Method::GET, &url, &scope, &|b| Ok(self.http.download(b)))?;
             let request = reply.request().to_owned();
             let mut response = reply.success()?;
             let mut out = HashingWriter::new(AtomicFile::new_in(dir)?);

@@ -3,6 +3,7 @@
 
 mod api;
 mod durability;
+mod fuzz;
 mod git_hook;
 mod github;
 mod registry;

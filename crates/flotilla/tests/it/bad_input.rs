@@ -167,3 +167,53 @@ fn diverged_release_branch_in_one_repository_changes_no_other_repository() {
 
     assert_refused(&fleet, &["release", "start", "1.0.0"]);
 }
+
+/// A manifest path that names a huge file, or endless data, fails at once with the path and
+/// the size limit, never with the hint for a missing file.
+#[test]
+fn a_manifest_over_the_size_limit_is_refused_naming_the_path_and_the_limit() {
+    let fleet = two_repos();
+    let huge = fleet.outside("huge.yaml");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(5 * 1024 * 1024).unwrap();
+    for path in [huge.to_str().unwrap(), "/dev/urandom"] {
+        let out = fleet.flotilla(&["check", "-f", path]);
+        assert_eq!(out.code, Some(2), "{out}");
+        assert!(
+            out.stderr.contains(&format!(
+                "the manifest {path} is larger than the limit of 4 MiB"
+            )),
+            "{out}"
+        );
+        assert!(!out.stderr.contains("flotilla init"), "{out}");
+    }
+}
+
+/// A byte that is not UTF-8 is reported at its line and column, like every manifest error.
+#[test]
+fn a_manifest_that_is_not_utf8_is_refused_at_the_line_and_column_of_the_bad_byte() {
+    let fleet = two_repos();
+    let mut text = std::fs::read(fleet.manifest()).unwrap();
+    text.extend_from_slice(b"# caf\xe9 au lait\n");
+    let line = String::from_utf8_lossy(&text).lines().count();
+    std::fs::write(fleet.manifest(), &text).unwrap();
+
+    let out = fleet.flotilla(&["check"]);
+
+    assert_eq!(out.code, Some(2), "{out}");
+    let at = format!("{}:{line}:6: ", fleet.manifest().display());
+    assert!(
+        out.stderr.contains(&at) && out.stderr.contains("not UTF-8"),
+        "the error is at {at}:\n{out}"
+    );
+    assert!(!out.stderr.contains("flotilla init"), "{out}");
+}
+
+#[test]
+fn a_missing_manifest_still_suggests_flotilla_init() {
+    let fleet = two_repos();
+    let missing = fleet.outside("missing.yaml");
+    let out = fleet.flotilla(&["check", "-f", missing.to_str().unwrap()]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("flotilla init"), "{out}");
+}

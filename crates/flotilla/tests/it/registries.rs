@@ -8,6 +8,7 @@
 mod builder;
 mod clients;
 mod request_log;
+mod stalls;
 
 use std::fs;
 use std::path::PathBuf;
