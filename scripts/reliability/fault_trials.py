@@ -62,7 +62,7 @@ def fault_trial(suite, fault):
               f"{'IDENTICAL' if identical else 'DIFFERENT'}"
               + ("" if identical else f" ({len(diff)} diff lines, counts {delta})"))
     if tail:
-        suite.log(f"  last words: {tail[-1][:300]}")
+        suite.log(f"  first failure it reported: {tail[0][:300]}")
     return result
 
 

@@ -73,14 +73,17 @@ class Suite:
             return process.wait(), True
 
     def flotilla(self, *args, log_name):
-        """Runs flotilla to its end: (exit code or None on a hang, seconds, last output lines)."""
+        """Runs flotilla to its end: (exit code or None on a hang, seconds, output lines: the
+        first that reports a failure, then the last ones)."""
         path = os.path.join(self.work, log_name)
         start = os.path.getsize(path) if os.path.exists(path) else 0
         began = time.monotonic()
         code, hung = self.wait(self.spawn(*args, log_name=log_name))
         with open(path, "rb") as log:
             log.seek(start)
-            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-8:]
+            lines = log.read().decode("utf-8", "replace").strip().splitlines()
+        failures = [line for line in lines if ": failed: " in line or "error" in line.lower()]
+        tail = failures[:1] + lines[-8:]
         return (None if hung else code), time.monotonic() - began, tail
 
     def trains(self):
