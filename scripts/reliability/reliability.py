@@ -16,6 +16,7 @@ whatever the trials found, 1 only when the suite itself could not run), 2 on bad
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,11 +96,14 @@ def binary(args):
 
 
 def commit_of():
-    result = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True, check=False)
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "crates"],
-                           capture_output=True, text=True, check=False).stdout.strip()
-    return result.stdout.strip() + ("+changes" if dirty else "")
+    """HEAD, and the last commit that changed what the binary is built from."""
+    def git(*args):
+        return subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True,
+                              check=False).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD")
+    source = git("log", "-1", "--format=%h", "--", "crates", "Cargo.lock", "Cargo.toml")
+    dirty = "+uncommitted changes" if git("status", "--porcelain", "--", "crates") else ""
+    return f"{head} (crates at {source}{dirty})"
 
 
 def main():
@@ -133,6 +137,9 @@ def main():
     report["seconds"] = round(time.monotonic() - began, 1)
     write_json(os.path.join(work, "report.json"), report)
     met = print_summary(suite, report)
+    if met and not args.work:
+        # Nothing to look at: a temporary work directory goes; one that shows a miss stays.
+        shutil.rmtree(work, ignore_errors=True)
     return 0 if met or args.report_only else 1
 
 
@@ -162,7 +169,8 @@ def print_summary(suite, report):
             f"acknowledged, {sum(t['not_processed'] for t in crashed)} not processed, "
             f"{sum(t['twice'] for t in crashed)} twice); uninterrupted run "
             f"{'met' if report['serve'][0]['met'] else 'MISSED'}")
-    lines.append(f"targets {'met' if met else 'MISSED'}; details in {report['work']}/report.json")
+    lines.append(f"targets {'met' if met else 'MISSED'}"
+                 + ("" if met else f"; details in {report['work']}/report.json"))
     for line in lines:
         suite.log(line)
     return met
