@@ -162,11 +162,13 @@ def seed_bare(bare, files, message):
         git("push", "--quiet", bare, "master", cwd=src)
 
 
-def manifest(repos, registries, namespace="spaceone", environments=("dev", "stg")):
+def manifest(repos, registries, namespace="spaceone", environments=("dev", "stg"), settings=None):
     """registries: {"oci": url (charts), "pypi": url, "npm": url}; a missing one uses a local
-    directory."""
+    directory. settings: more `settings:` keys."""
     text = (f"settings:\n  image_namespace: {namespace}\n  timezone: UTC\n"
-            "  gate_timeout_secs: 30\nregistries:\n")
+            "  gate_timeout_secs: 30\n")
+    text += "".join(f"  {key}: {value}\n" for key, value in (settings or {}).items())
+    text += "registries:\n"
     local = {"oci": ".flotilla/artifacts/oci", "pypi": ".flotilla/artifacts/pypi",
              "npm": ".flotilla/artifacts/npm"}
     charts = registries.get("oci")
@@ -191,7 +193,8 @@ def manifest(repos, registries, namespace="spaceone", environments=("dev", "stg"
     return text
 
 
-def generate(directory, count, registries, kinds="mixed", environments=("dev", "stg")):
+def generate(directory, count, registries, kinds="mixed", environments=("dev", "stg"),
+             settings=None):
     """Writes DIRECTORY/remotes/*.git, remotes/deploy.git and DIRECTORY/flotilla.yaml."""
     repos = repos_of(count, kinds)
     remotes = os.path.join(directory, "remotes")
@@ -203,7 +206,7 @@ def generate(directory, count, registries, kinds="mixed", environments=("dev", "
               {f"values/{env}.yaml": deploy_values(repos, env) for env in environments},
               "Deploy values")
     with open(os.path.join(directory, "flotilla.yaml"), "w", encoding="utf-8") as out:
-        out.write(manifest(repos, registries, environments=environments))
+        out.write(manifest(repos, registries, environments=environments, settings=settings))
     return repos
 
 

@@ -59,6 +59,9 @@ def parse():
                         help="seconds a flotilla command may take before it counts as a hang")
     parser.add_argument("--work", help="work directory (kept; default: a new temporary one)")
     parser.add_argument("--binary", help="flotilla binary (default: build with cargo, debug)")
+    parser.add_argument("--registry-limits", metavar="READ,TOTAL",
+                        help="registry_read_timeout_secs and registry_timeout_secs in the trial "
+                             "fleet's settings (default: flotilla's defaults)")
     parser.add_argument("--report-only", action="store_true",
                         help="exit 0 even when a trial misses its target")
     args = parser.parse_args()
@@ -82,6 +85,13 @@ def parse():
         form["deliveries"] = args.deliveries
     if args.hang_limit:
         form["hang_limit"] = args.hang_limit
+    form["settings"] = {}
+    if args.registry_limits:
+        try:
+            read, total = (int(v) for v in args.registry_limits.split(","))
+        except ValueError:
+            parser.error("--registry-limits takes two whole numbers: READ,TOTAL")
+        form["settings"] = {"registry_read_timeout_secs": read, "registry_timeout_secs": total}
     if form["repos"] < 12 and (form["crash"] or form["faults"]):
         parser.error("--repos must be at least 12 (the demo's fleet shape)")
     return args, form
@@ -93,6 +103,11 @@ def binary(args):
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     subprocess.run(["cargo", "build", "--quiet", "-p", "flotilla"], cwd=ROOT, check=True)
     return os.path.join(target, "debug", "flotilla")
+
+
+def knows_registry_limits(flotilla):
+    schema = subprocess.run([flotilla, "schema"], capture_output=True, text=True, check=False)
+    return "registry_timeout_secs" in schema.stdout
 
 
 def commit_of():
@@ -111,7 +126,12 @@ def main():
     seed = args.seed if args.seed is not None else int(time.time())
     work = args.work or tempfile.mkdtemp(prefix="flotilla-reliability.")
     flotilla = binary(args)
-    suite = Suite(work, flotilla, form["repos"], form["hang_limit"])
+    if args.form == "short" and not args.faults and knows_registry_limits(flotilla):
+        # A binary that bounds registry calls gets the frozen registry too, with short limits.
+        form["faults"] = form["faults"] + ["registry-sigstop"]
+        form["settings"] = form["settings"] or {"registry_read_timeout_secs": 3,
+                                                "registry_timeout_secs": 15}
+    suite = Suite(work, flotilla, form["repos"], form["hang_limit"], form["settings"])
     variants = ["pid", "group"] if args.variant == "both" else [args.variant]
     report = {"form": args.form, "commit": commit_of(), "binary": flotilla, "seed": seed,
               "work": work, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -18,11 +18,12 @@ LINE = "1.0.0"
 
 
 class Suite:
-    def __init__(self, work, binary, repos, hang_limit):
+    def __init__(self, work, binary, repos, hang_limit, settings=None):
         self.work = os.path.abspath(work)
         self.binary = os.path.abspath(binary)
         self.count = repos
         self.hang_limit = hang_limit
+        self.settings = settings or {}
         os.makedirs(self.work, exist_ok=True)
         self.registries = Registries(os.path.join(self.work, "registries"))
         self.template = os.path.join(self.work, "template")
@@ -39,7 +40,8 @@ class Suite:
     def generate(self):
         if os.path.exists(self.template):
             shutil.rmtree(self.template)
-        self.repos = fleet.generate(self.template, self.count, self.registries.urls())
+        self.repos = fleet.generate(self.template, self.count, self.registries.urls(),
+                                    settings=self.settings)
 
     def fresh(self):
         """Empty registries and a fresh copy of the fleet at self.fleet."""
