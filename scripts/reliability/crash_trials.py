@@ -42,12 +42,14 @@ def crash_trial(suite, index, variant, rng):
         "trial": name, "variant": variant, "kill_after_s": round(delay, 2), "killed": killed,
         "resumes": resumes, "identical": identical, "count_delta": delta,
         "diff": diff[:400], "diff_lines": len(diff), "kept": kept,
+        "litter": state.get("litter", []),
     }
     last = resumes[-1] if resumes else {}
     suite.log(f"{name}: kill at {delay:.2f} s ({'killed' if killed else 'had ended'}), "
               f"{len(resumes)} resume(s), last exit {last.get('exit')}: "
               f"{'IDENTICAL' if identical else 'DIFFERENT'}"
-              + ("" if identical else f" ({len(diff)} diff lines, counts {delta})"))
+              + ("" if identical else f" ({len(diff)} diff lines, counts {delta})")
+              + (f"; left {len(result['litter'])} temporary file(s)" if result["litter"] else ""))
     return result
 
 
@@ -69,4 +71,5 @@ def summary(results):
     dupes = {k: v for k, v in totals.items() if v > 0}
     missing = {k: -v for k, v in totals.items() if v < 0}
     return {"trials": len(results), "identical": identical, "extra": dupes, "missing": missing,
+            "litter": sum(len(r.get("litter", [])) for r in results),
             "met": identical == len(results)}

@@ -123,7 +123,8 @@ def git_state(bare, names, files=()):
         state["files"] = {}
         for path in files:
             shown = run(["git", "-C", bare, "show", f"master:{path}"], check=False)
-            state["files"][path] = shown.stdout if shown.returncode == 0 else None
+            # As lines, so that a diff shows the line that differs.
+            state["files"][path] = shown.stdout.splitlines() if shown.returncode == 0 else None
         # As a sorted list: the order of one wave's deployments is not the train's to fix.
         log = run(["git", "-C", bare, "log", "--format=%H %s", "master"]).stdout
         state["master_commits"] = sorted(
@@ -192,8 +193,12 @@ def layout_state(root, names):
         names.digests[entry["digest"]] = name
         tags.setdefault(ref, []).append(name)
     blobs = os.path.join(root, "blobs", "sha256")
+    files = os.listdir(blobs) if os.path.isdir(blobs) else []
+    # A writer killed between writing a temporary file and renaming it leaves the file behind:
+    # litter, not an artifact (no reader of the layout sees it), so it is reported apart.
+    litter = sorted(f for f in files if not re.fullmatch(r"[0-9a-f]{64}", f))
     return {"tags": tags, "manifests_listed": len(index.get("manifests") or []),
-            "blobs": len(os.listdir(blobs)) if os.path.isdir(blobs) else 0}
+            "blobs": len(files) - len(litter), "litter": litter}
 
 
 def layouts_state(root, names):
@@ -307,8 +312,11 @@ def capture(binary, fleet, repos, registries, environments=("dev", "stg")):
     pypi = pypi_state(registries["pypi"].url, os.path.join(registries["pypi"].root, "data"))
     npm = npm_state(registries["npm"].url, os.path.join(registries["npm"].root, "data"))
     store = store_state(binary, fleet, repos, names)
-    return {"git": git, "deploy": deploy, "images": images, "oci": oci, "pypi": pypi, "npm": npm, "store": store,
-            "counts": counts(commit_counts, git, images, oci, pypi, npm, store)}
+    litter = [f"{path}/blobs/sha256/{name}" for path, layout in images.items()
+              for name in layout.pop("litter")]
+    return {"git": git, "deploy": deploy, "images": images, "oci": oci, "pypi": pypi, "npm": npm,
+            "store": store, "counts": counts(commit_counts, git, images, oci, pypi, npm, store),
+            "litter": sorted(litter)}
 
 
 def counts(commit_counts, git, images, oci, pypi, npm, store):
@@ -320,6 +328,7 @@ def counts(commit_counts, git, images, oci, pypi, npm, store):
         "deploy_commits": commit_counts.get("deploy", 0),
         "image_tags": sum(len(i["tags"]) for i in images.values()),
         "image_manifests_listed": sum(i["manifests_listed"] for i in images.values()),
+        "image_blobs": sum(i["blobs"] for i in images.values()),
         "chart_tags": sum(len(r["tags"]) for r in oci.values()),
         "chart_manifests_stored": sum(r["manifests_stored"] for r in oci.values()),
         "pypi_files": sum(len(f) for f in pypi["projects"].values()),

@@ -172,7 +172,8 @@ def print_summary(suite, report):
         met &= s["met"]
         lines.append(f"crash trials: {s['identical']}/{s['trials']} identical to the "
                      f"uninterrupted run; more than it: {s['extra'] or 'nothing'}; "
-                     f"less: {s['missing'] or 'nothing'}")
+                     f"less: {s['missing'] or 'nothing'}; temporary files left in image "
+                     f"layouts: {s['litter']}")
     for trial in report.get("fault", []):
         met &= trial["met"]
         start = "hung" if trial["hung"] else f"exit {trial['start_exit']}"

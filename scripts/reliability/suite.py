@@ -126,8 +126,9 @@ class Suite:
     def compare(self, state, name):
         """(identical, diff lines, count differences) against the uninterrupted run."""
         write_json(os.path.join(self.work, f"{name}.json"), state)
-        left = {k: v for k, v in self.baseline.items() if k != "counts"}
-        right = {k: v for k, v in state.items() if k != "counts"}
+        aside = ("counts", "litter")
+        left = {k: v for k, v in self.baseline.items() if k not in aside}
+        right = {k: v for k, v in state.items() if k not in aside}
         diff = list(difflib.unified_diff(pretty(left), pretty(right), "uninterrupted", name,
                                          n=2, lineterm=""))
         delta = {k: state["counts"][k] - v for k, v in self.baseline["counts"].items()
