@@ -84,7 +84,8 @@ class Suite:
         with open(path, "rb") as log:
             log.seek(start)
             lines = log.read().decode("utf-8", "replace").strip().splitlines()
-        failures = [line for line in lines if ": failed: " in line or "error" in line.lower()]
+        failures = ([line for line in lines if ": failed: " in line]
+                    or [line for line in lines if line.startswith("error")])
         tail = failures[:1] + lines[-8:]
         return (None if hung else code), time.monotonic() - began, tail
 
