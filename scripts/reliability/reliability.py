@@ -133,7 +133,9 @@ def main():
                                                 "registry_timeout_secs": 15}
     suite = Suite(work, flotilla, form["repos"], form["hang_limit"], form["settings"])
     variants = ["pid", "group"] if args.variant == "both" else [args.variant]
-    report = {"form": args.form, "commit": commit_of(), "binary": flotilla, "seed": seed,
+    # The worktree's commit says what the binary is only when the suite built it.
+    commit = commit_of() + (" (binary given with --binary)" if args.binary else "")
+    report = {"form": args.form, "commit": commit, "binary": flotilla, "seed": seed,
               "work": work, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "settings": form}
     suite.log(f"reliability {args.form}: seed {seed}, work {work}, binary {flotilla} "
