@@ -281,7 +281,7 @@ def store_state(binary, fleet, repos, names):
                            key=lambda a: json.dumps(a, sort_keys=True))
         repo_rows[row["repo"]] = {"master_version": row.get("master_version"),
                                   "last_tag": row.get("last_tag"), "artifacts": artifacts}
-    deployments = {}
+    deployments, recovered = {}, {}
     for repo in repos:
         if not repo.image():
             continue
@@ -291,8 +291,24 @@ def store_state(binary, fleet, repos, names):
             rows.append(names.json({k: d.get(k) for k in ("environment", "version", "image",
                                                           "digest", "status", "trigger",
                                                           "error", "detail")}))
+        rows, attempts = split_recovered_attempts(rows)
         deployments[repo.name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
-    return {"trains": train_rows, "repositories": repo_rows, "deployments": deployments}
+        if attempts:
+            recovered[repo.name] = attempts
+    return {"trains": train_rows, "repositories": repo_rows, "deployments": deployments,
+            "recovered_attempts": recovered}
+
+
+def split_recovered_attempts(rows):
+    """(rows to compare, failed attempts a later success made good). A deployment the deploy
+    repository refused is history, kept by flotilla as a failed row; it is no lost effect once
+    the same digest reached the same environment. A failed row with no such success stays in
+    the compared rows, so a deployment that never happened still shows as a difference."""
+    done = {(r.get("environment"), r.get("digest")) for r in rows
+            if r.get("status") == "succeeded"}
+    attempts = [r for r in rows
+                if r.get("status") == "failed" and (r.get("environment"), r.get("digest")) in done]
+    return [r for r in rows if r not in attempts], attempts
 
 
 def capture(binary, fleet, repos, registries, environments=("dev", "stg")):

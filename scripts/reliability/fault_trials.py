@@ -55,12 +55,15 @@ def fault_trial(suite, fault):
         "trial": name, "start_exit": code, "hung": code is None, "start_seconds": round(seconds, 1),
         "start_tail": tail, "failed": failed_clearly, "resumes": resumes, "identical": identical,
         "count_delta": delta, "diff": diff[:400], "diff_lines": len(diff), "kept": kept,
+        "recovered_attempts": sum(len(a) for a in state["store"]["recovered_attempts"].values()),
         "met": failed_clearly and identical,
     }
     suite.log(f"{name}: start {'HUNG (killed after the limit)' if code is None else 'exit ' + str(code)}"
               f" in {seconds:.1f} s; after {len(resumes)} resume(s) "
               f"{'IDENTICAL' if identical else 'DIFFERENT'}"
-              + ("" if identical else f" ({len(diff)} diff lines, counts {delta})"))
+              + ("" if identical else f" ({len(diff)} diff lines, counts {delta})")
+              + (f"; {result['recovered_attempts']} refused deployment(s) recorded as failed, "
+                 "then made good" if result["recovered_attempts"] else ""))
     if tail:
         suite.log(f"  first failure it reported: {tail[0][:300]}")
     return result

@@ -130,6 +130,10 @@ class Suite:
         aside = ("counts", "litter")
         left = {k: v for k, v in self.baseline.items() if k not in aside}
         right = {k: v for k, v in state.items() if k not in aside}
+        # Failed attempts that a later deployment of the same digest made good are history,
+        # not effects; they are reported with the trial, never compared.
+        for side in (left, right):
+            side["store"] = {k: v for k, v in side["store"].items() if k != "recovered_attempts"}
         diff = list(difflib.unified_diff(pretty(left), pretty(right), "uninterrupted", name,
                                          n=2, lineterm=""))
         delta = {k: state["counts"][k] - v for k, v in self.baseline["counts"].items()
