@@ -327,6 +327,33 @@ impl Repo {
         }))
     }
 
+    /// The newest commit reachable from `rev` whose message has `line` as one of its lines
+    /// (a trailer such as `Flotilla-Deployment: ID`); `None` when none has.
+    pub fn find_commit_with_line(&self, rev: &str, line: &str) -> Result<Option<Oid>, GitError> {
+        let pattern = format!("^{}$", regex_literal(line));
+        let command = self.command().args([
+            "log",
+            "--max-count=1",
+            "--format=%H",
+            "--basic-regexp",
+            "--grep",
+            &pattern,
+            "--end-of-options",
+            rev,
+            "--",
+        ]);
+        let output = command.output()?;
+        if output.code != Some(0) {
+            return Err(command.failure(&output, None));
+        }
+        match output.stdout_text().trim() {
+            "" => Ok(None),
+            oid => Oid::parse(oid)
+                .map(Some)
+                .map_err(|error| command.unexpected(error.to_string())),
+        }
+    }
+
     /// Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor).
     pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, GitError> {
         let command = self.command().args([
@@ -411,6 +438,18 @@ fn committed_oid(summary: &str) -> Option<Oid> {
         .split(' ')
         .filter_map(|word| word.strip_suffix(']'))
         .find_map(|word| Oid::parse(word).ok())
+}
+
+/// `text` as a POSIX basic regular expression matching itself.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '.' | '[' | ']' | '\\' | '*' | '^' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -69,9 +69,14 @@ impl DeployCommit<'_> {
             let _ = writeln!(text, "Flotilla-Approved-By: {}", one_line(approver));
         }
         if let Some(id) = self.deployment_id {
-            let _ = writeln!(text, "Flotilla-Deployment: {}", one_line(id));
+            let _ = writeln!(text, "{}", Self::trailer(id));
         }
         text
+    }
+
+    /// The message line naming deployment `id`: how a deployment finds the commit it made.
+    pub fn trailer(id: &str) -> String {
+        format!("Flotilla-Deployment: {}", one_line(id))
     }
 }
 

@@ -56,6 +56,7 @@ impl GitopsDeployer {
         branch_ref: &RefName,
         value: &str,
         message: &str,
+        deployment_id: Option<&str>,
         last_error: &mut String,
     ) -> Result<Option<serde_json::Value>, DeployError> {
         let (file, key, branch) = (&self.file, &self.key, &self.branch);
@@ -75,8 +76,16 @@ impl GitopsDeployer {
             }
         })?;
         if updated == text {
+            // This very deployment may have pushed its commit before its process died; then
+            // the record names that commit, as the uninterrupted deployment would have.
+            let own = match deployment_id {
+                Some(id) => work.find_commit_with_line("HEAD", &DeployCommit::trailer(id))?,
+                None => None,
+            };
+            let changed = own.is_some();
+            let commit = own.or(work.head()?).map(|o| o.to_string());
             return Ok(Some(
-                json!({ "file": file, "key": key, "commit": work.head().ok().flatten().map(|o| o.to_string()), "changed": false }),
+                json!({ "file": file, "key": key, "commit": commit, "changed": changed }),
             ));
         }
         let base = work.head()?;
@@ -166,6 +175,7 @@ impl Deployer for GitopsDeployer {
                 &branch_ref,
                 &deployment.version,
                 &message,
+                Some(deployment.id.as_str()),
                 &mut last_error,
             )?;
             drop(std::fs::remove_dir_all(&dest));

@@ -376,3 +376,38 @@ fn a_directory_inside_another_repository_is_not_that_repository() {
         "{error}"
     );
 }
+
+#[test]
+fn finds_the_commit_carrying_a_trailer_line_and_only_a_whole_line() {
+    let sandbox = Sandbox::new();
+    let (_remote, url) = sandbox.seeded_remote("remote.git");
+    let work = sandbox
+        .git()
+        .clone_repo(&url, sandbox.path("work"), None)
+        .unwrap();
+    work.write_file("values.yaml", b"v: 1\n").unwrap();
+    work.add(&["values.yaml"]).unwrap();
+    let marked = work
+        .commit("Deploy a.b\n\nFlotilla-Deployment: 01ABC.*\n")
+        .unwrap()
+        .unwrap();
+    commit_file(&work, "other", "later\n");
+
+    let line = "Flotilla-Deployment: 01ABC.*";
+    assert_eq!(
+        work.find_commit_with_line("HEAD", line).unwrap(),
+        Some(marked)
+    );
+    // The pattern is literal: `.*` matches itself only, and a prefix of the line is not the line.
+    assert_eq!(
+        work.find_commit_with_line("HEAD", "Flotilla-Deployment: 01ABCX")
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        work.find_commit_with_line("HEAD", "Flotilla-Deployment: 01AB")
+            .unwrap(),
+        None
+    );
+    assert!(work.find_commit_with_line("no-such-ref", line).is_err());
+}

@@ -137,8 +137,22 @@ fn resume_deploys_once(fleet: &Sandbox) {
     );
     assert_eq!(deploy_commits(fleet), 1, "nothing committed twice");
     assert_eq!(history(fleet), ["1.0.0rc1 succeeded"]);
+    assert_records_its_commit(fleet);
     let status = fleet.flotilla(&["deploy", "status"]).success();
     assert!(status.stdout.contains("identity  1.0.0rc1"), "{status}");
+}
+
+/// The record names the commit that deployed, whichever process pushed it: the same record as
+/// an uninterrupted deployment's.
+fn assert_records_its_commit(fleet: &Sandbox) {
+    let json = fleet
+        .flotilla(&["deploy", "history", "identity", "--json"])
+        .success()
+        .json();
+    let detail = &json[0]["detail"];
+    let head = fleet.git(&fleet.remote("deploy"), &["rev-parse", "master"]);
+    assert_eq!(detail["commit"].as_str(), Some(head.trim()), "{json}");
+    assert_eq!(detail["changed"], true, "{json}");
 }
 
 #[test]
@@ -186,6 +200,7 @@ fn serve_reconciles(hook_name: &str) {
     assert_eq!(history(&fleet), ["1.0.0 succeeded"], "{}", server.log());
     assert_eq!(deployed(&fleet), VALUES.replace("0.1.0", "1.0.0"));
     assert_eq!(deploy_commits(&fleet), 1, "nothing committed twice");
+    assert_records_its_commit(&fleet);
     let status = fleet.flotilla(&["deploy", "status"]).success();
     assert!(status.stdout.contains("identity  1.0.0"), "{status}");
 }
