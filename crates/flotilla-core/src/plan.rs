@@ -23,6 +23,7 @@ mod selection;
 mod skipped;
 mod step;
 mod tag_checks;
+mod tagged_version;
 mod tagging;
 mod wave;
 mod waves;
@@ -38,6 +39,7 @@ pub use repo_run::RepoRun;
 pub use request::Request;
 pub use skipped::Skipped;
 pub use step::Step;
+pub use tagged_version::TaggedVersion;
 pub use wave::Wave;
 
 use crate::fleet::{Fleet, Repo};

@@ -93,9 +93,13 @@ fn repo_facts(
             line.patch,
             flotilla_core::Stage::Rc(1),
         );
-        let tag = first.render_tag(&repo.tag_template);
+        // The line's first tag in any spelling (`v1.12.0-rc1` of the original included).
+        let tagged = refs
+            .tags()
+            .keys()
+            .any(|t| Version::from_any_tag(&repo.tag_template, t) == Some(first));
         if refs.branch(&branch).is_some()
-            && refs.tag(&tag).is_none()
+            && !tagged
             && !mirror.is_ancestor(
                 &format!("refs/heads/{branch}"),
                 &format!("refs/heads/{}", repo.default_branch),

@@ -1,5 +1,6 @@
-//! What the fleet looks like now: per repository the master version, the newest version tag
-//! and the artifacts published for it, read from the remotes and the store.
+//! What the fleet looks like now: per repository the master version, the newest version (of
+//! its version file and its version tags in any spelling) with its tag, and the artifacts
+//! published for it, read from the remotes and the store.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +11,19 @@ use crate::engine_error::EngineError;
 use crate::facts::parallel_map;
 use crate::workspace::Workspace;
 
+/// A repository's version file on the default branch, and its newest version tag.
+type RemoteState = (Option<String>, Option<(Version, String)>);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RepoStatus {
     pub repo: String,
     pub category: String,
+    /// The version file on the default branch, as written there.
     pub master_version: Option<String>,
+    /// The repository's newest version, canonical: the highest of the version file and every
+    /// version tag, whatever its spelling (`1.12.2` beside `v1.11.0.12`, `2.0.dev249`).
+    pub newest_version: Option<String>,
+    /// The tag of the newest tagged version, as it is spelled in the repository.
     pub last_tag: Option<String>,
     pub artifacts: Vec<ArtifactLine>,
 }
@@ -59,7 +68,7 @@ pub async fn fleet_status(workspace: &Workspace) -> Result<Vec<RepoStatus>, Engi
         parallel_map(
             &repos,
             8,
-            |repo| -> Result<(Option<String>, Option<String>), EngineError> {
+            |repo| -> Result<RemoteState, EngineError> {
                 let mirror = ws.cache.refresh(&repo.name, &ws.remote_url(repo))?;
                 let master = mirror
                     .read_file(
@@ -73,10 +82,9 @@ pub async fn fleet_status(workspace: &Workspace) -> Result<Vec<RepoStatus>, Engi
                     .tags()
                     .keys()
                     .filter_map(|t| {
-                        Version::from_tag(&repo.tag_template, t).map(|v| (v, t.clone()))
+                        Version::from_any_tag(&repo.tag_template, t).map(|v| (v, t.clone()))
                     })
-                    .max()
-                    .map(|(_, t)| t);
+                    .max();
                 Ok((master, last_tag))
             },
         )
@@ -89,13 +97,22 @@ pub async fn fleet_status(workspace: &Workspace) -> Result<Vec<RepoStatus>, Engi
         .zip(remote_state)
         .map(|(repo, state)| {
             let (master_version, last_tag) = state?;
+            let file_version = master_version
+                .as_deref()
+                .and_then(|text| Version::parse(text).ok());
+            let newest_version = file_version
+                .into_iter()
+                .chain(last_tag.as_ref().map(|(v, _)| *v))
+                .max()
+                .map(|v| v.to_string());
             let mut lines = artifacts.remove(&repo.name).unwrap_or_default();
             lines.sort();
             Ok(RepoStatus {
                 repo: repo.name.clone(),
                 category: repo.category.clone(),
                 master_version,
-                last_tag,
+                newest_version,
+                last_tag: last_tag.map(|(_, t)| t),
                 artifacts: lines,
             })
         })

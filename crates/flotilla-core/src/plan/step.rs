@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
+use crate::plan::tagged_version::TaggedVersion;
 use crate::version::{Channel, PackageVersion, Version};
 
 /// A step of a repository's run. The engine executes them in order; each is idempotent against
@@ -42,8 +43,14 @@ pub enum Step {
         file: String,
         content: String,
         version: Version,
-        /// The version on the default branch when planned (the engine checks again).
+        /// The version in the default branch's version file when planned (the engine checks
+        /// again).
         master_version: Option<Version>,
+        /// The repository's newest version tag when planned (in any spelling) when it is newer
+        /// than both `version` and the version file: master's version is never lower than its
+        /// newest tag, with or without a version file (the engine checks again).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        newest_tag: Option<TaggedVersion>,
         message: String,
     },
     /// Run a repository command with the version in its environment.
@@ -87,6 +94,32 @@ pub enum Step {
 }
 
 impl Step {
+    /// For a reflect step that, as planned, leaves the default branch alone: the version the
+    /// branch keeps and why (its version file, or a newer tag when the file is older or
+    /// missing). `None` for other steps and for a reflect that moves the branch.
+    pub fn master_keeps(&self) -> Option<(Version, String)> {
+        let Self::Reflect {
+            version,
+            master_version,
+            newest_tag,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        match (master_version, newest_tag) {
+            (Some(current), _) if current >= version => Some((
+                *current,
+                format!("its version file is not older than {version}"),
+            )),
+            (_, Some(tagged)) if tagged.version > *version => Some((
+                tagged.version,
+                format!("tag {} is newer than {version}", tagged.tag),
+            )),
+            _ => None,
+        }
+    }
+
     /// The kebab-case name of the step, as shown in tables and stored with runs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -117,10 +150,11 @@ impl Step {
                 version,
                 master_version,
                 ..
-            } => match master_version {
-                Some(current) if current >= version => {
+            } => match (self.master_keeps(), master_version) {
+                (Some((current, _)), Some(file)) if file == &current => {
                     format!("{branch} keeps {current} (not older than {version})")
                 }
+                (Some((current, why)), _) => format!("{branch} keeps {current} ({why})"),
                 _ => format!("{branch} takes {version}"),
             },
             Self::Run { name, argv, .. } => format!("{name}: {}", argv.join(" ")),

@@ -6,6 +6,7 @@ use crate::name::{BranchName, TagName};
 use crate::plan::facts::RepoFacts;
 use crate::plan::repo_run::RepoRun;
 use crate::plan::step::Step;
+use crate::plan::tagged_version::TaggedVersion;
 use crate::version::Version;
 
 pub(crate) struct Tagging {
@@ -15,8 +16,11 @@ pub(crate) struct Tagging {
     /// The tag as this manifest spells it, or the remote's own spelling of the same version.
     pub tag: TagName,
     pub already_tagged: bool,
-    /// Every tag of the repository that names a version, with that version.
+    /// Every tag of the repository that names a version, in any spelling
+    /// ([`Version::from_any_tag`]), with that version.
     pub released: Vec<(String, Version)>,
+    /// The highest of them: master's version is never lower.
+    pub newest: Option<TaggedVersion>,
     /// The versions already tagged on the version's `x.y.z` line.
     pub line_tags: Vec<Version>,
     pub facts: RepoFacts,
@@ -25,12 +29,20 @@ pub(crate) struct Tagging {
 impl Tagging {
     pub fn resolve(repo: &Repo, version: Version, facts: RepoFacts) -> Self {
         let branch = BranchName::new(version.render_branch(&repo.branch_template));
-        // Every tag of the repository that names a version, read once.
+        // Every tag of the repository that names a version, read once, in every spelling the
+        // platform's histories hold (`1.12.0` beside `v1.12.1`, `v1.13`, `2.0.dev249`).
         let released: Vec<(String, Version)> = facts
             .tags
             .iter()
-            .filter_map(|t| Version::from_tag(&repo.tag_template, t).map(|v| (t.clone(), v)))
+            .filter_map(|t| Version::from_any_tag(&repo.tag_template, t).map(|v| (t.clone(), v)))
             .collect();
+        let newest = released
+            .iter()
+            .max_by(|(ta, a), (tb, b)| a.cmp(b).then_with(|| tb.cmp(ta)))
+            .map(|(tag, version)| TaggedVersion {
+                tag: tag.clone(),
+                version: *version,
+            });
         // The original workflows tagged `v1.2.0-rc1` (REFERENCE.md §A, tags seen in the wild)
         // where flotilla writes `v1.2.0rc1`: a
         // version is released once, whatever its tag looks like.
@@ -55,6 +67,7 @@ impl Tagging {
             tag,
             already_tagged,
             released,
+            newest,
             line_tags,
             facts,
         }

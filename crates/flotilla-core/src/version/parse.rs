@@ -20,6 +20,39 @@ impl Version {
     pub fn parse(input: &str) -> Result<Self, VersionError> {
         parse(input)
     }
+
+    /// Reads a tag of a repository's history as a version, more broadly than [`parse`]: every
+    /// spelling `parse` accepts, and the two-part versions the platform's plugins and its 2.x
+    /// development builds were tagged with (`v1.13` = 1.13.0, `v1.13-rc1` = 1.13.0rc1,
+    /// `2.0.dev249` = 2.0.0dev249; REFERENCE.md §D). `None` for a tag that is not a version
+    /// (`latest`, `stable`, `2.0-beta`). Only for reading what exists: flotilla writes its own
+    /// tags strictly, from the manifest's template.
+    ///
+    /// [`parse`]: Version::parse
+    pub fn read_tag(tag: &str) -> Option<Self> {
+        parse(tag).ok().or_else(|| two_parts(tag))
+    }
+}
+
+/// `x.y`, `x.y-rcN`, `x.yrcN`, `x.y.devN`, `x.y-devN` and `x.ydevN`, with an optional `v`:
+/// the line `x.y.0`.
+fn two_parts(input: &str) -> Option<Version> {
+    let body = input.strip_prefix('v').unwrap_or(input);
+    let mut cursor = Cursor { rest: body };
+    let major = cursor.number().ok()?;
+    cursor.expect('.').ok()?;
+    let minor = cursor.number().ok()?;
+    // A third number makes it a three-part version, which `parse` refused for a reason.
+    if cursor
+        .rest
+        .strip_prefix('.')
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let stage = stage(cursor.rest).ok()?;
+    matches!(stage, Stage::Final | Stage::Rc(_) | Stage::Dev(_))
+        .then(|| Version::new(major, minor, 0, stage))
 }
 
 fn parse(input: &str) -> Result<Version, VersionError> {
@@ -133,6 +166,38 @@ mod tests {
         for (input, canonical) in cases {
             assert_eq!(parse(input).unwrap().to_string(), canonical, "{input}");
         }
+    }
+
+    #[test]
+    fn reads_the_two_part_tags_of_plugins_and_dev_builds() {
+        let cases = [
+            ("v1.13", Some("1.13.0")),
+            ("1.13", Some("1.13.0")),
+            ("v1.13-rc1", Some("1.13.0rc1")),
+            ("v1.13rc2", Some("1.13.0rc2")),
+            ("2.0.dev249", Some("2.0.0dev249")),
+            ("v2.0-dev3", Some("2.0.0dev3")),
+            ("1.12.0", Some("1.12.0")),
+            ("v1.11.0-rc1", Some("1.11.0rc1")),
+            ("v1.11.0.12", Some("1.11.0.12")),
+            ("1.2.3.dev4", Some("1.2.3dev4")),
+            ("latest", None),
+            ("v1", None),
+            ("1.2-beta1", None),
+            ("1.02", None),
+            ("1.2.3-beta1", None),
+            ("1.2.0.3.4", None),
+            ("release-1.13", None),
+            ("v1.13.x", None),
+        ];
+        for (tag, expected) in cases {
+            assert_eq!(
+                Version::read_tag(tag).map(|v| v.to_string()).as_deref(),
+                expected,
+                "{tag}"
+            );
+        }
+        assert!(parse("v1.13").is_err(), "written versions stay strict");
     }
 
     #[test]

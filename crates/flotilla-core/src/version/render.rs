@@ -116,6 +116,15 @@ impl Version {
             .then_some(version)
     }
 
+    /// Reads a version from any tag of a repository's history: a tag of `template`, or a tag
+    /// that is a version in whole in any spelling [`Version::read_tag`] reads (`1.12.0` beside
+    /// a `v{canonical}` template, `v1.13`, `2.0.dev249`). What counts as released, the newest
+    /// version and master's version are decided on these; tags flotilla writes follow
+    /// `template` only.
+    pub fn from_any_tag(template: &Template, tag: &str) -> Option<Self> {
+        Self::from_tag(template, tag).or_else(|| Self::read_tag(tag))
+    }
+
     fn placeholder(&self, name: &str) -> Option<String> {
         match name {
             "canonical" => Some(self.to_string()),

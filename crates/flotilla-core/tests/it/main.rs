@@ -4,3 +4,4 @@ mod manifest_fuzz;
 mod plan;
 mod version_fuzz;
 mod version_props;
+mod version_tags;

@@ -26,6 +26,22 @@ pub fn reflect(
 ) -> Result<StepOutput, StepError> {
     let work = &ctx.work;
     let back_to = work.current_branch()?;
+    // Master's version is never lower than the repository's newest version tag, in any
+    // spelling: a 2.x master that carries no version file keeps its line against a 1.x hotfix.
+    let newest_tag = work
+        .ls_remote(&ctx.url)?
+        .tags()
+        .keys()
+        .filter_map(|t| Version::from_any_tag(&ctx.repo.tag_template, t).map(|v| (v, t.clone())))
+        .max();
+    if let Some((tagged, tag)) = newest_tag.filter(|(v, _)| *v > version) {
+        log.line(format!(
+            "{branch} keeps {tagged}: tag {tag} is newer than {version}"
+        ));
+        return Ok(StepOutput::detail(
+            json!({ "reflected": false, "master": tagged, "tag": tag }),
+        ));
+    }
     for attempt in 1..=PUSH_RACE.attempts {
         work.fetch(&ctx.url, &[&format!("refs/heads/{branch}")])?;
         let current = work

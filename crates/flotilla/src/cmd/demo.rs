@@ -115,8 +115,14 @@ pub async fn fleet_table(manifest: &Path, json: bool) -> Outcome {
 }
 
 fn print_fleet(status: &[RepoStatus]) {
-    let mut table =
-        output::Table::new(&["repository", "category", "master", "last tag", "artifacts"]);
+    let mut table = output::Table::new(&[
+        "repository",
+        "category",
+        "master",
+        "newest",
+        "last tag",
+        "artifacts",
+    ]);
     for repo in status {
         let mut first = true;
         let artifacts: Vec<String> = repo
@@ -143,12 +149,14 @@ fn print_fleet(status: &[RepoStatus]) {
                     repo.repo.clone(),
                     repo.category.clone(),
                     repo.master_version.clone().unwrap_or_default(),
+                    repo.newest_version.clone().unwrap_or_default(),
                     repo.last_tag.clone().unwrap_or_default(),
                     artifact,
                 ]);
                 first = false;
             } else {
                 table.row(vec![
+                    String::new(),
                     String::new(),
                     String::new(),
                     String::new(),

@@ -120,12 +120,9 @@ fn highlights(steps: &[Step]) -> Vec<String> {
         .filter_map(|step| match step {
             Step::CreateBranch { branch, .. } => Some(format!("branch {branch}")),
             Step::TagAndPush { tag, .. } => Some(format!("tag {tag}")),
-            Step::Reflect {
-                branch,
-                version,
-                master_version: Some(current),
-                ..
-            } if current >= version => Some(format!("{branch} keeps {current}")),
+            Step::Reflect { branch, .. } if step.master_keeps().is_some() => step
+                .master_keeps()
+                .map(|(current, why)| format!("{branch} keeps {current} ({why})")),
             Step::Reflect {
                 branch, version, ..
             } => Some(format!("{branch} ← {version}")),

@@ -33,7 +33,12 @@ pub(crate) fn plan(
 fn final_is_released(planner: &mut Planner<'_>, repo: &Repo, t: &Tagging) {
     let version = t.version;
     let final_tag = version.final_of_line().render_tag(&repo.tag_template);
-    if !t.facts.tags.contains(&final_tag) {
+    // The final counts in any spelling (`1.12.0` as well as `v1.12.0`).
+    if !t
+        .released
+        .iter()
+        .any(|(_, v)| *v == version.final_of_line())
+    {
         planner.refuse(
             Some(&repo.name),
             format!("hotfix {version} of a line that has no final ({final_tag} is not tagged)"),

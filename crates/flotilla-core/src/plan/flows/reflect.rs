@@ -1,6 +1,8 @@
 //! The seed's "Reflect Branch Update" trigger: after a tag, the version file on the default
 //! branch takes the released version, but only when it is newer than the version there (the
-//! original overwrote it unconditionally: REFERENCE.md §A, reflect to master). It runs as the
+//! original overwrote it unconditionally: REFERENCE.md §A, reflect to master). Master's version
+//! is the highest of its version file and the repository's version tags in any spelling, so a
+//! master whose 2.x line lives only in tags is not set back by a 1.x hotfix. It runs as the
 //! tag flow's last git step, for categories whose triggers include `reflect`; the engine checks
 //! the default branch again when it executes the step.
 
@@ -16,6 +18,9 @@ pub(crate) fn step(repo: &Repo, t: &Tagging, version_content: &str) -> Option<St
         content: format!("{version_content}\n"),
         version: t.version,
         master_version: t.facts.master_version,
+        newest_tag: t.newest.clone().filter(|n| {
+            n.version > t.version && t.facts.master_version.is_none_or(|m| n.version > m)
+        }),
         message: format!("[CI/CD] reflect version {}", t.tag),
     })
 }
