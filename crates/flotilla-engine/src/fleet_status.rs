@@ -65,29 +65,25 @@ pub async fn fleet_status(workspace: &Workspace) -> Result<Vec<RepoStatus>, Engi
     let ws = workspace.clone();
     let remote_state = tokio::task::spawn_blocking(move || {
         let repos: Vec<_> = ws.fleet.repos.iter().collect();
-        parallel_map(
-            &repos,
-            8,
-            |repo| -> Result<RemoteState, EngineError> {
-                let mirror = ws.cache.refresh(&repo.name, &ws.remote_url(repo))?;
-                let master = mirror
-                    .read_file(
-                        &format!("refs/heads/{}", repo.default_branch),
-                        &repo.version_file,
-                    )?
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .map(|t| t.trim().to_owned());
-                let refs = ws.git.ls_remote(&mirror.path().display().to_string())?;
-                let last_tag = refs
-                    .tags()
-                    .keys()
-                    .filter_map(|t| {
-                        Version::from_any_tag(&repo.tag_template, t).map(|v| (v, t.clone()))
-                    })
-                    .max();
-                Ok((master, last_tag))
-            },
-        )
+        parallel_map(&repos, 8, |repo| -> Result<RemoteState, EngineError> {
+            let mirror = ws.cache.refresh(&repo.name, &ws.remote_url(repo))?;
+            let master = mirror
+                .read_file(
+                    &format!("refs/heads/{}", repo.default_branch),
+                    &repo.version_file,
+                )?
+                .and_then(|b| String::from_utf8(b).ok())
+                .map(|t| t.trim().to_owned());
+            let refs = ws.git.ls_remote(&mirror.path().display().to_string())?;
+            let last_tag = refs
+                .tags()
+                .keys()
+                .filter_map(|t| {
+                    Version::from_any_tag(&repo.tag_template, t).map(|v| (v, t.clone()))
+                })
+                .max();
+            Ok((master, last_tag))
+        })
     })
     .await?;
     workspace

@@ -19,6 +19,7 @@ mod deployments;
 mod driver;
 mod failures;
 mod flows;
+mod history;
 mod idempotency;
 mod inspect;
 mod notifications;
