@@ -102,9 +102,14 @@ impl Engine {
         let timestamp = build_stamp(&workspace.fleet.settings.timezone)?;
         blocking(move || {
             let repos = named_repos(&workspace, &request);
-            let facts =
+            let mut facts =
                 crate::facts::gather(&workspace, &repos, timestamp, release_line(&request))?;
-            Ok(plan::plan(&workspace.fleet, &request, &facts)?)
+            let plan = plan::plan(&workspace.fleet, &request, &facts)?;
+            // A tag whose artifacts are not all in their registries is not done.
+            if crate::facts::find_unpublished(&workspace, &mut facts, &plan) {
+                return Ok(plan::plan(&workspace.fleet, &request, &facts)?);
+            }
+            Ok(plan)
         })
         .await
     }
@@ -120,9 +125,13 @@ impl Engine {
         let timestamp = build_stamp(&workspace.fleet.settings.timezone)?;
         blocking(move || {
             let repos = named_repos(&workspace, &request);
-            let (facts, warnings) =
+            let (mut facts, warnings) =
                 crate::facts::gather_lenient(&workspace, &repos, timestamp, release_line(&request));
-            Ok((plan::plan(&workspace.fleet, &request, &facts)?, warnings))
+            let plan = plan::plan(&workspace.fleet, &request, &facts)?;
+            if crate::facts::find_unpublished(&workspace, &mut facts, &plan) {
+                return Ok((plan::plan(&workspace.fleet, &request, &facts)?, warnings));
+            }
+            Ok((plan, warnings))
         })
         .await
     }

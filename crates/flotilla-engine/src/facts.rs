@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use flotilla_core::Version;
 use flotilla_core::fleet::Repo;
-use flotilla_core::plan::{Facts, RepoFacts};
+use flotilla_core::plan::{ArtifactRef, Facts, Plan, RepoFacts, tagged_artifacts};
+use flotilla_core::{ArtifactKind, Version};
 
 use crate::engine_error::EngineError;
+use crate::steps::artifact_lookup::is_published;
 use crate::workspace::Workspace;
 
 /// How many repositories are read at once: git is mostly waiting on disk or network.
@@ -113,6 +114,81 @@ fn repo_facts(
         branches: refs.branches().keys().cloned().collect(),
         tags: refs.tags().keys().cloned().collect(),
         diverged_branches,
+        unpublished: Vec::new(),
+    })
+}
+
+/// Looks up in their registries the artifacts of the plan's runs of existing tags, and
+/// records in `facts` those the registries do not hold (a publish that failed left its tag):
+/// planned again, those runs publish them and their dependents wait for them. A registry that
+/// cannot be asked counts as not holding them, so the run tries and fails visibly rather than
+/// letting its dependents go. Returns whether anything is missing.
+pub fn find_unpublished(workspace: &Workspace, facts: &mut Facts, plan: &Plan) -> bool {
+    let runs: Vec<(&flotilla_core::plan::RepoRun, Vec<ArtifactRef>)> = plan
+        .runs
+        .iter()
+        .map(|run| (run, tagged_artifacts(&workspace.fleet, run)))
+        .filter(|(_, artifacts)| !artifacts.is_empty())
+        .collect();
+    let missing = parallel_map(&runs, PARALLEL_READS, |(run, artifacts)| {
+        artifacts
+            .iter()
+            .filter(|artifact| {
+                let looked_up = lookup_name(workspace, run, artifact).and_then(|named| {
+                    is_published(workspace, &named).map_err(|err| err.to_string())
+                });
+                match looked_up {
+                    Ok(present) => !present,
+                    Err(err) => {
+                        tracing::warn!(repo = %run.repo, artifact = %artifact.name, "cannot look the artifact up, publishing it again: {err}");
+                        true
+                    }
+                }
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    let mut any = false;
+    for ((run, _), missing) in runs.iter().zip(missing) {
+        if let Some(repo_facts) = facts.repos.get_mut(&run.repo)
+            && !missing.is_empty()
+        {
+            any = true;
+            repo_facts.unpublished = missing;
+        }
+    }
+    any
+}
+
+/// The artifact as its registry names it: a chart by the name in its `Chart.yaml` at the
+/// run's tag, everything else as planned.
+fn lookup_name(
+    workspace: &Workspace,
+    run: &flotilla_core::plan::RepoRun,
+    artifact: &ArtifactRef,
+) -> Result<ArtifactRef, String> {
+    if artifact.kind != ArtifactKind::Chart {
+        return Ok(artifact.clone());
+    }
+    let repo = workspace
+        .fleet
+        .repo(&run.repo)
+        .ok_or_else(|| format!("{} is not in the manifest", run.repo))?;
+    let mirror = workspace
+        .cache
+        .refresh(&repo.name, &workspace.remote_url(repo))
+        .map_err(|e| e.to_string())?;
+    let path = format!("{}/Chart.yaml", artifact.name.trim_end_matches('/'));
+    let text = mirror
+        .read_file(&run.source, &path)
+        .map_err(|e| e.to_string())?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| format!("{path} is not at {}", run.source))?;
+    let name = flotilla_publish::chart::chart_name(&text)
+        .ok_or_else(|| format!("{path} at {} names no chart", run.source))?;
+    Ok(ArtifactRef {
+        name,
+        ..artifact.clone()
     })
 }
 

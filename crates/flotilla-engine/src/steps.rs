@@ -1,6 +1,7 @@
 //! Steps: what one step of a run does, each kind in its own file, executed through the
 //! [`StepExecutor`](step_executor::StepExecutor) seam.
 
+pub mod artifact_lookup;
 pub mod chart_repository;
 pub mod chart_repository_error;
 pub mod create_branch;

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::artifact::ArtifactRef;
 use crate::version::Version;
 
 /// Facts about the fleet's repositories and the moment of planning.
@@ -27,4 +28,9 @@ pub struct RepoFacts {
     /// does not have: cutting the line there would release someone else's work.
     #[serde(default)]
     pub diverged_branches: BTreeSet<String>,
+    /// Artifacts of an already tagged version (as [`crate::plan::tagged_artifacts`] names
+    /// them) that their registries do not hold: the tag is there, the publish did not finish.
+    /// The run publishes them, and its dependents wait for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unpublished: Vec<ArtifactRef>,
 }

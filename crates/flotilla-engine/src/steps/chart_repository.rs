@@ -108,6 +108,45 @@ pub fn publish(
     }))
 }
 
+/// Whether the index of chart registry `registry` lists chart `name` at `version`; `None`
+/// when `registry` is not a directory or git chart repository (an OCI registry). A git
+/// repository's index is read from its branch through the mirror cache.
+pub fn lists(
+    workspace: &Workspace,
+    registry: &str,
+    name: &str,
+    version: &str,
+) -> Result<Option<bool>, StepError> {
+    let Some(declared) = workspace.fleet.registries.get(registry) else {
+        return Ok(None);
+    };
+    let index = match ChartRepository::of(workspace, declared)? {
+        None => return Ok(None),
+        Some(ChartRepository::Dir(dir)) => ChartIndex::load(&dir.index_path())?,
+        Some(ChartRepository::Git { url, branch }) => {
+            let mirror = workspace
+                .cache
+                .refresh(&format!("chart-registry-{registry}"), &url)?;
+            let Some(bytes) = mirror.read_file(&format!("refs/heads/{branch}"), "index.yaml")?
+            else {
+                return Ok(Some(false));
+            };
+            let scratch = workspace
+                .state_dir
+                .join("charts")
+                .join(format!(".{registry}.index.yaml"));
+            if let Some(parent) = scratch.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(&scratch, bytes)?;
+            let index = ChartIndex::load(&scratch);
+            fs::remove_file(&scratch)?;
+            index?
+        }
+    };
+    Ok(Some(index.versions(name).contains(&version)))
+}
+
 /// The end of a train: lists every registry's pending charts in its index, one update per
 /// registry; each registry's outcome (what it did, `None` when nothing was pending). `git`
 /// carries the train's fixed commit dates, so the same update makes the same commit.

@@ -2,14 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use flotilla_core::fleet::RegistryKind;
+use flotilla_core::RetryPolicy;
 use flotilla_core::plan::{ArtifactRef, Wave};
-use flotilla_core::{ArtifactKind, RetryPolicy};
-use flotilla_publish::npm::{NpmDirTarget, NpmTarget};
-use flotilla_publish::python::{PythonTarget, SimpleIndexTarget};
 
 use crate::progress::Progress;
-use crate::steps::publish_target::{Target, npm_registry, pypi_registry};
+use crate::steps::artifact_lookup::is_published;
 use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::train::train_services::TrainServices;
 use crate::workspace::Workspace;
@@ -69,24 +66,7 @@ fn describe(artifact: &ArtifactRef) -> String {
     format!("{} {}=={}", artifact.kind, artifact.name, artifact.version)
 }
 
-/// Whether the registry lists the artifact's version. Only packages other packages install
-/// (Python, npm) are checked; the rest are visible once pushed.
+/// Whether the registry holds the artifact's version, asked of the registry for every kind.
 fn visible(workspace: &Workspace, artifact: &ArtifactRef) -> Result<bool, StepError> {
-    let kind = match artifact.kind {
-        ArtifactKind::Python => RegistryKind::Pypi,
-        ArtifactKind::Npm => RegistryKind::Npm,
-        ArtifactKind::Image | ArtifactKind::Chart => return Ok(true),
-    };
-    let (destination, _) = Target::resolve(workspace, &artifact.registry, kind)?;
-    let versions = match (destination, kind) {
-        (Target::Local(root), RegistryKind::Pypi) => {
-            SimpleIndexTarget::new(root).versions(&artifact.name)
-        }
-        (Target::Local(root), _) => NpmDirTarget::new(root).versions(&artifact.name),
-        (Target::Remote(registry), RegistryKind::Pypi) => {
-            pypi_registry(&registry)?.versions(&artifact.name)
-        }
-        (Target::Remote(registry), _) => npm_registry(&registry)?.versions(&artifact.name),
-    }?;
-    Ok(versions.iter().any(|v| *v == *artifact.version))
+    is_published(workspace, artifact)
 }

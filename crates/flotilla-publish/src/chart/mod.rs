@@ -129,3 +129,10 @@ fn packaged(
         metadata: source.metadata().clone(),
     }
 }
+
+/// The chart `name` a `Chart.yaml` declares, as a registry or an index lists the chart; `None`
+/// when the text is not a chart's metadata.
+pub fn chart_name(chart_yaml: &str) -> Option<String> {
+    let parsed: serde_json::Value = serde_saphyr::from_str(chart_yaml).ok()?;
+    parsed.get("name")?.as_str().map(str::to_owned)
+}

@@ -2,11 +2,13 @@
 //! `release final`): on the line's release branch, set the version file, commit, tag, push
 //! branch and tag atomically, reflect the version to the default branch when newer, build and
 //! publish what the category publishes, notify. An existing tag is verified, not retagged, and
-//! publishes again only when asked to (`--republish`).
+//! publishes again when asked to (`--republish`) or when the registries lack some of its
+//! artifacts (the engine looks them up: a run is done when its artifacts are in their targets).
 
 use crate::fleet::{Event, Repo};
 use crate::plan::command_steps::commands;
 use crate::plan::flows::reflect;
+use crate::plan::gate::artifact_of;
 use crate::plan::planner::Planner;
 use crate::plan::publish_steps;
 use crate::plan::repo_run::RepoRun;
@@ -82,6 +84,19 @@ pub(crate) fn tagged_run(
     if !t.already_tagged || republish {
         steps.extend(commands(repo, Event::Tag));
         steps.extend(publish_steps::release(repo, version, semver));
+    } else if !t.facts.unpublished.is_empty() {
+        // The tag exists but the registries lack some of its artifacts (a publish that failed
+        // in an earlier train): publish those, so that the run is done only when they are there.
+        let missing: Vec<Step> = publish_steps::release(repo, version, semver)
+            .into_iter()
+            .filter(|s| {
+                artifact_of(&repo.name, s).is_some_and(|a| t.facts.unpublished.contains(&a))
+            })
+            .collect();
+        if !missing.is_empty() {
+            steps.extend(commands(repo, Event::Tag));
+            steps.extend(missing);
+        }
     }
     steps.push(Step::Notify {
         channel: Some(version.channel()),
