@@ -25,5 +25,6 @@ mod inspect;
 mod notifications;
 mod reflect;
 mod registries;
+mod rerun;
 mod secrets;
 mod serve;
