@@ -335,3 +335,59 @@ fn a_chart_version_published_with_other_content_fails_the_train_and_says_what_to
     assert!(said.contains(".flotilla/charts/"), "{outcome}");
     assert_eq!(GIT.run(&remote, &["rev-parse", "gh-pages"]), tip);
 }
+
+/// A released tag is done when the branch's index lists its chart: started again, a train
+/// publishes the charts the branch lost, and nothing when it lists them.
+#[test]
+fn a_git_branch_chart_repository_is_looked_up_when_a_train_starts_again() {
+    let outside = tempfile::tempdir().unwrap();
+    let remote = charts_remote(outside.path());
+    let fleet = fleet(
+        &format!(
+            "    kind: chart\n    url: git+file://{}#gh-pages\n",
+            remote.display()
+        ),
+        &outside.path().join("never"),
+        &outside.path().join("seen.txt"),
+    );
+    fleet.flotilla(&["release", "start", "1.0.0"]).success();
+    let planned = |fleet: &Sandbox| -> Vec<String> {
+        let plan = fleet
+            .flotilla(&["plan", "release", "start", "1.0.0", "--json"])
+            .success()
+            .json();
+        plan["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["steps"].as_array().unwrap().clone())
+            .filter(|s| s["kind"] == "publish-chart")
+            .map(|s| s["version"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(planned(&fleet).is_empty(), "the index lists every chart");
+
+    // The branch loses its charts (someone reset it).
+    GIT.run(
+        &remote,
+        &["update-ref", "refs/heads/gh-pages", "refs/heads/main"],
+    );
+    assert_eq!(planned(&fleet).len(), CHARTS.len(), "each chart is missing");
+
+    fleet.flotilla(&["release", "start", "1.0.0"]).success();
+
+    let checkout = outside.path().join("pages");
+    GIT.run(
+        outside.path(),
+        &[
+            "clone",
+            "--quiet",
+            "--branch",
+            "gh-pages",
+            remote.to_str().unwrap(),
+            checkout.to_str().unwrap(),
+        ],
+    );
+    assert_lists_every_chart(&checkout);
+    assert!(planned(&fleet).is_empty());
+}
