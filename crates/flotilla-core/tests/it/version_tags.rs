@@ -76,3 +76,55 @@ fn every_spelling_of_a_version_reads_as_that_version() {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+    /// Every spelling of a version that a history may hold reads back as that version: the
+    /// canonical and PEP 440 ones with or without `v`, the original's hyphenated ones, and the
+    /// two-part ones of an `x.y.0` line.
+    #[test]
+    fn spellings_read_back(
+        x in 0..2000u64,
+        y in 0..2000u64,
+        z in 0..50u64,
+        n in 1..500u64,
+        stage in 0..4u8,
+        v in proptest::bool::ANY,
+    ) {
+        let (stage, hyphenated, two_part) = match stage {
+            0 => (flotilla_core::Stage::Dev(n), format!("-dev{n}"), Some(format!(".dev{n}"))),
+            1 => (flotilla_core::Stage::Rc(n), format!("-rc{n}"), Some(format!("-rc{n}"))),
+            2 => (flotilla_core::Stage::Final, String::new(), Some(String::new())),
+            _ => (flotilla_core::Stage::Hotfix(n), format!(".{n}"), None),
+        };
+        let version = Version::new(x, y, z, stage);
+        let prefix = if v { "v" } else { "" };
+        let mut spellings = vec![
+            format!("{prefix}{version}"),
+            format!("{prefix}{}", version.pep440()),
+            format!("{prefix}{x}.{y}.{z}{hyphenated}"),
+        ];
+        if let (0, Some(suffix)) = (z, two_part) {
+            spellings.push(format!("{prefix}{x}.{y}{suffix}"));
+        }
+        for tag in spellings {
+            proptest::prop_assert_eq!(Version::read_tag(&tag), Some(version), "{}", tag);
+        }
+    }
+
+    /// Any text: no panic, and what is read is either a version `parse` accepts or a two-part
+    /// one of an `x.y.0` line that is never a hotfix.
+    #[test]
+    fn any_text_reads_safely(tag in "\\PC{0,24}|v?[0-9]{1,3}(\\.[0-9]{1,3}){0,4}(-?(rc|dev)[0-9]{0,3})?") {
+        if let Some(version) = Version::read_tag(&tag) {
+            let strict = Version::parse(&tag).ok();
+            proptest::prop_assert!(
+                strict == Some(version)
+                    || (version.patch == 0
+                        && !matches!(version.stage, flotilla_core::Stage::Hotfix(_))),
+                "{} read as {}", tag, version
+            );
+        }
+    }
+}
