@@ -26,3 +26,4 @@ mod reflect;
 mod registries;
 mod secrets;
 mod serve;
+mod version_files;
