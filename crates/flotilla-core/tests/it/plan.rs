@@ -733,4 +733,10 @@ fn version_files_are_planned_with_their_renderings_in_one_step() {
         "the category's pep440 file: {json}"
     );
     assert!(!json.contains("pre_tag"), "{json}");
+    let read: Vec<Step> = serde_json::from_str(&serde_json::to_string(&console.steps).unwrap())
+        .expect("stored steps read back");
+    assert_eq!(
+        read, console.steps,
+        "a stored plan reads back the same steps"
+    );
 }
