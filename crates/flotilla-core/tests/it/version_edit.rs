@@ -110,3 +110,33 @@ fn a_missing_structured_file_is_an_error_and_a_whole_file_is_created() {
         "2.0.0rc1\n"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+    /// Whatever a file holds, an edit never panics, and when it succeeds the rest of the file
+    /// is unchanged: the new text is the old one with one span replaced by the value.
+    #[test]
+    fn edits_replace_one_span_or_refuse(
+        text in "(\\{|\\}|\"|'|version|__version__|\\[project\\]|appVersion|=|:| |\\n|\\\\|#|1\\.0|dynamic|,|\\[|\\])*",
+        which in 0usize..5,
+    ) {
+        let field = match which {
+            0 => EditField::PackageJson,
+            1 => chart("version"),
+            2 => chart("appVersion"),
+            3 => EditField::Python,
+            _ => EditField::Pyproject,
+        };
+        let value = "9.9.9-rc.9";
+        if let Ok(out) = edit("f", field, value).apply(Some(&text)) {
+            // The alphabet is ASCII, so every byte offset is a character boundary.
+            let one_span = (0..=text.len()).any(|start| {
+                out.starts_with(&text[..start])
+                    && out[start..].starts_with(value)
+                    && text[start..].ends_with(&out[start + value.len()..])
+            });
+            proptest::prop_assert!(one_span, "more than one span changed: {:?} -> {:?}", text, out);
+        }
+    }
+}
