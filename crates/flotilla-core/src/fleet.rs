@@ -10,6 +10,7 @@ use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
 use crate::registry_limits::RegistryLimits;
 use crate::template::Template;
 use crate::version::HotfixSemver;
+use crate::version_file::VersionFile;
 
 /// A validated fleet.
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +49,9 @@ pub struct Settings {
     /// Commit identity for flotilla's own commits.
     pub git_user_name: String,
     pub git_user_email: String,
+    /// Whether flotilla's commits (`-S`) and tags (`-s`) are signed, with git's configuration.
+    pub sign_commits: bool,
+    pub sign_tags: bool,
     /// Seconds a wave waits for the artifacts of the previous wave to become visible.
     pub gate_timeout_secs: u64,
     /// How long a call to a registry server may take.
@@ -131,6 +135,9 @@ pub enum Event {
     Tag,
     /// Carry a released version back to the default branch.
     Reflect,
+    /// Not a trigger but a point of the tag flow, for commands only (`on: [pre-tag]`): after
+    /// the version files are written, before the release commit, which takes what they change.
+    PreTag,
 }
 
 impl Event {
@@ -140,6 +147,7 @@ impl Event {
             Self::ReleaseBranch => "release-branch",
             Self::Tag => "tag",
             Self::Reflect => "reflect",
+            Self::PreTag => "pre-tag",
         }
     }
 }
@@ -184,6 +192,9 @@ pub struct Repo {
     pub version_file: String,
     /// The version file's content for a version (`v{canonical}` by default, like the tag).
     pub version_file_template: Template,
+    /// Every file the release writes its version into, `version_file` first (unless listed
+    /// with another format): all in the one release commit before the tag.
+    pub version_files: Vec<VersionFile>,
     pub tag_template: Template,
     pub branch_template: Template,
     pub events: Vec<Event>,

@@ -17,6 +17,7 @@ pub mod retry_policy;
 pub mod template;
 mod text_newtype;
 pub mod version;
+pub mod version_file;
 mod yaml;
 
 pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifactKind};

@@ -41,11 +41,14 @@ impl Workspace {
         })?;
         let state_dir = root.join(SqliteStore::STATE_DIR);
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&state_dir).await?);
+        // The manifest's identity, not a fallback: the host's own `user.name` must not sign
+        // a fleet's releases. `GIT_AUTHOR_*`/`GIT_COMMITTER_*` set by the caller still win.
         let git = Git::new()
-            .with_fallback_identity(Identity::new(
+            .with_identity(Identity::new(
                 fleet.settings.git_user_name.clone(),
                 fleet.settings.git_user_email.clone(),
             ))
+            .with_signing(fleet.settings.sign_commits, fleet.settings.sign_tags)
             // An unattended run must never wait for an ssh passphrase or host-key prompt.
             .with_env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
         let secret_names = fleet.secret_env_names();

@@ -19,6 +19,8 @@ pub struct Git {
     /// local remote (run by `git push` itself) would otherwise see.
     hidden_env: Vec<OsString>,
     configured: Arc<OnceLock<ConfiguredIdentity>>,
+    sign_commits: bool,
+    sign_tags: bool,
 }
 
 /// Which parts of `user.name`/`user.email` the user's git configuration provides.
@@ -38,7 +40,26 @@ impl Git {
             env: Vec::new(),
             hidden_env: Vec::new(),
             configured: Arc::default(),
+            sign_commits: false,
+            sign_tags: false,
         }
+    }
+
+    /// Signs commits (`git commit -S`) and annotated tags (`git tag -s`) with the key and
+    /// format of git's own configuration (`user.signingkey`, `gpg.format`, `gpg.program`).
+    #[must_use]
+    pub fn with_signing(mut self, commits: bool, tags: bool) -> Self {
+        self.sign_commits = commits;
+        self.sign_tags = tags;
+        self
+    }
+
+    pub(crate) fn signs_commits(&self) -> bool {
+        self.sign_commits
+    }
+
+    pub(crate) fn signs_tags(&self) -> bool {
+        self.sign_tags
     }
 
     #[must_use]

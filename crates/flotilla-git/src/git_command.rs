@@ -127,12 +127,22 @@ impl<'a> GitCommand<'a> {
             }
         }
         match identity {
+            // The environment variables sit above every configuration file (a global
+            // `user.name` included), so the handle's identity wins over the host's. One that
+            // the caller set itself wins in turn: that is the documented override.
             IdentitySetup::Explicit(identity) => {
-                command
-                    .env("GIT_AUTHOR_NAME", &identity.name)
-                    .env("GIT_AUTHOR_EMAIL", &identity.email)
-                    .env("GIT_COMMITTER_NAME", &identity.name)
-                    .env("GIT_COMMITTER_EMAIL", &identity.email);
+                for (name, value) in [
+                    ("GIT_AUTHOR_NAME", &identity.name),
+                    ("GIT_AUTHOR_EMAIL", &identity.email),
+                    ("GIT_COMMITTER_NAME", &identity.name),
+                    ("GIT_COMMITTER_EMAIL", &identity.email),
+                ] {
+                    let given = self.git.extra_env().iter().any(|(key, _)| key == name)
+                        || std::env::var_os(name).is_some_and(|v| !v.is_empty());
+                    if !given {
+                        command.env(name, value);
+                    }
+                }
             }
             // Command-line config sits where user.* would: author.*, committer.* and the
             // GIT_AUTHOR_*/GIT_COMMITTER_* variables still win over it, as they would in git.

@@ -209,6 +209,12 @@ impl Repo {
         self.command().args(["add", "--all"]).run().map(drop)
     }
 
+    /// Puts `paths` in the index back as they are in `HEAD` (gone, when `HEAD` lacks them), so
+    /// that changes under them stay out of the next commit. No process when `paths` is empty.
+    pub fn unstage(&self, paths: &[&str]) -> Result<(), GitError> {
+        self.pathspec_command(&["reset", "--quiet", "--"], paths)
+    }
+
     /// Runs a command on literal paths (no glob or `:(magic)`), each checked to stay inside the
     /// work tree.
     fn pathspec_command(&self, args: &[&str], paths: &[&str]) -> Result<(), GitError> {
@@ -241,6 +247,11 @@ impl Repo {
             "-m",
             message,
         ]);
+        let command = if self.git.signs_commits() {
+            command.arg("--gpg-sign")
+        } else {
+            command
+        };
         let output = command.output()?;
         if !output.success() {
             let stdout = output.stdout_text();
@@ -278,7 +289,15 @@ impl Repo {
     ) -> Result<(), GitError> {
         self.command()
             .with_identity()
-            .args(["tag", "--annotate", "--cleanup=whitespace", "-m", message])
+            .args([
+                "tag",
+                if self.git.signs_tags() {
+                    "--sign"
+                } else {
+                    "--annotate"
+                },
+            ])
+            .args(["--cleanup=whitespace", "-m", message])
             .args(["--end-of-options", name.as_str(), target])
             .run()
             .map(drop)

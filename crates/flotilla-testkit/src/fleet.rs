@@ -38,6 +38,7 @@ struct RepoSpec {
     depends_on: Vec<String>,
     files: BTreeMap<String, String>,
     commands: Vec<CommandSpec>,
+    yaml: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -131,7 +132,15 @@ impl Fleet {
             depends_on: Vec::new(),
             files,
             commands: Vec::new(),
+            yaml: Vec::new(),
         });
+        self
+    }
+
+    /// Keys of the repository's manifest entry, written as is (indented under the entry), e.g.
+    /// `version_files: [{path: package.json, format: package.json}]`.
+    pub fn repo_yaml(mut self, yaml: &str) -> Self {
+        self.last().yaml.push(yaml.trim_end().to_owned());
         self
     }
 
@@ -238,6 +247,11 @@ impl Fleet {
             );
             if !repo.depends_on.is_empty() {
                 let _ = writeln!(yaml, "    depends_on: [{}]", repo.depends_on.join(", "));
+            }
+            for keys in &repo.yaml {
+                for line in keys.lines() {
+                    let _ = writeln!(yaml, "    {line}");
+                }
             }
             if !repo.commands.is_empty() {
                 yaml.push_str("    commands:\n");

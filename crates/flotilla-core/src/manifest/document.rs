@@ -49,6 +49,9 @@ pub(crate) struct SettingsDoc {
     pub git_user_name: Option<String>,
     /// Author e-mail of flotilla's commits. Default `flotilla@localhost`.
     pub git_user_email: Option<String>,
+    /// Signing of flotilla's commits and tags with git's own configuration
+    /// (`user.signingkey`, `gpg.format`). Default: neither.
+    pub sign: Option<SignDoc>,
     /// Seconds a wave waits for the previous wave's artifacts to appear. Default 600.
     pub gate_timeout_secs: Option<u64>,
     /// Seconds a registry server has to accept a connection. Default 10.
@@ -64,6 +67,18 @@ pub(crate) struct SettingsDoc {
     /// Default image namespace: release images are `<namespace>/<repository>`, master-push
     /// builds `<namespace>-dev/<repository>`. Default `fleet`.
     pub image_namespace: Option<String>,
+}
+
+/// Which of flotilla's git objects are signed.
+#[derive(Default, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename = "sign", deny_unknown_fields)]
+pub(crate) struct SignDoc {
+    /// `git commit -S` for every commit flotilla makes. Default false.
+    #[serde(default)]
+    pub commits: bool,
+    /// `git tag -s` for every tag flotilla makes. Default false.
+    #[serde(default)]
+    pub tags: bool,
 }
 
 /// A registry artifacts are published to.
@@ -102,6 +117,9 @@ pub(crate) struct CategoryDoc {
     pub tag_template: Option<String>,
     /// Paths removed on release branches.
     pub strip_paths: Option<Vec<String>>,
+    /// Further files its repositories write the version into, as `version_files` of a
+    /// repository (which overrides it).
+    pub version_files: Option<Vec<VersionFileDoc>>,
     /// Whether development versions (`x.y.zdevN`) may be released.
     pub dev_versions: Option<bool>,
     /// Position in a release train: lower runs earlier.
@@ -154,6 +172,9 @@ pub(crate) struct RepositoryDoc {
     pub version_file: Option<String>,
     /// Content of the version file; placeholders as for tags. Default: the tag template.
     pub version_file_template: Option<String>,
+    /// Further files the release writes its version into, in the same commit as
+    /// `version_file`. Default: the category's.
+    pub version_files: Option<Vec<VersionFileDoc>>,
     /// Overrides the category's tag template.
     pub tag_template: Option<String>,
     /// Overrides the category's branch template.
@@ -188,6 +209,23 @@ pub(crate) struct RepositoryDoc {
     /// Added to its category's `env`.
     #[serde(default)]
     pub env: Vec<String>,
+}
+
+/// A file that carries the version.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "version_file", deny_unknown_fields)]
+pub(crate) struct VersionFileDoc {
+    /// Relative to the repository's root.
+    pub path: String,
+    /// `canonical` (default: the version-file template, `v1.2.3rc1`), `pep440`, `semver`,
+    /// `package.json` (its `"version"`, SemVer), `Chart.yaml` (`version` SemVer and
+    /// `appVersion` the image tag), `python` (a `__version__ = "…"` line, PEP 440) or
+    /// `pyproject` (the static `[project] version`, PEP 440).
+    pub format: Option<String>,
+    /// For `canonical`: the file's content; placeholders as for tags.
+    pub template: Option<String>,
+    /// For `Chart.yaml`: which keys to write, of `version` and `appVersion`. Default both.
+    pub keys: Option<Vec<String>>,
 }
 
 /// A container image.

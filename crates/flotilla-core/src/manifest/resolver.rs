@@ -13,6 +13,7 @@ use super::diagnostic::Finding;
 use super::document::{
     CategoryDoc, ChartDoc, CommandDoc, DeployDoc, DeployKind, Document, EnvironmentDoc, ImageDoc,
     NotificationDoc, NpmDoc, PublishesDoc, PythonDoc, RegistryDoc, RepositoryDoc, SettingsDoc,
+    VersionFileDoc,
 };
 use super::node_deserializer::{Deferred, quoted_list, read};
 use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
@@ -24,6 +25,7 @@ use crate::fleet::{
 use crate::registry_limits::RegistryLimits;
 use crate::template::{Template, TemplateError};
 use crate::version::{BRANCH_PLACEHOLDERS, Stage, TAG_PLACEHOLDERS, Version};
+use crate::version_file::{VersionFile, VersionFileFormat};
 use crate::yaml::TextPos;
 use crate::yaml::spanned_tree::{Cursor, Node, NodeId, ScalarKind, Tree, Value};
 
@@ -109,6 +111,8 @@ struct ResolvedCategory {
     /// The category's `env`, already read.
     env: Vec<EnvEntry>,
     hotfix_semver: Option<crate::HotfixSemver>,
+    /// The category's `version_files`, already read.
+    version_files: Vec<VersionFile>,
 }
 
 /// What resolving a repository needs from the rest of the manifest.
@@ -238,10 +242,13 @@ impl<'a> Resolver<'a> {
             format_args!("image namespace `{namespace}`"),
             checks::image_name(&namespace),
         );
+        let sign = doc.sign.unwrap_or_default();
         let settings = Settings {
             timezone,
             git_user_name,
             git_user_email,
+            sign_commits: sign.commits,
+            sign_tags: sign.tags,
             gate_timeout_secs,
             registry_limits,
         };
@@ -502,6 +509,11 @@ impl<'a> Resolver<'a> {
             self.builder(builder, node.key("image_builder"), &subject);
         }
         let env = self.env(&doc.env, node.key("env"), &subject);
+        let version_files = doc
+            .version_files
+            .as_deref()
+            .map(|docs| self.version_files(docs, node.key("version_files"), &subject))
+            .unwrap_or_default();
         Some(ResolvedCategory {
             category: Category {
                 name: name.to_owned(),
@@ -518,7 +530,120 @@ impl<'a> Resolver<'a> {
             image_builder: doc.image_builder.clone(),
             env,
             hotfix_semver: doc.hotfix_semver,
+            version_files,
         })
+    }
+
+    /// Reads a `version_files` list: each path relative and listed once, each format known.
+    fn version_files(
+        &mut self,
+        docs: &[VersionFileDoc],
+        list: Cursor<'a>,
+        owner: &str,
+    ) -> Vec<VersionFile> {
+        let mut seen = HashMap::new();
+        let mut files = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.iter().enumerate() {
+            let node = list.index(i);
+            let path_pos = node.key("path").pos();
+            if !self.check(
+                path_pos,
+                format_args!("version file {:?} of {owner}", doc.path),
+                checks::relative_path(&doc.path),
+            ) {
+                continue;
+            }
+            self.unique(&mut seen, &doc.path, path_pos, "version file");
+            let name = doc.format.as_deref().unwrap_or("canonical");
+            let Some(mut format) = VersionFileFormat::from_name(name) else {
+                let help = match suggest(name, VersionFileFormat::NAMES.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!(
+                        "formats: {}",
+                        quoted_list(VersionFileFormat::NAMES.iter().copied())
+                    ),
+                };
+                self.report(
+                    Finding::new(
+                        node.key("format").pos(),
+                        format!("version file {:?} has unknown format `{name}`", doc.path),
+                    )
+                    .help(help),
+                );
+                continue;
+            };
+            if let Some(source) = &doc.template {
+                if let VersionFileFormat::Canonical { template } = &mut format {
+                    let pos = node.key("template").pos();
+                    match self.tag_template(source, pos, "version file template") {
+                        Some(parsed) => *template = Some(parsed),
+                        None => continue,
+                    }
+                } else {
+                    self.report(
+                        Finding::new(
+                            node.key("template").pos(),
+                            format!(
+                                "version file {:?} of format `{name}` takes no `template`",
+                                doc.path
+                            ),
+                        )
+                        .help("only `format: canonical` files are written from a template"),
+                    );
+                    continue;
+                }
+            }
+            if let Some(keys) = &doc.keys {
+                let keys_node = node.key("keys");
+                if let VersionFileFormat::ChartYaml {
+                    version,
+                    app_version,
+                } = &mut format
+                {
+                    *version = false;
+                    *app_version = false;
+                    for (k, key) in keys.iter().enumerate() {
+                        match key.as_str() {
+                            "version" => *version = true,
+                            "appVersion" => *app_version = true,
+                            other => self.report(
+                                Finding::new(
+                                    keys_node.index(k).pos(),
+                                    format!("`{other}` is not a version key of a Chart.yaml"),
+                                )
+                                .help("the keys are `version` and `appVersion`"),
+                            ),
+                        }
+                    }
+                    if keys.is_empty() {
+                        self.report(
+                            Finding::new(
+                                keys_node.pos(),
+                                "`keys` names no key: nothing would be written",
+                            )
+                            .help("list `version`, `appVersion` or both"),
+                        );
+                    }
+                } else {
+                    self.report(
+                        Finding::new(
+                            keys_node.pos(),
+                            format!(
+                                "version file {:?} of format `{name}` takes no `keys`",
+                                doc.path
+                            ),
+                        )
+                        .help("only `format: Chart.yaml` files have keys to choose"),
+                    );
+                    continue;
+                }
+            }
+            files.push(VersionFile {
+                path: doc.path.clone(),
+                format,
+            });
+        }
+        files
     }
 
     fn events(&mut self, events: &[Event], node: Cursor<'a>, subject: &str) -> Vec<Event> {
@@ -531,6 +656,17 @@ impl<'a> Resolver<'a> {
         let mut seen = HashMap::new();
         for (i, event) in events.iter().enumerate() {
             self.unique(&mut seen, event.as_str(), node.index(i).pos(), "event");
+            if *event == Event::PreTag && !subject.starts_with("command ") {
+                self.report(
+                    Finding::new(
+                        node.index(i).pos(),
+                        format!(
+                            "{subject} lists `pre-tag`, which is a point for commands, not an event"
+                        ),
+                    )
+                    .help("run a command there with `on: [pre-tag]` in its `commands` entry"),
+                );
+            }
         }
         events.to_vec()
     }
@@ -821,6 +957,37 @@ impl<'a> Resolver<'a> {
             None => tag_template.clone(),
         };
         let subject = format!("repository `{name}`");
+        // The single `version_file` is always written, as before; the list adds further files
+        // (or gives that one another format when it names the same path).
+        let listed = match &doc.version_files {
+            Some(docs) => self.version_files(docs, node.key("version_files"), &subject),
+            None => category.version_files.clone(),
+        };
+        let mut version_files = Vec::with_capacity(listed.len() + 1);
+        if let Some(primary) = listed.iter().find(|f| f.path == version_file)
+            && !matches!(
+                primary.format,
+                VersionFileFormat::Canonical { .. } | VersionFileFormat::Pep440
+            )
+        {
+            self.report(
+                Finding::new(
+                    node.key_pos("version_files"),
+                    format!(
+                        "version file {version_file:?} is read back as the repository's version, \
+                         so its format must be `canonical` or `pep440`"
+                    ),
+                )
+                .help("name another `version_file`, or change the format of this one"),
+            );
+        }
+        if !listed.iter().any(|f| f.path == version_file) {
+            version_files.push(VersionFile {
+                path: version_file.clone(),
+                format: VersionFileFormat::Canonical { template: None },
+            });
+        }
+        version_files.extend(listed);
         let events = match &doc.events {
             Some(events) => self.events(events, node.key("events"), &subject),
             None => base.events.clone(),
@@ -883,6 +1050,7 @@ impl<'a> Resolver<'a> {
             default_branch,
             version_file,
             version_file_template: version_file_template?,
+            version_files,
             tag_template: tag_template?,
             branch_template: branch_template?,
             events,
@@ -1287,7 +1455,13 @@ impl<'a> Resolver<'a> {
                 Some(on) => {
                     let on_node = node.key("on");
                     for (k, event) in on.iter().enumerate() {
-                        if !events.contains(event) {
+                        // `pre-tag` is a point of the tag flow: there when the repository tags.
+                        let point = if *event == Event::PreTag {
+                            Event::Tag
+                        } else {
+                            *event
+                        };
+                        if !events.contains(&point) {
                             let handled: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
                             let message = format!(
                                 "command `{}` runs on `{}`, which repository `{repo}` does not \

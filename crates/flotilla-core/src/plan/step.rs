@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::name::{BranchName, DistTag, ImageTag, RegistryName, TagName};
+use crate::plan::planned_command::PlannedCommand;
 use crate::plan::tagged_version::TaggedVersion;
 use crate::version::{Channel, PackageVersion, Version};
+use crate::version_file::VersionEdit;
 
 /// A step of a repository's run. The engine executes them in order; each is idempotent against
 /// the world (it checks before it acts), so `resume` can repeat an interrupted step safely.
@@ -24,12 +26,22 @@ pub enum Step {
         paths: Vec<String>,
         message: String,
     },
-    /// Write the version file on the release branch and commit it.
+    /// Write the version files on the release branch, run the pre-tag commands, and commit
+    /// all of it in one commit (the release commit the tag names).
     SetVersion {
         branch: BranchName,
         file: String,
         content: String,
         message: String,
+        /// The other version files.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        edits: Vec<VersionEdit>,
+        /// Commands run after the files are written; what they change is committed too.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pre_tag: Vec<PlannedCommand>,
+        /// Paths the release branch does not carry: never committed, whatever a command makes.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        keep_out: Vec<String>,
     },
     /// Create the annotated tag and push branch and tag atomically.
     TagAndPush {
@@ -42,6 +54,9 @@ pub enum Step {
         branch: BranchName,
         file: String,
         content: String,
+        /// The other version files.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        edits: Vec<VersionEdit>,
         version: Version,
         /// The version in the default branch's version file when planned (the engine checks
         /// again).
@@ -143,19 +158,38 @@ impl Step {
             Self::CreateBranch { branch, from, .. } => format!("branch {branch} from {from}"),
             Self::StripPaths { paths, .. } => format!("remove {}", paths.join(", ")),
             // The content ends with the file's newline, which has no place in a one-line row.
-            Self::SetVersion { file, content, .. } => format!("{file} = {}", content.trim_end()),
+            Self::SetVersion {
+                file,
+                content,
+                edits,
+                pre_tag,
+                ..
+            } => {
+                let mut line = format!("{file} = {}", content.trim_end());
+                push_files(&mut line, edits);
+                if !pre_tag.is_empty() {
+                    let names: Vec<&str> = pre_tag.iter().map(|c| c.name.as_str()).collect();
+                    line.push_str(&format!("; pre-tag: {}", names.join(", ")));
+                }
+                line
+            }
             Self::TagAndPush { branch, tag, .. } => format!("tag {tag}, push {branch} + {tag}"),
             Self::Reflect {
                 branch,
                 version,
                 master_version,
+                edits,
                 ..
             } => match (self.master_keeps(), master_version) {
                 (Some((current, _)), Some(file)) if file == &current => {
                     format!("{branch} keeps {current} (not older than {version})")
                 }
                 (Some((current, why)), _) => format!("{branch} keeps {current} ({why})"),
-                _ => format!("{branch} takes {version}"),
+                _ => {
+                    let mut line = format!("{branch} takes {version}");
+                    push_files(&mut line, edits);
+                    line
+                }
             },
             Self::Run { name, argv, .. } => format!("{name}: {}", argv.join(" ")),
             Self::PublishImage { name, tags, .. } => format!("{name}:{}", tags.join(", :")),
@@ -169,5 +203,18 @@ impl Step {
             Self::PublishChart { path, version, .. } => format!("{path} as {version}"),
             Self::Notify { .. } => "notify".to_owned(),
         }
+    }
+}
+
+/// Adds the further version files' paths to a summary, each once.
+fn push_files(line: &mut String, edits: &[VersionEdit]) {
+    let mut paths: Vec<&str> = Vec::new();
+    for edit in edits {
+        if !paths.contains(&edit.path.as_str()) {
+            paths.push(&edit.path);
+        }
+    }
+    if !paths.is_empty() {
+        line.push_str(&format!(" (+ {})", paths.join(", ")));
     }
 }

@@ -62,7 +62,10 @@ pub(crate) fn not_older_than_tagged(planner: &mut Planner<'_>, repo: &Repo, t: &
 /// The SemVer form npm packages and charts are published under, when the repository has one
 /// of them; `None` (and a refusal) when the version has none.
 pub(crate) fn semver(planner: &mut Planner<'_>, repo: &Repo, version: Version) -> Option<String> {
-    if repo.npm.is_none() && repo.chart.is_none() {
+    if repo.npm.is_none()
+        && repo.chart.is_none()
+        && !repo.version_files.iter().any(|f| f.format.needs_semver())
+    {
         return None;
     }
     match version.semver(repo.hotfix_semver) {

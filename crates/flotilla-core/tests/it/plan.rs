@@ -676,3 +676,67 @@ fn each_request_runs_its_flow() {
         }
     );
 }
+
+#[test]
+fn version_files_are_planned_with_their_renderings_in_one_step() {
+    let plan = run_fixture("release-start-version-files").unwrap();
+    let console = plan.runs.iter().find(|r| r.repo == "console").unwrap();
+    let Some(Step::SetVersion {
+        content,
+        edits,
+        pre_tag,
+        keep_out,
+        ..
+    }) = console
+        .steps
+        .iter()
+        .find(|s| matches!(s, Step::SetVersion { .. }))
+    else {
+        panic!("no set-version step: {console:?}");
+    };
+    assert_eq!(content, "v2.0.0rc1\n");
+    let written: Vec<(&str, String, &str)> = edits
+        .iter()
+        .map(|e| (e.path.as_str(), format!("{:?}", e.field), e.value.as_str()))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            ("package.json", "PackageJson".to_owned(), "2.0.0-rc.1"),
+            (
+                "deploy/helm/Chart.yaml",
+                "ChartYaml { key: \"appVersion\" }".to_owned(),
+                "2.0.0rc1"
+            ),
+            ("src/console/__init__.py", "Python".to_owned(), "2.0.0rc1"),
+            ("pyproject.toml", "Pyproject".to_owned(), "2.0.0rc1"),
+            ("VERSION.plain", "Whole".to_owned(), "2.0.0rc1"),
+        ]
+    );
+    assert_eq!(pre_tag.len(), 1);
+    assert_eq!(pre_tag[0].argv, ["make", "changelog"]);
+    assert_eq!(keep_out, &[".github".to_owned()]);
+    let Some(Step::Reflect {
+        edits: reflected, ..
+    }) = console
+        .steps
+        .iter()
+        .find(|s| matches!(s, Step::Reflect { .. }))
+    else {
+        panic!("no reflect step: {console:?}");
+    };
+    assert_eq!(reflected, edits, "master gets the same set");
+    let identity = plan.runs.iter().find(|r| r.repo == "identity").unwrap();
+    let json = serde_json::to_string(&identity.steps).unwrap();
+    assert!(
+        json.contains(r#""edits":[{"path":"src/VERSION","field":"whole","value":"2.0.0rc1"}]"#),
+        "the category's pep440 file: {json}"
+    );
+    assert!(!json.contains("pre_tag"), "{json}");
+    let read: Vec<Step> = serde_json::from_str(&serde_json::to_string(&console.steps).unwrap())
+        .expect("stored steps read back");
+    assert_eq!(
+        read, console.steps,
+        "a stored plan reads back the same steps"
+    );
+}

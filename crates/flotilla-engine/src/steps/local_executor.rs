@@ -15,7 +15,7 @@ use crate::steps::reflect::reflect;
 use crate::steps::run_command::run_command;
 use crate::steps::run_context::RunContext;
 use crate::steps::run_setup::RunSetup;
-use crate::steps::set_version::set_version;
+use crate::steps::set_version::{ReleaseCommit, set_version};
 use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::steps::step_executor::StepExecutor;
 use crate::steps::step_log::StepLog;
@@ -51,8 +51,18 @@ impl StepExecutor for LocalExecutor {
                 file,
                 content,
                 message,
+                edits,
+                pre_tag,
+                keep_out,
                 ..
-            } => set_version(ctx, file, content, message, log),
+            } => {
+                let release = ReleaseCommit {
+                    edits,
+                    pre_tag,
+                    keep_out,
+                };
+                set_version(ctx, file, content, message, &release, log)
+            }
             Step::TagAndPush {
                 branch,
                 tag,
@@ -62,10 +72,11 @@ impl StepExecutor for LocalExecutor {
                 branch,
                 file,
                 content,
+                edits,
                 version,
                 message,
                 ..
-            } => reflect(ctx, branch, file, content, *version, message, log),
+            } => reflect(ctx, branch, (file, content, edits), *version, message, log),
             Step::Run {
                 name,
                 argv,

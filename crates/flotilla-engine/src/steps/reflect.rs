@@ -1,10 +1,12 @@
 //! The reflect step: carries a released version back to the default branch.
 
+use flotilla_core::version_file::VersionEdit;
 use flotilla_core::{RetryPolicy, Version};
 use flotilla_git::{PushOptions, PushRejection, RefName};
 use serde_json::json;
 
 use crate::steps::run_context::RunContext;
+use crate::steps::set_version::write_edit;
 use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::steps::step_log::StepLog;
 use crate::steps::step_output::StepOutput;
@@ -18,8 +20,7 @@ const PUSH_RACE: RetryPolicy = RetryPolicy::immediate(3);
 pub fn reflect(
     ctx: &RunContext,
     branch: &str,
-    file: &str,
-    content: &str,
+    (file, content, edits): (&str, &str, &[VersionEdit]),
     version: Version,
     message: &str,
     log: &StepLog,
@@ -59,7 +60,12 @@ pub fn reflect(
         let scratch = RefName::new(format!("flotilla-reflect-{attempt}"))?;
         work.switch_create(&scratch, "FETCH_HEAD")?;
         work.write_file(file, content.as_bytes())?;
-        work.add(&[file])?;
+        let mut paths = vec![file];
+        for edit in edits {
+            write_edit(work, edit)?;
+            paths.push(&edit.path);
+        }
+        work.add(&paths)?;
         let commit = work.commit(message)?;
         let pushed = work.push(
             "origin",

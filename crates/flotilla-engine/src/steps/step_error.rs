@@ -107,6 +107,8 @@ pub enum StepErrorKind {
     #[error("{0}")]
     Template(#[from] TemplateError),
     #[error("{0}")]
+    VersionEdit(#[from] flotilla_core::version_file::VersionEditError),
+    #[error("{0}")]
     Target(#[from] TargetError),
     #[error("{0}")]
     ChartRepository(#[from] ChartRepositoryError),

@@ -89,3 +89,60 @@ fn partial_user_configuration_is_completed_by_the_fallback() {
     assert_eq!(info.author_name, "Only A Name");
     assert_eq!(info.author_email, Identity::default().email);
 }
+
+#[test]
+fn explicit_identity_is_committer_and_tagger_too_over_a_global_configuration() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.unconfigured_work_tree();
+    std::fs::write(
+        sandbox.home().join(".gitconfig"),
+        "[user]\n\tname = Host\n\temail = host@example.com\n",
+    )
+    .unwrap();
+    let explicit = Repo::open(
+        sandbox
+            .bare_git()
+            .with_identity(Identity::new("Release Bot", "bot@fleet.example")),
+        work.path(),
+    )
+    .unwrap();
+    explicit.write_file("a", b"a").unwrap();
+    explicit.add(&["a"]).unwrap();
+    explicit.commit("by the bot").unwrap().unwrap();
+    explicit
+        .tag_annotated(&branch("v1"), "HEAD", "tagged by the bot")
+        .unwrap();
+
+    // Read back with a handle of no identity at all: only what the objects say counts.
+    let reader = Repo::open(sandbox.bare_git(), work.path()).unwrap();
+    let info = reader.commit_info("HEAD").unwrap();
+    assert_eq!(
+        (info.author_name.as_str(), info.author_email.as_str()),
+        ("Release Bot", "bot@fleet.example")
+    );
+    let out = std::process::Command::new("git")
+        .args(["-C"])
+        .arg(work.path())
+        .args([
+            "for-each-ref",
+            "--format=%(taggername) %(taggeremail)|",
+            "refs/tags/v1",
+        ])
+        .output()
+        .unwrap();
+    let committer = std::process::Command::new("git")
+        .args(["-C"])
+        .arg(work.path())
+        .args(["log", "-1", "--format=%cn %ce"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "Release Bot <bot@fleet.example>|"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&committer.stdout).trim(),
+        "Release Bot bot@fleet.example"
+    );
+}

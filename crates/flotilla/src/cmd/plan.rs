@@ -138,6 +138,10 @@ fn highlights(steps: &[Step]) -> Vec<String> {
                 ..
             } => Some(format!("npm {name}@{version} ({dist_tag})")),
             Step::PublishChart { version, .. } => Some(format!("chart {version}")),
+            Step::SetVersion { pre_tag, .. } if !pre_tag.is_empty() => {
+                let names: Vec<&str> = pre_tag.iter().map(|c| c.name.as_str()).collect();
+                Some(format!("pre-tag {}", names.join(", ")))
+            }
             Step::StripPaths { .. } | Step::SetVersion { .. } | Step::Notify { .. } => None,
         })
         .collect()

@@ -28,3 +28,4 @@ mod registries;
 mod rerun;
 mod secrets;
 mod serve;
+mod version_files;

@@ -9,18 +9,23 @@
 use crate::fleet::{Event, Repo};
 use crate::plan::step::Step;
 use crate::plan::tagging::Tagging;
+use crate::plan::version_edits::version_edits;
 
 /// The reflect step of a tagged release, if the repository's category reflects.
 pub(crate) fn step(repo: &Repo, t: &Tagging, version_content: &str) -> Option<Step> {
-    repo.handles(Event::Reflect).then(|| Step::Reflect {
-        branch: repo.default_branch.clone().into(),
-        file: repo.version_file.clone(),
-        content: format!("{version_content}\n"),
-        version: t.version,
-        master_version: t.facts.master_version,
-        newest_tag: t.newest.clone().filter(|n| {
-            n.version > t.version && t.facts.master_version.is_none_or(|m| n.version > m)
-        }),
-        message: format!("[CI/CD] reflect version {}", t.tag),
+    repo.handles(Event::Reflect).then(|| {
+        let (content, edits) = version_edits(repo, t.version, version_content);
+        Step::Reflect {
+            branch: repo.default_branch.clone().into(),
+            file: repo.version_file.clone(),
+            content,
+            edits,
+            version: t.version,
+            master_version: t.facts.master_version,
+            newest_tag: t.newest.clone().filter(|n| {
+                n.version > t.version && t.facts.master_version.is_none_or(|m| n.version > m)
+            }),
+            message: format!("[CI/CD] reflect version {}", t.tag),
+        }
     })
 }

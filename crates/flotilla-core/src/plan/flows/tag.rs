@@ -9,12 +9,14 @@ use crate::fleet::{Event, Repo};
 use crate::plan::command_steps::commands;
 use crate::plan::flows::reflect;
 use crate::plan::gate::artifact_of;
+use crate::plan::planned_command::PlannedCommand;
 use crate::plan::planner::Planner;
 use crate::plan::publish_steps;
 use crate::plan::repo_run::RepoRun;
 use crate::plan::step::Step;
 use crate::plan::tag_checks;
 use crate::plan::tagging::Tagging;
+use crate::plan::version_edits::version_edits;
 use crate::version::Version;
 
 pub(crate) fn plan(
@@ -68,11 +70,30 @@ pub(crate) fn tagged_run(
     let version = t.version;
     let version_content = version.render_tag(&repo.version_file_template);
     if !t.already_tagged {
+        let pre_tag: Vec<PlannedCommand> = repo
+            .commands
+            .iter()
+            .filter(|c| c.on.contains(&Event::PreTag))
+            .map(|c| PlannedCommand {
+                name: c.name.clone(),
+                argv: c.argv.clone(),
+                timeout_secs: c.timeout_secs,
+            })
+            .collect();
+        let (content, edits) = version_edits(repo, version, &version_content);
+        let keep_out = if pre_tag.is_empty() {
+            Vec::new()
+        } else {
+            repo.strip_paths.clone()
+        };
         steps.push(Step::SetVersion {
             branch: t.branch.clone(),
             file: repo.version_file.clone(),
-            content: format!("{version_content}\n"),
+            content,
             message: format!("[CI/CD] release version {}", t.tag),
+            edits,
+            pre_tag,
+            keep_out,
         });
         steps.push(Step::TagAndPush {
             branch: t.branch.clone(),
