@@ -38,6 +38,8 @@ struct RepoSpec {
     depends_on: Vec<String>,
     files: BTreeMap<String, String>,
     commands: Vec<CommandSpec>,
+    /// Lines of the repository's entry in the manifest, written as given.
+    entry: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -131,6 +133,7 @@ impl Fleet {
             depends_on: Vec::new(),
             files,
             commands: Vec::new(),
+            entry: Vec::new(),
         });
         self
     }
@@ -145,6 +148,13 @@ impl Fleet {
         self.last()
             .files
             .insert(path.to_owned(), content.to_owned());
+        self
+    }
+
+    /// A key of the repository's entry in the manifest, as YAML at the entry's indentation,
+    /// e.g. `python: {build_isolation: false}`.
+    pub fn entry(mut self, yaml: &str) -> Self {
+        self.last().entry.push(yaml.trim_end().to_owned());
         self
     }
 
@@ -238,6 +248,9 @@ impl Fleet {
             );
             if !repo.depends_on.is_empty() {
                 let _ = writeln!(yaml, "    depends_on: [{}]", repo.depends_on.join(", "));
+            }
+            for line in repo.entry.iter().flat_map(|e| e.lines()) {
+                let _ = writeln!(yaml, "    {line}");
             }
             if !repo.commands.is_empty() {
                 yaml.push_str("    commands:\n");
