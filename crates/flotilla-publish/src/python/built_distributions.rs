@@ -184,3 +184,96 @@ fn pep440(version: &str, dir: &Path) -> Result<Version> {
         cause: format!("{e} (checking the build in `{}`)", dir.display()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::PythonProject;
+
+    /// A wheel and an sdist of `name` `version`, as a build backend would leave them.
+    fn build(name: &str, version: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src/pkg")).unwrap();
+        std::fs::write(dir.path().join("src/pkg/__init__.py"), "X = 1\n").unwrap();
+        let out = dir.path().join("dist");
+        std::fs::create_dir_all(&out).unwrap();
+        let project = PythonProject::new(name, version, dir.path().join("src")).unwrap();
+        project.build_wheel(&out).unwrap();
+        project.build_sdist(&out).unwrap();
+        dir
+    }
+
+    #[test]
+    fn accepts_the_release_in_any_spelling_of_name_and_version() {
+        let dir = build("Spaceone.Core", "1.2.0rc1");
+        let built =
+            BuiltDistributions::check(&dir.path().join("dist"), "spaceone-core", "1.2.0-rc1")
+                .unwrap();
+        let names = built.files().map(|p| p.file_name().unwrap().to_owned());
+        assert_eq!(
+            names,
+            [
+                "spaceone_core-1.2.0rc1-py3-none-any.whl",
+                "spaceone_core-1.2.0rc1.tar.gz"
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_another_version_or_name_naming_the_file() {
+        let dir = build("core", "9.9.9");
+        let dist = dir.path().join("dist");
+        let err = BuiltDistributions::check(&dist, "core", "1.2.0rc1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("core-9.9.9-py3-none-any.whl` says Version `9.9.9`, not `1.2.0rc1`"),
+            "{err}"
+        );
+        let err = BuiltDistributions::check(&dist, "other", "9.9.9")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("says Name `core`, not `other`"), "{err}");
+    }
+
+    #[test]
+    fn wants_one_wheel_and_one_sdist() {
+        let dir = build("core", "1.0");
+        let dist = dir.path().join("dist");
+        std::fs::remove_file(dist.join("core-1.0.tar.gz")).unwrap();
+        let err = BuiltDistributions::check(&dist, "core", "1.0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("1 wheel(s) and 0 sdist(s)"), "{err}");
+    }
+
+    #[test]
+    fn normalised_sdists_depend_only_on_their_content() {
+        let digest = |epoch_of_build: u64| {
+            let dir = tempfile::tempdir().unwrap();
+            let dist = dir.path().join("dist");
+            std::fs::create_dir_all(&dist).unwrap();
+            // A wheel, and an sdist stamped with the build's own time, as setuptools does.
+            let src = build("core", "1.0");
+            std::fs::copy(
+                src.path().join("dist/core-1.0-py3-none-any.whl"),
+                dist.join("core-1.0-py3-none-any.whl"),
+            )
+            .unwrap();
+            let project = PythonProject::new("core", "1.0", src.path().join("src"))
+                .unwrap()
+                .with_source_date_epoch(epoch_of_build);
+            project.build_sdist(&dist).unwrap();
+            let built = BuiltDistributions::check(&dist, "core", "1.0").unwrap();
+            built.normalize_sdist(315_532_800).unwrap();
+            let sdist = dist.join("core-1.0.tar.gz");
+            assert_eq!(
+                crate::python::dist_metadata::upload_fields(&sdist, false).unwrap()[2],
+                ("version".to_owned(), "1.0".to_owned()),
+                "still an sdist with its metadata"
+            );
+            std::fs::read(sdist).unwrap()
+        };
+        assert_eq!(digest(1_700_000_000), digest(1_700_000_999));
+    }
+}

@@ -294,6 +294,22 @@ fn projects_with_build_files_are_built_by_their_own_backend_and_pip_installs_the
         assert_eq!(sdist_info, pkg_info(&ref_sdist), "{repo}: PKG-INFO");
     }
 
+    // Published again: the builds are reproducible, so the index already holds the very same
+    // files (an index refuses a different file under a published name).
+    let before = run(Command::new("curl").args(["-sS", "-f", &format!("{index}/simple/{ctl}/")]));
+    let again = fleet
+        .flotilla(&["release", "tag", VERSION, "--republish", "--json"])
+        .success();
+    assert_eq!(
+        run_states(&again.json()),
+        states(&[(&core, "succeeded"), (&ctl, "succeeded")])
+    );
+    assert_eq!(
+        run(Command::new("curl").args(["-sS", "-f", &format!("{index}/simple/{ctl}/")])),
+        before,
+        "the same two files with the same digests"
+    );
+
     let (ctl_wheel, _) = files(&fleet.outside(&format!("downloaded-{ctl}")));
     let ctl_metadata = wheel_file(&ctl_wheel, ".dist-info/METADATA").unwrap();
     assert_eq!(
