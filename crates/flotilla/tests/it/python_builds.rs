@@ -5,7 +5,8 @@
 //! The projects are shaped like the seed platform's: a service's `src/setup.py` that reads
 //! `version=os.environ.get("PACKAGE_VERSION")`, with `install_requires` on a core library of
 //! the same fleet, `package_data` and a `console_scripts` entry point (as `spacectl` has), and
-//! a core library with a `pyproject.toml` and a static `[project] version`.
+//! core libraries with a `pyproject.toml`: a static `[project] version`, and a dynamic one
+//! (setuptools-scm).
 
 // Paths in messages are for a person reading a failed test; `{:?}` quotes them.
 #![allow(clippy::unnecessary_debug_formatting)]
@@ -33,6 +34,18 @@ fn pyproject_toml(name: &str, module: &str) -> String {
          [project]\nname = \"{name}\"\nversion = \"0.0.0\"  # the release sets it\n\
          description = \"core library\"\nrequires-python = \">=3.8\"\n\n\
          [tool.setuptools.packages.find]\ninclude = [\"{module}*\"]\n"
+    )
+}
+
+/// A library whose version is dynamic, found by setuptools-scm (here: the release's, given in
+/// `SETUPTOOLS_SCM_PRETEND_VERSION`).
+fn scm_pyproject_toml(name: &str, module: &str) -> String {
+    format!(
+        "[build-system]\nrequires = [\"setuptools>=64\", \"setuptools-scm>=8\"]\n\
+         build-backend = \"setuptools.build_meta\"\n\n\
+         [project]\nname = \"{name}\"\ndynamic = [\"version\"]\n\n\
+         [tool.setuptools.packages.find]\ninclude = [\"{module}*\"]\n\n\
+         [tool.setuptools_scm]\nroot = \"..\"\n"
     )
 }
 
@@ -209,7 +222,8 @@ fn reference_build(fleet: &Sandbox, repo: &str, tag: &str, isolated: bool) -> (P
     files(&out)
 }
 
-/// A `setup.py` service and a `pyproject.toml` library, released: pip installs the service
+/// A `setup.py` service and two `pyproject.toml` libraries (a static version, a dynamic one),
+/// released: pip installs the service
 /// with its dependency from the index, its command runs and reads its package data, and the
 /// published metadata is what the project's own build makes from the tagged commit.
 #[test]
@@ -221,11 +235,17 @@ fn projects_with_build_files_are_built_by_their_own_backend_and_pip_installs_the
     let suffix = unique("py");
     let core = format!("pycore-{suffix}");
     let ctl = format!("pyctl-{suffix}");
+    let scm = format!("pyscm-{suffix}");
     let (core_module, ctl_module) = (core.replace('-', "_"), ctl.replace('-', "_"));
     let fleet = fleet()
         .section(&registries_section(&index))
         .repo(&core, "backend-core")
         .file("src/pyproject.toml", &pyproject_toml(&core, &core_module))
+        .repo(&scm, "backend-core")
+        .file(
+            "src/pyproject.toml",
+            &scm_pyproject_toml(&scm, &scm.replace('-', "_")),
+        )
         .repo(&ctl, "tool")
         .depends_on(&[&core])
         .entry("publishes: {image: false}")
@@ -246,7 +266,11 @@ fn projects_with_build_files_are_built_by_their_own_backend_and_pip_installs_the
         .success();
     assert_eq!(
         run_states(&out.json()),
-        states(&[(&core, "succeeded"), (&ctl, "succeeded")])
+        states(&[
+            (&core, "succeeded"),
+            (&scm, "succeeded"),
+            (&ctl, "succeeded")
+        ])
     );
 
     let venv = Venv::new();
@@ -265,7 +289,7 @@ fn projects_with_build_files_are_built_by_their_own_backend_and_pip_installs_the
         "pip installed the dependency from Requires-Dist"
     );
 
-    for (repo, isolated) in [(&ctl, false), (&core, true)] {
+    for (repo, isolated) in [(&ctl, false), (&core, true), (&scm, true)] {
         let tag = format!("v{VERSION}");
         assert_eq!(fleet.tags(repo), std::slice::from_ref(&tag));
         let downloaded = fleet.outside(&format!("downloaded-{repo}"));
@@ -302,7 +326,11 @@ fn projects_with_build_files_are_built_by_their_own_backend_and_pip_installs_the
         .success();
     assert_eq!(
         run_states(&again.json()),
-        states(&[(&core, "succeeded"), (&ctl, "succeeded")])
+        states(&[
+            (&core, "succeeded"),
+            (&scm, "succeeded"),
+            (&ctl, "succeeded")
+        ])
     );
     assert_eq!(
         run(Command::new("curl").args(["-sS", "-f", &format!("{index}/simple/{ctl}/")])),
