@@ -435,3 +435,37 @@ fn a_failing_build_or_a_built_version_that_is_not_the_release_uploads_nothing() 
         );
     }
 }
+
+/// Without registry servers, the project's own build goes to the embedded simple index, which
+/// pip installs from.
+#[test]
+fn a_setup_py_project_is_published_to_the_local_simple_index() {
+    let fleet = fleet()
+        .repo("inventory", "backend-core")
+        .file(
+            "src/setup.py",
+            "import os\nfrom setuptools import setup, find_packages\n\n\
+             setup(\n    name=\"spaceone-inventory\",\n    \
+             version=os.environ.get(\"PACKAGE_VERSION\"),\n    packages=find_packages(),\n    \
+             package_data={\"inventory\": [\"schema/*.yaml\"]},\n    zip_safe=False,\n)\n",
+        )
+        .file("src/inventory/__init__.py", "NAME = \"inventory\"\n")
+        .file("src/inventory/schema/server.yaml", "kind: server\n")
+        .entry("python: {name: spaceone-inventory, build_isolation: false}")
+        .build();
+
+    fleet.flotilla(&["release", "start", "1.0.0"]).success();
+
+    let simple = fleet.artifacts().join("pypi/simple");
+    assert_eq!(
+        crate::support::pip_install(&simple, "spaceone-inventory", VERSION),
+        VERSION
+    );
+    let (wheel, sdist) = files(&fleet.artifacts().join("pypi/files/spaceone-inventory"));
+    assert_eq!(
+        wheel_file(&wheel, "inventory/schema/server.yaml").as_deref(),
+        Some("kind: server\n"),
+        "the package data is in the wheel"
+    );
+    assert_eq!(header(&pkg_info(&sdist), "Version"), [VERSION]);
+}
