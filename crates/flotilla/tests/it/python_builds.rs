@@ -436,12 +436,43 @@ fn a_failing_build_or_a_built_version_that_is_not_the_release_uploads_nothing() 
     }
 }
 
+/// The paths in the one layer of `tag` in the OCI layout `layout`, listed with tar.
+fn layer_paths(layout: &Path, tag: &str) -> String {
+    let json = |path: PathBuf| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let blob = |digest: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let index = json(layout.join("index.json"));
+    let manifest = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .unwrap_or_else(|| panic!("no {tag} in {index}"));
+    let manifest = json(blob(manifest["digest"].as_str().unwrap()));
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|layer| {
+            run(Command::new("tar")
+                .arg("-tzf")
+                .arg(blob(layer["digest"].as_str().unwrap())))
+        })
+        .collect()
+}
+
 /// Without registry servers, the project's own build goes to the embedded simple index, which
-/// pip installs from.
+/// pip installs from; the image built after it from the same work tree holds the tree as
+/// committed, without what setuptools leaves behind.
 #[test]
 fn a_setup_py_project_is_published_to_the_local_simple_index() {
     let fleet = fleet()
-        .repo("inventory", "backend-core")
+        .repo("inventory", "backend")
         .file(
             "src/setup.py",
             "import os\nfrom setuptools import setup, find_packages\n\n\
@@ -468,4 +499,14 @@ fn a_setup_py_project_is_published_to_the_local_simple_index() {
         "the package data is in the wheel"
     );
     assert_eq!(header(&pkg_info(&sdist), "Version"), [VERSION]);
+
+    let layer = layer_paths(&fleet.artifacts().join("oci/fleet/inventory"), VERSION);
+    assert!(
+        layer.contains("src/setup.py"),
+        "the context is in the image:\n{layer}"
+    );
+    assert!(
+        !layer.contains("src/build/") && !layer.contains(".egg-info"),
+        "the build's leftovers are not:\n{layer}"
+    );
 }
