@@ -468,14 +468,16 @@ fn layer_paths(layout: &Path, tag: &str) -> String {
 
 /// Without registry servers, the project's own build goes to the embedded simple index, which
 /// pip installs from; the image built after it from the same work tree holds the tree as
-/// committed, without what setuptools leaves behind.
+/// committed, without what setuptools leaves behind. The build runs without flotilla's secrets.
 #[test]
 fn a_setup_py_project_is_published_to_the_local_simple_index() {
-    let fleet = fleet()
+    let mut fleet = fleet()
         .repo("inventory", "backend")
         .file(
             "src/setup.py",
             "import os\nfrom setuptools import setup, find_packages\n\n\
+             if os.environ.get(\"FLOTILLA_REGISTRY_TOKEN\"):\n    \
+             raise SystemExit(\"the build sees flotilla's registry token\")\n\n\
              setup(\n    name=\"spaceone-inventory\",\n    \
              version=os.environ.get(\"PACKAGE_VERSION\"),\n    packages=find_packages(),\n    \
              package_data={\"inventory\": [\"schema/*.yaml\"]},\n    zip_safe=False,\n)\n",
@@ -484,6 +486,8 @@ fn a_setup_py_project_is_published_to_the_local_simple_index() {
         .file("src/inventory/schema/server.yaml", "kind: server\n")
         .entry("python: {name: spaceone-inventory, build_isolation: false}")
         .build();
+    // A secret of flotilla's: the project's build never sees it.
+    fleet.set_env("FLOTILLA_REGISTRY_TOKEN", "registry-token-of-flotilla");
 
     fleet.flotilla(&["release", "start", "1.0.0"]).success();
 
