@@ -18,3 +18,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${SUDO[@]}" apt-get update
     DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends skopeo umoci
 fi
+
+# Python projects with their own build files are built with `python3 -m build`: the tests
+# (and flotilla's default interpreter) need the build frontend, and setuptools and wheel for
+# builds without isolation. From PyPI, like any user's `pip install build`.
+if ! python3 -c "import build, setuptools, wheel" >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check build setuptools wheel
+fi

@@ -264,8 +264,13 @@ pub struct PythonArtifact {
     pub registry: String,
     /// The distribution name on the index, e.g. `spaceone-identity`.
     pub name: String,
-    /// Directory holding the import package(s).
+    /// Directory holding the import package(s), or the project's `pyproject.toml` or
+    /// `setup.py`.
     pub source: String,
+    /// The Python that runs `-m build` for a project with its own build files.
+    pub interpreter: String,
+    /// `python -m build` in an isolated environment (else `--no-isolation`).
+    pub build_isolation: bool,
 }
 
 /// An npm package built from the repository.

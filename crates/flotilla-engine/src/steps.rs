@@ -15,6 +15,7 @@ pub mod publish_npm;
 pub mod publish_python;
 pub mod publish_target;
 pub mod published;
+pub mod python_build;
 pub mod reflect;
 pub mod run_command;
 pub mod run_context;

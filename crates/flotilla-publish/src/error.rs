@@ -54,6 +54,25 @@ pub enum PublishError {
     )]
     NotADistribution { path: PathBuf },
 
+    #[error(
+        "`{path}` says {field} `{found}`, not `{expected}`: the project's build did not take \
+         the release's {field}; nothing was uploaded. {hint}"
+    )]
+    BuiltMetadataMismatch {
+        path: PathBuf,
+        field: &'static str,
+        found: String,
+        expected: String,
+        hint: &'static str,
+    },
+
+    #[error("the project's build left {problem} in `{dir}`; {hint}")]
+    BuildOutput {
+        dir: PathBuf,
+        problem: String,
+        hint: &'static str,
+    },
+
     #[error("no tag given to push image `{image}`: pass at least the version tag")]
     NoTags { image: String },
 

@@ -187,6 +187,8 @@ pub(crate) const DEFAULT_VERSION_FILE: &str = "VERSION";
 pub(crate) const DEFAULT_COMMAND_TIMEOUT_SECS: u64 = 600;
 pub(crate) const DEFAULT_IMAGE_CONTEXT: &str = ".";
 pub(crate) const DEFAULT_PYTHON_SOURCE: &str = "src";
+/// The Python that runs `-m build`.
+pub(crate) const DEFAULT_PYTHON_INTERPRETER: &str = "python3";
 pub(crate) const DEFAULT_NPM_DIRECTORY: &str = ".";
 pub(crate) const DEFAULT_CHART_PATH: &str = "deploy/helm";
 pub(crate) const DEFAULT_DEPLOY_BRANCH: &str = "master";

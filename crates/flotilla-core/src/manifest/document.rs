@@ -264,8 +264,15 @@ pub(crate) struct PythonDoc {
     pub name: Option<String>,
     /// Registry name; may be left out when only one pypi registry exists.
     pub registry: Option<String>,
-    /// Directory of the import packages. Default `src`.
+    /// Directory of the import packages. Default `src`. When it holds `pyproject.toml` or
+    /// `setup.py`, the project's own build backend builds it (`python -m build`).
     pub source: Option<String>,
+    /// The Python that runs `-m build` for a project with its own build files. Default
+    /// `python3`.
+    pub interpreter: Option<String>,
+    /// Whether `python -m build` installs the build requirements in an isolated environment
+    /// (`false`: `--no-isolation`, with what the interpreter has). Default `true`.
+    pub build_isolation: Option<bool>,
 }
 
 /// An npm package.

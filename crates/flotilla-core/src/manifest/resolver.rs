@@ -1336,10 +1336,28 @@ impl<'a> Resolver<'a> {
             format_args!("Python source {source:?}"),
             checks::relative_path(&source),
         );
+        let interpreter = doc
+            .interpreter
+            .unwrap_or_else(|| builtin::DEFAULT_PYTHON_INTERPRETER.to_owned());
+        if interpreter.trim().is_empty() {
+            self.report(
+                Finding::new(
+                    section.key("interpreter").pos(),
+                    "the Python interpreter is empty",
+                )
+                .maybe_help(Some(
+                    "name a program such as `python3` or a path such as \
+                         `/opt/python/bin/python3`"
+                        .to_owned(),
+                )),
+            );
+        }
         Some(PythonArtifact {
             registry: registry?,
             name,
             source,
+            interpreter,
+            build_isolation: doc.build_isolation.unwrap_or(true),
         })
     }
 

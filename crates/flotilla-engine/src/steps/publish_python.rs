@@ -1,4 +1,6 @@
 //! Python packages: a wheel and an sdist, to a simple index directory or an upload server.
+//! A project with `pyproject.toml` or `setup.py` is built by its own backend
+//! (`python_build.rs`); a bare directory of import packages by flotilla's own writer.
 
 use std::path::Path;
 
@@ -8,6 +10,7 @@ use flotilla_store::ArtifactKind;
 
 use crate::steps::publish_target::{Target, pypi_registry};
 use crate::steps::published::Published;
+use crate::steps::python_build::{has_build_files, python_build};
 use crate::steps::run_context::RunContext;
 use crate::steps::step_error::StepError;
 use crate::steps::step_log::StepLog;
@@ -23,9 +26,16 @@ pub fn publish_python(
     log: &StepLog,
 ) -> Result<Vec<Published>, StepError> {
     let (destination, label) = Target::resolve(&ctx.workspace, registry, RegistryKind::Pypi)?;
-    let project = PythonProject::new(name, version, source)?
-        .with_summary(format!("{} {}", ctx.repo.name, version));
-    let files = [project.build_wheel(staging)?, project.build_sdist(staging)?];
+    let files = match &ctx.repo.python {
+        Some(artifact) if has_build_files(source) => {
+            python_build(ctx, artifact, name, version, source, staging, log)?.files()
+        }
+        _ => {
+            let project = PythonProject::new(name, version, source)?
+                .with_summary(format!("{} {}", ctx.repo.name, version));
+            [project.build_wheel(staging)?, project.build_sdist(staging)?]
+        }
+    };
     let outs = match destination {
         Target::Local(root) => SimpleIndexTarget::new(root).upload(&files)?,
         Target::Remote(registry) => pypi_registry(&registry)?.upload(&files)?,

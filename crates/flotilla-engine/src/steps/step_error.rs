@@ -206,6 +206,20 @@ pub enum StepErrorKind {
     },
     #[error("{image} vanished from the registry")]
     ImageVanished { image: String },
+    /// The project's own Python build failed; `argv` and `tail` (its last lines of output)
+    /// are redacted already.
+    #[error(
+        "{repo}: the Python build ({argv}) failed: {what}; its last lines (all of its output \
+         is in {}):\n{tail}",
+        log.display()
+    )]
+    PythonBuildFailed {
+        repo: String,
+        argv: String,
+        what: String,
+        tail: String,
+        log: PathBuf,
+    },
     /// `what` is how the builder's command ended, in the command runner's words.
     #[error("{repo}: the image builder {program} failed: {what}")]
     BuilderFailed {

@@ -23,6 +23,7 @@ mod history;
 mod idempotency;
 mod inspect;
 mod notifications;
+mod python_builds;
 mod reflect;
 mod registries;
 mod rerun;
