@@ -38,6 +38,8 @@ struct RepoSpec {
     depends_on: Vec<String>,
     files: BTreeMap<String, String>,
     commands: Vec<CommandSpec>,
+    /// Lines of the repository's manifest entry written as they are (`npm: {binary: npm}`).
+    yaml: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -131,12 +133,19 @@ impl Fleet {
             depends_on: Vec::new(),
             files,
             commands: Vec::new(),
+            yaml: Vec::new(),
         });
         self
     }
 
     pub fn depends_on(mut self, names: &[&str]) -> Self {
         self.last().depends_on = names.iter().map(|n| (*n).to_owned()).collect();
+        self
+    }
+
+    /// A line of the repository's manifest entry, such as `chart: {image_tag_key: image.tag}`.
+    pub fn repo_yaml(mut self, line: &str) -> Self {
+        self.last().yaml.push(line.to_owned());
         self
     }
 
@@ -238,6 +247,9 @@ impl Fleet {
             );
             if !repo.depends_on.is_empty() {
                 let _ = writeln!(yaml, "    depends_on: [{}]", repo.depends_on.join(", "));
+            }
+            for line in &repo.yaml {
+                let _ = writeln!(yaml, "    {line}");
             }
             if !repo.commands.is_empty() {
                 yaml.push_str("    commands:\n");

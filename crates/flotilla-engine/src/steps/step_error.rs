@@ -177,6 +177,31 @@ pub enum StepErrorKind {
     CommandCancelled { name: String },
     #[error("command {name} timed out after {timeout_secs} s and was killed")]
     CommandTimedOut { name: String, timeout_secs: u64 },
+    /// `output` is the end of npm's output, redacted, its lines joined with ` | `: tables and
+    /// summaries show an error's first line.
+    #[error("`{argv}` failed in {} with {status}; npm said: {output}", dir.display())]
+    NpmPackFailed {
+        argv: String,
+        dir: PathBuf,
+        status: String,
+        output: String,
+    },
+    #[error("`{argv}` in {} left {count} tarballs in {}, not one", dir.display(), out.display())]
+    NpmPackOutput {
+        argv: String,
+        dir: PathBuf,
+        out: PathBuf,
+        count: usize,
+    },
+    #[error(
+        "{} names the package {found:?}, but the manifest publishes it as `{expected}`",
+        path.display()
+    )]
+    NpmNameMismatch {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
     #[error("{step} is not a publish step")]
     NotAPublishStep { step: String },
     #[error("registry {registry} is neither an OCI registry nor a chart repository")]

@@ -22,6 +22,7 @@ mod flows;
 mod idempotency;
 mod inspect;
 mod notifications;
+mod npm_chart_builds;
 mod reflect;
 mod registries;
 mod secrets;
