@@ -35,12 +35,14 @@ fn built_package(name: &str, build: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Writes `dist/index.js` exporting the package's name and the version it was built as.
+/// Writes `dist/index.js` exporting the package's name, the version it was built as, and what
+/// its environment held of flotilla's version and of a secret flotilla holds.
 const BUILD: &str = "const fs = require('fs');\n\
     const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));\n\
     fs.mkdirSync('dist', { recursive: true });\n\
     fs.writeFileSync('dist/index.js', 'module.exports = ' + JSON.stringify({ name: pkg.name, \
-    built: pkg.version }) + ';\\n');\n\
+    built: pkg.version, semver: process.env.FLOTILLA_SEMVER || null, \
+    token: process.env.FLOTILLA_API_TOKEN || null }) + ';\\n');\n\
     console.log('built ' + pkg.version);\n";
 
 fn npm(project: &Path, args: &[&str]) -> std::process::Output {
@@ -125,7 +127,8 @@ fn npm_pack_runs_the_packages_build_and_the_registry_serves_what_it_packed() {
     for (path, content) in built_package(&name, BUILD) {
         builder = builder.file(path, &content);
     }
-    let fleet = builder.build();
+    let mut fleet = builder.build();
+    fleet.set_env("FLOTILLA_API_TOKEN", "api-token-never-for-builds");
 
     let out = fleet
         .flotilla(&["release", "start", "1.0.0", "--json"])
@@ -148,8 +151,13 @@ fn npm_pack_runs_the_packages_build_and_the_registry_serves_what_it_packed() {
     let exported: Value = serde_json::from_slice(&required.stdout).unwrap();
     assert_eq!(
         exported,
-        serde_json::json!({ "name": name, "built": "1.0.0-rc.1" }),
-        "the built file, built after the version was set"
+        serde_json::json!({
+            "name": name,
+            "built": "1.0.0-rc.1",
+            "semver": "1.0.0-rc.1",
+            "token": null,
+        }),
+        "the built file, built after the version was set, without flotilla's secrets"
     );
     let installed = project.path().join("node_modules").join(&name);
     assert_eq!(
@@ -453,5 +461,67 @@ fn the_default_image_tag_key_is_the_platforms_image_version() {
     assert_eq!(
         fs::read_to_string(unpacked.path().join("config/values.yaml")).unwrap(),
         "image:\n  name: spaceone/config\n  version: 2.1.0rc1\n"
+    );
+}
+
+/// The same chart pushed to docker-registry as an OCI artifact: the layer pulled through the
+/// registry API (as `helm pull oci://…` does) holds the pinned values and the subchart.
+#[test]
+fn a_chart_pushed_to_an_oci_registry_carries_the_pinned_tag_and_the_subchart() {
+    let Some(registries) = Registries::get() else {
+        return;
+    };
+    let namespace = unique("charts");
+    let sandbox = chart_repo(
+        fleet()
+            .section(
+                "categories:\n  charts:\n    publishes: {image: false, python: false, npm: \
+                 false, chart: true}",
+            )
+            .section(&format!(
+                "registries:\n  charts: {{kind: chart, url: {}/{namespace}, insecure: true}}",
+                registries.oci
+            )),
+        "identity",
+        true,
+    )
+    .build();
+    sandbox.flotilla(&["release", "start", "1.3.0"]).success();
+
+    let curl = |url: &str, accept: &str| {
+        let out = Command::new("curl")
+            .args(["-sf", "-H", &format!("Accept: {accept}"), url])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "GET {url}: {out:?}");
+        out.stdout
+    };
+    let manifest: Value = serde_json::from_slice(&curl(
+        &format!(
+            "{}/v2/{namespace}/identity/manifests/1.3.0-rc.1",
+            registries.oci
+        ),
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    let blob = curl(
+        &format!("{}/v2/{namespace}/identity/blobs/{layer}", registries.oci),
+        "application/octet-stream",
+    );
+    assert_eq!(format!("sha256:{}", sha256_hex(&blob)), layer);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    fs::write(file.path(), &blob).unwrap();
+    let unpacked = untar(file.path());
+    let chart = unpacked.path().join("identity");
+    let meta = yaml(&chart.join("Chart.yaml"));
+    assert_eq!(
+        (meta["version"].as_str(), meta["appVersion"].as_str()),
+        (Some("1.3.0-rc.1"), Some("1.3.0rc1"))
+    );
+    assert_eq!(yaml(&chart.join("values.yaml"))["image"]["tag"], "1.3.0rc1");
+    assert_eq!(
+        yaml(&chart.join("charts/redis/Chart.yaml"))["version"],
+        "1.2.0"
     );
 }
