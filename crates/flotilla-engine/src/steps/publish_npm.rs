@@ -68,15 +68,12 @@ fn pack(
     let mut json = PackageJson::load(directory)?;
     if json.name() != Some(name) {
         let found = json.name().unwrap_or_default().to_owned();
-        return Err(StepError::from(StepErrorKind::NpmNameMismatch {
+        return Err(StepErrorKind::NpmNameMismatch {
             path: json.path().to_path_buf(),
-            found: found.clone(),
+            found,
             expected: name.to_owned(),
-        })
-        .with_help(format!(
-            "npm publishes a package under the name in its package.json: set `npm.name: \
-             {found}` for the repository in the manifest, or rename the package"
-        )));
+        }
+        .into());
     }
     if json.version() != Some(version) {
         json.set_version(version)?;
@@ -116,15 +113,13 @@ fn pack(
     );
     match ran {
         Ok(_) => {}
-        Err(err) if matches!(*err.kind, StepErrorKind::CannotStart { .. }) => {
-            return Err(err.with_help(
-                "install Node.js with npm where flotilla runs, or set `npm.binary` of the \
-                 repository to the npm client's path",
-            ));
-        }
         Err(err) => {
-            let StepErrorKind::CommandFailed { status, .. } = *err.kind else {
-                return Err(err);
+            let status = match *err.kind {
+                StepErrorKind::CommandFailed { status, .. } => status,
+                StepErrorKind::CannotStart {
+                    program, source, ..
+                } => return Err(StepErrorKind::NpmCannotStart { program, source }.into()),
+                _ => return Err(err),
             };
             return Err(StepError::from(StepErrorKind::NpmPackFailed {
                 argv: shown,

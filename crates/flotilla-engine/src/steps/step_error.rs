@@ -186,6 +186,14 @@ pub enum StepErrorKind {
         status: String,
         output: String,
     },
+    #[error(
+        "cannot start the npm client {program:?} ({source}): install Node.js with npm where \
+         flotilla runs, or set `npm.binary` of the repository to the client's path"
+    )]
+    NpmCannotStart {
+        program: String,
+        source: std::io::Error,
+    },
     #[error("`{argv}` in {} left {count} tarballs in {}, not one", dir.display(), out.display())]
     NpmPackOutput {
         argv: String,
@@ -194,7 +202,8 @@ pub enum StepErrorKind {
         count: usize,
     },
     #[error(
-        "{} names the package {found:?}, but the manifest publishes it as `{expected}`",
+        "{} names the package {found:?}, but the manifest publishes it as `{expected}`: set \
+         `npm.name: {found}` for the repository, or rename the package",
         path.display()
     )]
     NpmNameMismatch {

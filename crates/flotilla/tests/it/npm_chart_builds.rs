@@ -525,3 +525,32 @@ fn a_chart_pushed_to_an_oci_registry_carries_the_pinned_tag_and_the_subchart() {
         "1.2.0"
     );
 }
+
+/// A package.json naming another package than the manifest, and an npm client that is not
+/// there, fail the publish before anything is packed, each saying what to change.
+#[test]
+fn a_misnamed_package_or_a_missing_npm_fails_with_what_to_change() {
+    let sandbox = fleet()
+        .repo("design", "frontend-core")
+        .repo_yaml("npm: {name: design-system}")
+        .repo("tokens", "frontend-core")
+        .repo_yaml("npm: {binary: /nonexistent/bin/npm}")
+        .build();
+    let out = sandbox.flotilla(&["release", "start", "1.0.0"]).failure();
+    let status = sandbox.flotilla(&["release", "status"]).stdout;
+    let text = format!("{}{}{status}", out.stdout, out.stderr);
+    assert!(
+        text.contains(
+            "names the package \"design\", but the manifest publishes it as `design-system`"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("/nonexistent/bin/npm") && text.contains("npm.binary"),
+        "{text}"
+    );
+    assert!(
+        !sandbox.artifacts().join("npm").exists(),
+        "nothing published"
+    );
+}
