@@ -14,7 +14,7 @@ use flotilla_testkit::services::unique;
 
 /// A package shaped like the platform's frontend libraries: `prepack` builds `dist/` (reading
 /// the version npm packs from package.json), `files` publishes only `dist/` (and npm's
-/// README), and sources, scripts and notes stay home.
+/// README), and sources, scripts and notes stay home; `dist/` is git-ignored, as built output is.
 fn built_package(name: &str, build: &str) -> Vec<(&'static str, String)> {
     vec![
         (
@@ -32,6 +32,8 @@ fn built_package(name: &str, build: &str) -> Vec<(&'static str, String)> {
             "module.exports = { source: true };\n".to_owned(),
         ),
         ("NOTES.txt", "not for the package\n".to_owned()),
+        // As in the platform's frontends: the build's output is never committed.
+        (".gitignore", "dist/\nnode_modules/\n".to_owned()),
     ]
 }
 
