@@ -293,3 +293,37 @@ fn vendored_subcharts_are_packaged_and_a_missing_one_is_refused() {
     );
     assert!(err.to_string().contains("helm dependency build"), "{err}");
 }
+
+/// `apiVersion: v1` charts declare dependencies in `requirements.yaml`; they too must be
+/// vendored.
+#[test]
+fn a_v1_charts_requirements_must_be_vendored_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("chart");
+    write_tree(
+        &source,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v1\nname: legacy\nversion: 0.1.0\n",
+            ),
+            (
+                "requirements.yaml",
+                "dependencies:\n  - name: mongodb\n    version: 7.x\n",
+            ),
+        ],
+    );
+    let err = chart::package(&source, "1.0.0", "1.0.0", dir.path()).unwrap_err();
+    assert!(
+        matches!(&err, PublishError::ChartDependenciesMissing { missing, .. } if missing == "mongodb"),
+        "{err}"
+    );
+    write_tree(
+        &source,
+        &[(
+            "charts/mongodb/Chart.yaml",
+            "apiVersion: v1\nname: mongodb\nversion: 7.2.0\n",
+        )],
+    );
+    chart::package(&source, "1.0.0", "1.0.0", dir.path()).unwrap();
+}
