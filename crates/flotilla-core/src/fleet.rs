@@ -280,6 +280,8 @@ pub struct NpmArtifact {
     pub name: String,
     /// Directory holding `package.json`.
     pub directory: String,
+    /// The npm client whose `pack` builds the tarball (`npm` by default).
+    pub binary: String,
 }
 
 /// A Helm chart in the repository.
@@ -288,6 +290,11 @@ pub struct ChartArtifact {
     pub registry: String,
     /// Chart directory (`deploy/helm` by default).
     pub path: String,
+    /// The key of `values.yaml` pinned to the release's image tag.
+    pub image_tag_key: String,
+    /// Whether `image_tag_key` was written in the manifest: then `values.yaml` must have it;
+    /// the default key is pinned only where it exists.
+    pub image_tag_key_required: bool,
 }
 
 /// A user command run by a pipeline.

@@ -34,6 +34,14 @@ pub enum PublishError {
         cause: String,
     },
 
+    #[error(
+        "chart `{chart}` depends on {missing}, found in Chart.yaml but missing in its charts/ \
+         directory: vendor the subcharts (commit what `helm dependency build` writes to \
+         charts/), or run `helm dependency build` in a command of the repository on the `tag` \
+         event, which runs before the chart is packaged"
+    )]
+    ChartDependenciesMissing { chart: PathBuf, missing: String },
+
     #[error("invalid {field} `{value}`: expected {expected}")]
     InvalidMetadata {
         field: &'static str,
@@ -104,7 +112,10 @@ pub enum PublishError {
     #[error(
         "npm package `{name}@{version}` is already published in `{location}` with different \
          content (published {existing}, new {new}): a published version never changes; publish \
-         a new version instead"
+         a new version instead. If this is the same release packed again (a resumed or re-run \
+         train), the package's build is not reproducible: `npm pack` fixes file dates, so its \
+         `prepack`/`prepare` output differs between runs (a date, a random id); make the build \
+         write the same bytes from the same commit"
     )]
     NpmVersionConflict {
         name: String,

@@ -191,6 +191,9 @@ pub(crate) const DEFAULT_PYTHON_SOURCE: &str = "src";
 pub(crate) const DEFAULT_PYTHON_INTERPRETER: &str = "python3";
 pub(crate) const DEFAULT_NPM_DIRECTORY: &str = ".";
 pub(crate) const DEFAULT_CHART_PATH: &str = "deploy/helm";
+/// Where the platform's charts (`deploy/helm/values.yaml`) keep the image tag.
+pub(crate) const DEFAULT_CHART_IMAGE_TAG_KEY: &str = "image.version";
+pub(crate) const DEFAULT_NPM_BINARY: &str = "npm";
 pub(crate) const DEFAULT_DEPLOY_BRANCH: &str = "master";
 pub(crate) const DEFAULT_DEPLOY_KEY: &str = "{service}.image.version";
 pub(crate) const DEFAULT_HELM_RELEASE: &str = "{service}";

@@ -285,6 +285,9 @@ pub(crate) struct NpmDoc {
     pub registry: Option<String>,
     /// Directory holding `package.json`. Default `.`.
     pub directory: Option<String>,
+    /// The npm client that packs the package (`npm pack`, its `prepack` and `prepare` scripts
+    /// run): a program name looked up in `PATH`, or a path. Default `npm`.
+    pub binary: Option<String>,
 }
 
 /// A Helm chart.
@@ -295,6 +298,10 @@ pub(crate) struct ChartDoc {
     pub path: Option<String>,
     /// Registry name; may be left out when only one chart registry exists.
     pub registry: Option<String>,
+    /// The dotted key of `values.yaml` set to the release's image tag when the chart is
+    /// packaged (`image.version`, `image.tag`). Default `image.version`, pinned when
+    /// `values.yaml` has it; a key written here must be there.
+    pub image_tag_key: Option<String>,
 }
 
 /// A command of the repository, spawned without a shell.

@@ -1395,10 +1395,20 @@ impl<'a> Resolver<'a> {
             format_args!("npm directory {directory:?}"),
             checks::relative_path(&directory),
         );
+        let binary = doc
+            .binary
+            .unwrap_or_else(|| builtin::DEFAULT_NPM_BINARY.to_owned());
+        if binary.trim().is_empty() {
+            self.report(
+                Finding::new(section.key("binary").pos(), "npm `binary` is empty")
+                    .help("name the npm client (`npm`) or its path"),
+            );
+        }
         Some(NpmArtifact {
             registry: registry?,
             name,
             directory,
+            binary,
         })
     }
 
@@ -1426,9 +1436,24 @@ impl<'a> Resolver<'a> {
             format_args!("chart path {path:?}"),
             checks::relative_path(&path),
         );
+        let image_tag_key_required = doc.image_tag_key.is_some();
+        let image_tag_key = doc
+            .image_tag_key
+            .unwrap_or_else(|| builtin::DEFAULT_CHART_IMAGE_TAG_KEY.to_owned());
+        if image_tag_key.is_empty() || image_tag_key.split('.').any(str::is_empty) {
+            self.report(
+                Finding::new(
+                    section.key("image_tag_key").pos(),
+                    format!("chart `image_tag_key` {image_tag_key:?} is not a dotted key"),
+                )
+                .help("write dot-separated mapping keys of values.yaml, such as `image.version`"),
+            );
+        }
         Some(ChartArtifact {
             registry: registry?,
             path,
+            image_tag_key,
+            image_tag_key_required,
         })
     }
 

@@ -13,7 +13,9 @@ use std::path::Path;
 use flotilla_core::fleet::{Registry, RegistryKind};
 use flotilla_git::{Git, Oid, PushOptions, PushRejection, RefName, redact_credentials};
 use flotilla_publish::PublishError;
-use flotilla_publish::chart::{ChartIndex, ChartRepoDir, PackagedChart, PendingCharts};
+use flotilla_publish::chart::{
+    ChartIndex, ChartRelease, ChartRepoDir, PackagedChart, PendingCharts,
+};
 use flotilla_store::{ArtifactKind, Train};
 
 use crate::steps::chart_repository_error::{ChartRepositoryError, PUSH_RACE};
@@ -78,8 +80,7 @@ pub fn publish(
     ctx: &RunContext,
     registry: &str,
     chart_dir: &Path,
-    version: &str,
-    app_version: &str,
+    release: &ChartRelease,
     log: &StepLog,
 ) -> Result<Option<Published>, StepError> {
     let Some(declared) = ctx.workspace.fleet.registries.get(registry) else {
@@ -88,7 +89,7 @@ pub fn publish(
     let Some(repository) = ChartRepository::of(&ctx.workspace, declared)? else {
         return Ok(None);
     };
-    let chart = pending(&ctx.workspace, registry).add(chart_dir, version, app_version)?;
+    let chart = pending(&ctx.workspace, registry).add(chart_dir, release)?;
     let state = match &repository {
         ChartRepository::Dir(dir) => format!("{:?}", dir.add_package(&chart)?.outcome),
         ChartRepository::Git { .. } => "pending".to_owned(),
@@ -102,7 +103,7 @@ pub fn publish(
     Ok(Some(Published {
         kind: ArtifactKind::Chart,
         name: chart.name().to_owned(),
-        version: version.to_owned(),
+        version: release.version.clone(),
         digest: chart.digest().into(),
         target: repository.label(),
     }))
@@ -381,7 +382,9 @@ mod tests {
         )
         .unwrap();
         let pending = PendingCharts::new(root.join("pending"));
-        let chart = pending.add(&chart_dir, "1.2.3", "1.2.3").unwrap();
+        let chart = pending
+            .add(&chart_dir, &ChartRelease::new("1.2.3", "1.2.3"))
+            .unwrap();
         let url = format!("file://{}", remote.display());
         let branch = RefName::new("gh-pages").unwrap();
 

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use flotilla_core::fleet::RegistryKind;
+use flotilla_publish::chart::ChartRelease;
 use flotilla_store::ArtifactKind;
 
 use crate::steps::chart_repository;
@@ -13,7 +14,9 @@ use crate::steps::run_context::RunContext;
 use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::steps::step_log::StepLog;
 
-/// Packages the chart in `chart_dir` as `version` and publishes it to `registry`.
+/// Packages the chart in `chart_dir` as `version`, its `values.yaml` image tag pinned to
+/// `app_version` (the release's image tag) at the repository's `image_tag_key`, and publishes
+/// it to `registry`.
 pub fn publish_chart(
     ctx: &RunContext,
     registry: &str,
@@ -23,10 +26,16 @@ pub fn publish_chart(
     staging: &Path,
     log: &StepLog,
 ) -> Result<Published, StepError> {
+    let mut release = ChartRelease::new(version, app_version);
+    if let Some(chart) = &ctx.repo.chart {
+        release = release.with_image_tag(
+            &chart.image_tag_key,
+            app_version,
+            chart.image_tag_key_required,
+        );
+    }
     // Directories and git branches list the train's charts at its end.
-    if let Some(published) =
-        chart_repository::publish(ctx, registry, chart_dir, version, app_version, log)?
-    {
+    if let Some(published) = chart_repository::publish(ctx, registry, chart_dir, &release, log)? {
         return Ok(published);
     }
     let (destination, label) = Target::resolve(&ctx.workspace, registry, RegistryKind::Chart)?;
@@ -36,7 +45,7 @@ pub fn publish_chart(
         }
         .into());
     };
-    let chart = flotilla_publish::chart::package(chart_dir, version, app_version, staging)?;
+    let chart = flotilla_publish::chart::package_release(chart_dir, &release, staging)?;
     let (client, namespace) = oci_registry(&registry)?;
     let out = client.push_chart(namespace.as_deref(), &chart)?;
     log.line(format!(

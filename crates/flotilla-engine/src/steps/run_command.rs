@@ -25,6 +25,19 @@ pub fn run_command(
     env: &[EnvEntry],
     log: &StepLog,
 ) -> Result<StepOutput, StepError> {
+    run_command_in(ctx, name, argv, timeout_secs, env, ctx.work.path(), log)
+}
+
+/// [`run_command`] in the directory `cwd` (a package's directory inside the work tree).
+pub fn run_command_in(
+    ctx: &RunContext,
+    name: &str,
+    argv: &[String],
+    timeout_secs: u64,
+    env: &[EnvEntry],
+    cwd: &std::path::Path,
+    log: &StepLog,
+) -> Result<StepOutput, StepError> {
     let Some((program, arguments)) = argv.split_first() else {
         return Err(StepErrorKind::EmptyArgv {
             name: name.to_owned(),
@@ -39,7 +52,7 @@ pub fn run_command(
         .apply(&mut command, ctx.repo.env.iter().chain(env));
     command
         .args(arguments)
-        .current_dir(ctx.work.path())
+        .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -179,6 +179,40 @@ pub enum StepErrorKind {
     CommandCancelled { name: String },
     #[error("command {name} timed out after {timeout_secs} s and was killed")]
     CommandTimedOut { name: String, timeout_secs: u64 },
+    /// `output` is the end of npm's output, redacted, its lines joined with ` | `: tables and
+    /// summaries show an error's first line.
+    #[error("`{argv}` failed in {} with {status}; npm said: {output}", dir.display())]
+    NpmPackFailed {
+        argv: String,
+        dir: PathBuf,
+        status: String,
+        output: String,
+    },
+    #[error(
+        "cannot start the npm client {program:?} ({source}): install Node.js with npm where \
+         flotilla runs, or set `npm.binary` of the repository to the client's path"
+    )]
+    NpmCannotStart {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("`{argv}` in {} left {count} tarballs in {}, not one", dir.display(), out.display())]
+    NpmPackOutput {
+        argv: String,
+        dir: PathBuf,
+        out: PathBuf,
+        count: usize,
+    },
+    #[error(
+        "{} names the package {found:?}, but the manifest publishes it as `{expected}`: set \
+         `npm.name: {found}` for the repository, or rename the package",
+        path.display()
+    )]
+    NpmNameMismatch {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
     #[error("{step} is not a publish step")]
     NotAPublishStep { step: String },
     #[error("registry {registry} is neither an OCI registry nor a chart repository")]

@@ -3,8 +3,11 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::chart::ChartRelease;
+use crate::chart::chart_values::pinned_values;
 use crate::chart::chart_yaml::ChartYaml;
 use crate::chart::helm_ignore::HelmIgnore;
+use crate::chart::vendored_dependencies::check_dependencies;
 use crate::reproducible_tar::{ReproducibleTar, gzip};
 use crate::source_tree::{EntryKind, SourceEntry, SourceTree};
 use crate::{PublishError, Result};
@@ -13,17 +16,20 @@ use crate::{PublishError, Result};
 /// the same bytes (Helm itself stamps the packaging time).
 const PACKAGE_MTIME: u64 = 0;
 
-/// A chart directory read and ready to archive: its edited `Chart.yaml` and the files Helm
-/// would package with it.
+/// A chart directory read and ready to archive: its edited `Chart.yaml` (and `values.yaml`,
+/// when the release pins its image tag) and the files Helm would package with it, vendored
+/// subcharts under `charts/` included.
 pub(crate) struct ChartSource {
     chart_yaml: ChartYaml,
+    values: Option<Vec<u8>>,
     version: semver::Version,
     app_version: String,
     files: Vec<SourceEntry>,
 }
 
 impl ChartSource {
-    pub(crate) fn load(chart_dir: &Path, version: &str, app_version: &str) -> Result<Self> {
+    pub(crate) fn load(chart_dir: &Path, release: &ChartRelease) -> Result<Self> {
+        let (version, app_version) = (release.version.as_str(), release.app_version.as_str());
         let version =
             semver::Version::parse(version).map_err(|e| PublishError::InvalidVersion {
                 scheme: "SemVer",
@@ -57,8 +63,14 @@ impl ChartSource {
                 }
             }
         }
+        check_dependencies(chart_dir, &chart_yaml.metadata, &files)?;
+        let values = match &release.image_tag {
+            Some(pin) => pinned_values(chart_dir, pin)?,
+            None => None,
+        };
         Ok(Self {
             chart_yaml,
+            values,
             version,
             app_version: app_version.to_owned(),
             files,
@@ -93,7 +105,13 @@ impl ChartSource {
         let name = self.name();
         tar.append_bytes(&format!("{name}/Chart.yaml"), &self.chart_yaml.bytes, false)?;
         for entry in &self.files {
-            tar.append_entry(&format!("{name}/{}", entry.rel), entry)?;
+            let path = format!("{name}/{}", entry.rel);
+            match &self.values {
+                Some(values) if entry.rel == "values.yaml" => {
+                    tar.append_bytes(&path, values, false)?;
+                }
+                _ => tar.append_entry(&path, entry)?,
+            }
         }
         tar.finish()?
             .finish()

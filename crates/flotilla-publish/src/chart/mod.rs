@@ -1,7 +1,8 @@
 //! Helm charts packaged natively, published to chart repositories.
 //!
 //! [`package`] writes the `.tgz` `helm package` would, with the release's `version` and
-//! `appVersion`, reproducibly. A chart repository is packages plus an `index.yaml`
+//! `appVersion`, reproducibly; [`package_release`] also pins the image tag in `values.yaml`
+//! ([`ChartRelease`]). A chart repository is packages plus an `index.yaml`
 //! ([`ChartIndex`]), which `helm repo add` reads once served: [`package_to_dir`] adds one chart
 //! to a directory and its index at once; a train instead collects its packages
 //! ([`PendingCharts`]), puts them in the repository ([`ChartRepoDir::add_package`]) and lists
@@ -11,12 +12,15 @@
 
 mod chart_index;
 mod chart_published;
+mod chart_release;
 mod chart_repo_dir;
 mod chart_source;
+mod chart_values;
 mod chart_yaml;
 mod helm_ignore;
 mod packaged_chart;
 mod pending_charts;
+mod vendored_dependencies;
 
 use std::path::Path;
 
@@ -28,6 +32,7 @@ use crate::{Outcome, Result};
 
 pub use chart_index::ChartIndex;
 pub use chart_published::ChartPublished;
+pub use chart_release::{ChartRelease, ImageTagPin};
 pub use chart_repo_dir::ChartRepoDir;
 pub use packaged_chart::PackagedChart;
 pub use pending_charts::PendingCharts;
@@ -49,7 +54,20 @@ pub fn package(
     app_version: &str,
     out_dir: &Path,
 ) -> Result<PackagedChart> {
-    let source = ChartSource::load(chart_dir, version, app_version)?;
+    package_release(chart_dir, &ChartRelease::new(version, app_version), out_dir)
+}
+
+/// Packages the chart in `chart_dir` as [`package`] does, with what `release` sets: `version`,
+/// `appVersion` and the image tag pinned in `values.yaml` (only that value's bytes change).
+///
+/// Subcharts vendored under `charts/` (directories or `.tgz`) are packaged with it; a
+/// dependency of `Chart.yaml` that is not vendored there is an error, as `helm package` says.
+pub fn package_release(
+    chart_dir: &Path,
+    release: &ChartRelease,
+    out_dir: &Path,
+) -> Result<PackagedChart> {
+    let source = ChartSource::load(chart_dir, release)?;
     let path = out_dir.join(source.filename());
     let (file, digest, size) = source
         .write(HashingWriter::new(AtomicFile::new_in(out_dir)?), &path)?
@@ -70,7 +88,7 @@ pub fn package_to_dir(
     app_version: &str,
     repo_root: &Path,
 ) -> Result<ChartPublished> {
-    let source = ChartSource::load(chart_dir, version, app_version)?;
+    let source = ChartSource::load(chart_dir, &ChartRelease::new(version, app_version))?;
     let _lock = DirLock::acquire(repo_root)?;
     let path = repo_root.join(source.filename());
     let (file, digest, size) = source

@@ -2,7 +2,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::chart::{PackagedChart, package};
+use crate::chart::{ChartRelease, PackagedChart, package_release};
 use crate::dir_lock::DirLock;
 use crate::{PublishError, Result};
 
@@ -23,11 +23,11 @@ impl PendingCharts {
         &self.dir
     }
 
-    /// Packages the chart in `chart_dir` (as [`package`] does) into the pending set, replacing
-    /// a pending package of the same name and version.
-    pub fn add(&self, chart_dir: &Path, version: &str, app_version: &str) -> Result<PackagedChart> {
+    /// Packages the chart in `chart_dir` (as [`package_release`] does) into the pending set,
+    /// replacing a pending package of the same name and version.
+    pub fn add(&self, chart_dir: &Path, release: &ChartRelease) -> Result<PackagedChart> {
         let _lock = DirLock::acquire(&self.dir)?;
-        package(chart_dir, version, app_version, &self.dir)
+        package_release(chart_dir, release, &self.dir)
     }
 
     /// Calls `apply` with every pending package, sorted by file name, while no publish can add
@@ -96,10 +96,16 @@ mod tests {
         let pending = PendingCharts::new(tmp.path().join("pending"));
         assert_eq!(pending.drain(|_| Ok::<_, PublishError>(())).unwrap(), None);
         let web = pending
-            .add(&chart_dir(tmp.path(), "web"), "1.2.0", "1.2.0")
+            .add(
+                &chart_dir(tmp.path(), "web"),
+                &ChartRelease::new("1.2.0", "1.2.0"),
+            )
             .unwrap();
         pending
-            .add(&chart_dir(tmp.path(), "api"), "1.0.0-rc.1", "1.0.0-rc.1")
+            .add(
+                &chart_dir(tmp.path(), "api"),
+                &ChartRelease::new("1.0.0-rc.1", "1.0.0-rc.1"),
+            )
             .unwrap();
         // Read back, a package says what packaging said.
         let read = PackagedChart::read(web.path()).unwrap();

@@ -1,17 +1,12 @@
-use std::fs::{self, File};
-use std::io::Read;
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use sha1::Sha1;
-use sha2::{Digest as _, Sha256, Sha512};
-
 use crate::atomic_file::AtomicFile;
+use crate::npm::tarball_hashes::TarballHashes;
 use crate::npm::{NpmPackage, PackageName};
 use crate::reproducible_tar::{ReproducibleTar, gzip};
 use crate::source_tree::{EntryKind, SourceTree};
-use crate::{Digest, PublishError, Result};
+use crate::{PublishError, Result};
 
 /// Names npm never packs, at any depth.
 const ALWAYS_IGNORED: [&str; 13] = [
@@ -148,8 +143,8 @@ impl NpmSource {
             name: self.name.clone(),
             version: self.version.clone(),
             tarball: dest,
-            integrity: format!("sha512-{}", STANDARD.encode(hashes.sha512)),
-            shasum: hex::encode(hashes.sha1),
+            integrity: hashes.integrity(),
+            shasum: hashes.shasum(),
             digest: hashes.sha256,
             size: hashes.size,
             manifest,
@@ -213,40 +208,4 @@ fn allowed_paths(manifest: &serde_json::Value, path: &Path) -> Result<Option<Vec
         })
         .collect::<Result<Vec<_>>>()
         .map(Some)
-}
-
-/// The three hashes registries record for a tarball, computed in one read.
-struct TarballHashes {
-    sha1: Vec<u8>,
-    sha512: Vec<u8>,
-    sha256: Digest,
-    size: u64,
-}
-
-impl TarballHashes {
-    fn of(path: &Path) -> Result<Self> {
-        let read_error = |e| PublishError::io("read", path, e);
-        let mut file = File::open(path).map_err(read_error)?;
-        let mut sha1 = Sha1::default();
-        let mut sha512 = Sha512::new();
-        let mut sha256 = Sha256::new();
-        let mut size = 0_u64;
-        let mut buf = vec![0_u8; 64 * 1024];
-        loop {
-            let n = file.read(&mut buf).map_err(read_error)?;
-            if n == 0 {
-                break;
-            }
-            sha1::Digest::update(&mut sha1, &buf[..n]);
-            sha512.update(&buf[..n]);
-            sha256.update(&buf[..n]);
-            size += n as u64;
-        }
-        Ok(Self {
-            sha1: sha1::Digest::finalize(sha1).to_vec(),
-            sha512: sha512.finalize().to_vec(),
-            sha256: Digest::from_sha256(sha256.finalize().into()),
-            size,
-        })
-    }
 }

@@ -2,7 +2,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use flotilla_publish::chart::{self, ChartPublished};
+use flotilla_publish::chart::{self, ChartPublished, ChartRelease};
 use flotilla_publish::{Digest, Outcome, PublishError};
 use serde_json::Value;
 
@@ -25,6 +25,10 @@ pub fn chart_dir(root: &Path) -> PathBuf {
             ("templates/notes.bak", "ignored by .helmignore\n"),
             (".helmignore", "# backups\n*.bak\nci/\n"),
             ("ci/values.yaml", "ignored directory\n"),
+            (
+                "charts/common/Chart.yaml",
+                "apiVersion: v2\nname: common\nversion: 2.0.0\n",
+            ),
         ],
     );
     dir
@@ -40,9 +44,9 @@ fn entries(path: &Path) -> Vec<(String, String)> {
         .map(|e| {
             let mut e = e.unwrap();
             let name = e.path().unwrap().to_string_lossy().into_owned();
-            let mut content = String::new();
-            e.read_to_string(&mut content).unwrap();
-            (name, content)
+            let mut content = Vec::new();
+            e.read_to_end(&mut content).unwrap();
+            (name, String::from_utf8_lossy(&content).into_owned())
         })
         .collect()
 }
@@ -73,6 +77,7 @@ fn the_package_holds_the_chart_with_the_release_versions() {
         [
             "identity/Chart.yaml",
             "identity/.helmignore",
+            "identity/charts/common/Chart.yaml",
             "identity/templates/deployment.yaml",
             "identity/values.yaml"
         ]
@@ -195,4 +200,130 @@ fn refuses_charts_it_cannot_version() {
         chart::package(&source, "1.2.0", "1.2", dir.path()),
         Err(PublishError::InvalidSource { .. })
     ));
+}
+
+const VALUES: &str = "# Defaults\nimage:\n  name: spaceone/identity\n  version: latest # pinned\n\
+                      sidecar:\n  image:\n    version: stable\n";
+
+fn values_of(package: &Path) -> String {
+    entries(package)
+        .into_iter()
+        .find(|(name, _)| name == "identity/values.yaml")
+        .unwrap()
+        .1
+}
+
+#[test]
+fn the_image_tag_is_pinned_in_values_at_its_key_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = chart_dir(dir.path());
+    fs::write(source.join("values.yaml"), VALUES).unwrap();
+    let release = ChartRelease::new("1.2.0-rc.1", "1.2.0rc1");
+
+    let pinned = chart::package_release(
+        &source,
+        &release
+            .clone()
+            .with_image_tag("image.version", "1.2.0rc1", true),
+        &dir.path().join("a"),
+    )
+    .unwrap();
+    assert_eq!(
+        values_of(pinned.path()),
+        VALUES.replace("version: latest #", "version: 1.2.0rc1 #")
+    );
+    assert_eq!(
+        fs::read_to_string(source.join("values.yaml")).unwrap(),
+        VALUES,
+        "the chart directory is not changed"
+    );
+
+    // The default key, absent: the values are packaged as written. Asked for: an error.
+    let absent = release
+        .clone()
+        .with_image_tag("image.tag", "1.2.0rc1", false);
+    let kept = chart::package_release(&source, &absent, &dir.path().join("b")).unwrap();
+    assert_eq!(values_of(kept.path()), VALUES);
+    let required = release.with_image_tag("image.tag", "1.2.0rc1", true);
+    let err = chart::package_release(&source, &required, &dir.path().join("c")).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("image.tag") && text.contains("image_tag_key"),
+        "{text}"
+    );
+}
+
+#[test]
+fn vendored_subcharts_are_packaged_and_a_missing_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // A subchart vendored as the `.tgz` `helm dependency build` writes.
+    let redis = dir.path().join("redis");
+    write_tree(
+        &redis,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: redis\nversion: 17.0.0\n",
+            ),
+            ("values.yaml", "port: 6379\n"),
+        ],
+    );
+    let source = chart_dir(dir.path());
+    chart::package(&redis, "17.0.0", "7.0", &source.join("charts")).unwrap();
+    let with_redis = CHART_YAML.replace(
+        "dependencies:\n",
+        "dependencies:\n  - name: redis\n    version: 17.x\n    repository: https://charts.example.com\n",
+    );
+    fs::write(source.join("Chart.yaml"), &with_redis).unwrap();
+
+    let chart = chart::package(&source, "1.0.0", "1.0.0", &dir.path().join("out")).unwrap();
+    let names: Vec<String> = entries(chart.path()).into_iter().map(|(n, _)| n).collect();
+    for file in [
+        "identity/charts/common/Chart.yaml",
+        "identity/charts/redis-17.0.0.tgz",
+    ] {
+        assert!(names.iter().any(|n| n == file), "{file} in {names:?}");
+    }
+
+    fs::remove_file(source.join("charts/redis-17.0.0.tgz")).unwrap();
+    let err = chart::package(&source, "1.0.0", "1.0.0", &dir.path().join("out")).unwrap_err();
+    assert!(
+        matches!(&err, PublishError::ChartDependenciesMissing { missing, .. } if missing == "redis"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("helm dependency build"), "{err}");
+}
+
+/// `apiVersion: v1` charts declare dependencies in `requirements.yaml`; they too must be
+/// vendored.
+#[test]
+fn a_v1_charts_requirements_must_be_vendored_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("chart");
+    write_tree(
+        &source,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v1\nname: legacy\nversion: 0.1.0\n",
+            ),
+            (
+                "requirements.yaml",
+                "dependencies:\n  - name: mongodb\n    version: 7.x\n",
+            ),
+        ],
+    );
+    let err = chart::package(&source, "1.0.0", "1.0.0", dir.path()).unwrap_err();
+    assert!(
+        matches!(&err, PublishError::ChartDependenciesMissing { missing, .. } if missing == "mongodb"),
+        "{err}"
+    );
+    write_tree(
+        &source,
+        &[(
+            "charts/mongodb/Chart.yaml",
+            "apiVersion: v1\nname: mongodb\nversion: 7.2.0\n",
+        )],
+    );
+    chart::package(&source, "1.0.0", "1.0.0", dir.path()).unwrap();
 }

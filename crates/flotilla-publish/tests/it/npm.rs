@@ -2,7 +2,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use flotilla_publish::npm::{NpmDirTarget, NpmPackage, NpmSource, NpmTarget};
+use flotilla_publish::npm::{NpmDirTarget, NpmPackage, NpmSource, NpmTarget, PackageJson};
 use flotilla_publish::{ArtifactKind, Outcome, PublishError};
 
 use crate::common::{run, tar_gz_names, touch_all, write_tree};
@@ -243,4 +243,56 @@ fn a_files_list_restricts_the_tarball() {
         err.to_string().contains("glob patterns are not supported"),
         "{err}"
     );
+}
+
+/// What `npm pack` itself made, after [`PackageJson::set_version`]: read back with npm's own
+/// integrity and shasum, and refused under another name or version.
+#[test]
+fn a_tarball_npm_packed_is_read_with_npms_own_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("pkg");
+    let text = "{\n  \"name\": \"@flotilla/packed\",\n  \"version\": \"0.0.0\",\n  \
+                \"files\": [\"lib\"]\n}\n";
+    write_tree(
+        &src,
+        &[
+            ("package.json", text),
+            ("lib/a.js", "1;\n"),
+            ("b.js", "2;\n"),
+        ],
+    );
+    let mut json = PackageJson::load(&src).unwrap();
+    json.set_version("1.2.0-rc.1").unwrap();
+    json.save().unwrap();
+    assert_eq!(
+        fs::read_to_string(src.join("package.json")).unwrap(),
+        text.replace("0.0.0", "1.2.0-rc.1")
+    );
+
+    let out = dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    let report = run(Command::new("npm")
+        .current_dir(&src)
+        .env("npm_config_cache", dir.path().join("cache"))
+        .args(["pack", "--json", "--pack-destination"])
+        .arg(&out));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let tarball = out.join(report[0]["filename"].as_str().unwrap());
+
+    let pkg = NpmPackage::read(&tarball, "@flotilla/packed", "1.2.0-rc.1").unwrap();
+    assert_eq!(pkg.integrity(), report[0]["integrity"].as_str().unwrap());
+    assert_eq!(pkg.shasum(), report[0]["shasum"].as_str().unwrap());
+    assert_eq!(pkg.manifest()["files"][0], "lib");
+    assert_eq!(
+        tar_gz_names(&tarball),
+        ["package/lib/a.js", "package/package.json"]
+    );
+
+    for (name, version) in [
+        ("@flotilla/other", "1.2.0-rc.1"),
+        ("@flotilla/packed", "1.2.0"),
+    ] {
+        let err = NpmPackage::read(&tarball, name, version).unwrap_err();
+        assert!(matches!(err, PublishError::InvalidSource { .. }), "{err}");
+    }
 }

@@ -23,6 +23,7 @@ mod history;
 mod idempotency;
 mod inspect;
 mod notifications;
+mod npm_chart_builds;
 mod python_builds;
 mod reflect;
 mod registries;
