@@ -1,0 +1,97 @@
+//! What a repository's files say about its kind, gathered once for the category guess.
+
+use serde::Serialize;
+
+use super::npm_package::NpmPackage;
+use super::python_project::PythonProject;
+use super::repo_scan::RepoScan;
+
+/// The build files found at a repository's default branch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The Python project of the shallowest `setup.py` or `pyproject.toml`.
+    pub python: Option<PythonProject>,
+    /// The shallowest `package.json`.
+    pub npm: Option<NpmPackage>,
+    /// The directory of the shallowest `Chart.yaml` (`deploy/helm`).
+    pub chart: Option<String>,
+    /// A `Dockerfile` at the root.
+    pub dockerfile: bool,
+    /// Dockerfiles elsewhere.
+    pub other_dockerfiles: Vec<String>,
+    /// Names of `.github/workflows` files.
+    pub workflows: Vec<String>,
+}
+
+impl Evidence {
+    pub fn of(scan: &RepoScan) -> Self {
+        let setup = scan
+            .found("setup.py")
+            .first()
+            .map(|(path, text)| PythonProject::from_setup_py(path, text));
+        let pyproject = scan
+            .found("pyproject.toml")
+            .first()
+            .map(|(path, text)| PythonProject::from_pyproject(path, text));
+        // A pyproject.toml that names the project is the newer declaration; one that only
+        // configures tools (black, pytest) next to a setup.py is not.
+        let python = match (setup, pyproject) {
+            (Some(setup), Some(pyproject)) if pyproject.name.is_none() => Some(setup),
+            (setup, pyproject) => pyproject.or(setup),
+        };
+        let npm = scan
+            .found("package.json")
+            .first()
+            .map(|(path, text)| NpmPackage::from_json(path, text));
+        let chart = scan
+            .paths_named("Chart.yaml")
+            .into_iter()
+            .find(|path| !path.contains("/charts/"))
+            .map(|path| {
+                path.rsplit_once('/')
+                    .map_or_else(|| ".".to_owned(), |(dir, _)| dir.to_owned())
+            });
+        let dockerfiles = scan.paths_named("Dockerfile");
+        Self {
+            python,
+            npm,
+            chart,
+            dockerfile: dockerfiles.contains(&"Dockerfile"),
+            other_dockerfiles: dockerfiles
+                .into_iter()
+                .filter(|p| *p != "Dockerfile")
+                .map(str::to_owned)
+                .collect(),
+            workflows: scan.workflows().into_iter().map(str::to_owned).collect(),
+        }
+    }
+
+    /// A workflow for pushes to master (`[CI]master push.yml`, `CI_master_push.yml`,
+    /// `ci-master.yml`): the original gave one to every category but the core libraries.
+    pub fn master_push_workflow(&self) -> bool {
+        self.workflow_words()
+            .iter()
+            .any(|words| words.iter().any(|w| w == "master"))
+    }
+
+    /// A workflow publishing development versions to PyPI (`[CI]pypi dev test.yml`,
+    /// `CI_pypi_devTest.yml`): the original's core-library template.
+    pub fn pypi_dev_workflow(&self) -> bool {
+        self.workflow_words().iter().any(|words| {
+            words.iter().any(|w| w == "pypi") && words.iter().any(|w| w.starts_with("dev"))
+        })
+    }
+
+    /// Each workflow file name as lowercase words.
+    fn workflow_words(&self) -> Vec<Vec<String>> {
+        self.workflows
+            .iter()
+            .map(|name| {
+                name.split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_ascii_lowercase)
+                    .collect()
+            })
+            .collect()
+    }
+}
