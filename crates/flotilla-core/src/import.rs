@@ -18,6 +18,7 @@ pub use category_guess::{CategoryGuess, UNSORTED};
 pub use evidence::Evidence;
 pub use fleet_import::FleetImport;
 pub use imported_repo::ImportedRepo;
+pub use manifest_text::manifest_text;
 pub use npm_package::NpmPackage;
 pub use python_project::{PythonProject, VersionSource, normalize, requirement_name};
 pub use repo_scan::{RepoScan, repo_name};

@@ -26,11 +26,6 @@ impl FleetImport {
         let undecided = fleet_questions(&repos);
         Self { repos, undecided }
     }
-
-    /// The manifest text, with the open questions as comments.
-    pub fn manifest(&self) -> String {
-        super::manifest_text::render(self)
-    }
 }
 
 /// `depends_on` from Python requirements and npm dependencies naming another member's package,

@@ -7,7 +7,8 @@ use super::imported_repo::ImportedRepo;
 use super::python_project::VersionSource;
 use crate::manifest::builtin;
 
-pub(crate) fn render(fleet: &FleetImport) -> String {
+/// The manifest text of `fleet`, with the open questions as comments.
+pub fn manifest_text(fleet: &FleetImport) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# flotilla.yaml written by `flotilla import` from {} repositories.\n",

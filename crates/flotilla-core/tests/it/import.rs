@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use flotilla_core::import::{FleetImport, RepoScan};
+use flotilla_core::import::{FleetImport, RepoScan, manifest_text};
 use flotilla_core::manifest;
 use flotilla_testkit::fixtures::{self, Output};
 use flotilla_testkit::{ShapedRepo, seed_shaped};
@@ -64,7 +64,7 @@ fn fixtures() {
             "cycle" => cycle_fleet(),
             other => panic!("unknown import case {other}"),
         };
-        let text = fleet.manifest();
+        let text = manifest_text(&fleet);
         if let Err(errors) = manifest::load("flotilla.yaml", &text) {
             panic!("the imported manifest is refused:\n{errors}\n{text}");
         }
