@@ -20,6 +20,7 @@ mod driver;
 mod failures;
 mod flows;
 mod idempotency;
+mod import;
 mod inspect;
 mod notifications;
 mod reflect;
