@@ -15,6 +15,9 @@ pub struct Evidence {
     pub npm: Option<NpmPackage>,
     /// The directory of the shallowest `Chart.yaml` (`deploy/helm`).
     pub chart: Option<String>,
+    /// Where the chart's `values.yaml` holds the image tag (`image.version`, `image.tag`) and
+    /// the value it holds there.
+    pub chart_image: Option<(String, String)>,
     /// A `Dockerfile` at the root.
     pub dockerfile: bool,
     /// Dockerfiles elsewhere.
@@ -52,10 +55,19 @@ impl Evidence {
                     .map_or_else(|| ".".to_owned(), |(dir, _)| dir.to_owned())
             });
         let dockerfiles = scan.paths_named("Dockerfile");
+        let chart_image = chart.as_ref().and_then(|dir| {
+            let values = if dir == "." {
+                "values.yaml".to_owned()
+            } else {
+                format!("{dir}/values.yaml")
+            };
+            chart_image(scan.files.get(&values)?)
+        });
         Self {
             python,
             npm,
             chart,
+            chart_image,
             dockerfile: dockerfiles.contains(&"Dockerfile"),
             other_dockerfiles: dockerfiles
                 .into_iter()
@@ -94,4 +106,18 @@ impl Evidence {
             })
             .collect()
     }
+}
+
+/// The key of the image tag in a chart's values (`image.version` in the platform's charts,
+/// `image.tag` in Helm's starter) and its value there.
+fn chart_image(values: &str) -> Option<(String, String)> {
+    let values: serde_json::Value = serde_saphyr::from_str(values).ok()?;
+    let image = values.get("image")?;
+    ["version", "tag"].iter().find_map(|key| {
+        let value = image.get(*key)?;
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
+        Some((format!("image.{key}"), text))
+    })
 }

@@ -103,6 +103,13 @@ fn write_repo(out: &mut String, repo: &ImportedRepo) {
             comment(out, "  ", &how);
         }
     }
+    if let (Some(path), Some((key, value))) = (&repo.chart_path, &repo.evidence.chart_image) {
+        comment(
+            out,
+            "  ",
+            &format!("its chart ({path}) holds the image tag at {key} ({value})"),
+        );
+    }
     for question in &repo.undecided {
         comment(out, "  ", &format!("undecided: {question}"));
     }

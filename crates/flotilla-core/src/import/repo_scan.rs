@@ -24,12 +24,13 @@ pub struct RepoScan {
 }
 
 /// File names read at any depth up to [`MAX_DEPTH`] (Chart.yaml: [`MAX_CHART_DEPTH`]).
-const READ: [&str; 5] = [
+const READ: [&str; 6] = [
     "setup.py",
     "pyproject.toml",
     "package.json",
     "VERSION",
     "Chart.yaml",
+    "values.yaml",
 ];
 /// `dist/python/setup.py` (the platform's `api`) is three deep.
 const MAX_DEPTH: usize = 3;
@@ -47,7 +48,7 @@ impl RepoScan {
         if parts.iter().any(|p| SKIPPED.contains(p)) || !READ.contains(file) {
             return false;
         }
-        let limit = if *file == "Chart.yaml" {
+        let limit = if *file == "Chart.yaml" || *file == "values.yaml" {
             MAX_CHART_DEPTH
         } else {
             MAX_DEPTH

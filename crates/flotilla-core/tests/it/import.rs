@@ -135,6 +135,11 @@ fn the_seed_shaped_fleet_is_sorted_as_the_seed_table_sorts_it() {
         "the newest release branch of python-core is release-1.12"
     );
 
+    assert_eq!(
+        by_name["identity"].evidence.chart_image,
+        Some(("image.version".to_owned(), "latest".to_owned()))
+    );
+
     // What it could not decide, per repository, with why.
     let undecided = |name: &str| by_name[name].undecided.join("\n");
     assert!(undecided("python-core").contains("tags in two spellings (4 with v, 2 without)"));
