@@ -243,3 +243,21 @@ fn a_remote_that_does_not_exist_is_named_and_nothing_is_written() {
     );
     assert!(!sandbox.manifest().exists());
 }
+
+#[test]
+fn what_import_and_the_first_plan_print_is_pinned() {
+    let (sandbox, remotes) = seed_shaped_remotes();
+    let mut args = vec!["import"];
+    args.extend(remotes.iter().map(String::as_str));
+    let imported = sandbox.flotilla(&args).success();
+    // Progress lines arrive in completion order: pinned is what stdout says.
+    crate::cli_output::filters(&sandbox)
+        .bind(|| insta::assert_snapshot!("import_seed_shaped", imported.stdout));
+    let manifest = std::fs::read_to_string(sandbox.manifest()).unwrap();
+    crate::cli_output::filters(&sandbox)
+        .bind(|| insta::assert_snapshot!("import_seed_shaped_manifest", manifest));
+    let plan = sandbox
+        .flotilla(&["plan", "release", "start", "2.0.0"])
+        .success();
+    crate::cli_output::assert_outcome(&sandbox, "import_seed_shaped_plan", &plan);
+}
