@@ -97,6 +97,7 @@ fn read(cache: &MirrorCache, source: &ImportSource) -> Result<RepoScan, ImportEr
         tags,
         paths,
         files,
+        work_tree: source.work_tree,
     })
 }
 

@@ -59,6 +59,13 @@ impl ImportedRepo {
         let category = CategoryGuess::of(&scan.name, &evidence);
         let tags = TagSurvey::of(&scan.tags, &scan.branches);
         let mut undecided = Vec::new();
+        if scan.work_tree {
+            undecided.push(format!(
+                "remote {} is a clone with a work tree: git refuses pushes to its checked-out \
+                 branch; point remote at the bare repository or its hosting URL",
+                scan.remote
+            ));
+        }
         if let Some(doubt) = &category.doubt {
             undecided.push(format!(
                 "category {}: {} ({doubt})",

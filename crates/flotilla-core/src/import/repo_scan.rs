@@ -21,6 +21,9 @@ pub struct RepoScan {
     pub paths: Vec<String>,
     /// The contents of the wanted files (valid UTF-8 only).
     pub files: BTreeMap<String, String>,
+    /// The remote is a local clone with a work tree, not a bare repository.
+    #[serde(default)]
+    pub work_tree: bool,
 }
 
 /// File names read at any depth up to [`MAX_DEPTH`] (Chart.yaml: [`MAX_CHART_DEPTH`]).

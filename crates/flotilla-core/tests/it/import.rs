@@ -29,6 +29,7 @@ fn scan(repo: &ShapedRepo) -> RepoScan {
         tags: repo.tags(),
         paths,
         files,
+        work_tree: false,
     }
 }
 

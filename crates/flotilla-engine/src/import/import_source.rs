@@ -17,6 +17,8 @@ pub struct ImportSource {
     /// What the manifest says: URLs as they are, local paths relative to the manifest's
     /// directory when they are beneath it, else absolute.
     pub remote: String,
+    /// A local path to a clone with a work tree (`PATH/.git` exists).
+    pub work_tree: bool,
 }
 
 impl ImportSource {
@@ -59,6 +61,7 @@ impl ImportSource {
                 name,
                 url: given.to_owned(),
                 remote: given.to_owned(),
+                work_tree: false,
             });
         }
         let path = normalize(&cwd.join(given));
@@ -77,6 +80,7 @@ impl ImportSource {
             name,
             url: path.display().to_string(),
             remote,
+            work_tree: path.join(".git").exists(),
         })
     }
 }

@@ -168,10 +168,21 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
 #[test]
 fn import_reads_remotes_from_a_file_and_writes_where_told() {
     let (sandbox, remotes) = seed_shaped_remotes();
+    // A developer's clone instead of the bare remote: read all the same, and said.
+    let clone = sandbox.outside("checkout/api");
+    sandbox.git(
+        sandbox.root(),
+        &[
+            "clone",
+            "--quiet",
+            &sandbox.remote("api").display().to_string(),
+            &clone.display().to_string(),
+        ],
+    );
     let list = sandbox.outside("remotes.txt");
     std::fs::write(
         &list,
-        format!("# the core libraries\n{}\n\n{}\n", remotes[0], remotes[1]),
+        format!("# the core libraries\n{}\n\ncheckout/api\n", remotes[0]),
     )
     .unwrap();
     let out = sandbox.outside("adopted.yaml");
@@ -191,6 +202,8 @@ fn import_reads_remotes_from_a_file_and_writes_where_told() {
         text.contains("- name: python-core") && text.contains("- name: api"),
         "{text}"
     );
+    assert!(text.contains("remote: checkout/api\n"), "{text}");
+    assert!(text.contains("is a clone with a work tree"), "{text}");
     assert!(!sandbox.manifest().exists(), "only --out is written");
 }
 
