@@ -57,10 +57,21 @@ pub fn run(args: &ImportArgs, manifest: &Path, json: bool) -> Outcome {
     }
     write(&out, &text, args.force)?;
     if json {
+        // Every open question in one list, each with its repository (null: the fleet's).
+        let undecided: Vec<serde_json::Value> = fleet
+            .undecided
+            .iter()
+            .map(|why| serde_json::json!({"repo": null, "why": why}))
+            .chain(fleet.repos.iter().flat_map(|repo| {
+                repo.undecided
+                    .iter()
+                    .map(|why| serde_json::json!({"repo": repo.name, "why": why}))
+            }))
+            .collect();
         return output::json(&serde_json::json!({
             "manifest": out,
             "repos": fleet.repos,
-            "undecided": fleet.undecided,
+            "undecided": undecided,
         }));
     }
     print(&fleet, &out);

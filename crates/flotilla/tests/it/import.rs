@@ -97,7 +97,22 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
     assert!(undecided("identity").contains("no version file on master"));
     assert!(undecided("python-core").contains("tags in two spellings"));
     assert!(undecided("docs").contains("no build files found"));
-    assert!(!strings(&report["undecided"]).is_empty());
+    let all: Vec<(Value, String)> = report["undecided"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| (q["repo"].clone(), q["why"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(
+        all.iter()
+            .any(|(repo, why)| repo.is_null() && why.starts_with("hotfix_semver")),
+        "fleet questions have no repository: {all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|(repo, why)| repo == "docs" && why.contains("no build files found")),
+        "{all:?}"
+    );
 
     // The file says the same, with the open questions as comments, and passes check.
     let manifest = std::fs::read_to_string(sandbox.manifest()).unwrap();
