@@ -122,3 +122,82 @@ impl CategoryGuess {
         guess
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::python_project::PythonProject;
+
+    fn python(console_scripts: bool) -> PythonProject {
+        let scripts = if console_scripts {
+            "entry_points={'console_scripts': ['x = x:main']}"
+        } else {
+            ""
+        };
+        PythonProject::from_setup_py("setup.py", &format!("setup(name='x', {scripts})"))
+    }
+
+    #[test]
+    fn uncertain_shapes_say_why() {
+        let image_only = CategoryGuess::of(
+            "initializer",
+            &Evidence {
+                dockerfile: true,
+                ..Evidence::default()
+            },
+        );
+        assert_eq!(image_only.category, "tool");
+        assert!(image_only.doubt.is_some());
+
+        let service_without_chart = CategoryGuess::of(
+            "worker",
+            &Evidence {
+                dockerfile: true,
+                python: Some(python(false)),
+                ..Evidence::default()
+            },
+        );
+        assert_eq!(service_without_chart.category, "backend");
+        assert!(service_without_chart.doubt.is_some());
+
+        let tool = CategoryGuess::of(
+            "cli",
+            &Evidence {
+                dockerfile: true,
+                python: Some(python(true)),
+                ..Evidence::default()
+            },
+        );
+        assert_eq!((tool.category.as_str(), tool.doubt), ("tool", None));
+
+        // The plain `plugin` repository of the seed is a backend service, not a plugin.
+        let plugin_service = CategoryGuess::of(
+            "plugin",
+            &Evidence {
+                dockerfile: true,
+                python: Some(python(false)),
+                chart: Some("deploy/helm".to_owned()),
+                ..Evidence::default()
+            },
+        );
+        assert_eq!(plugin_service.category, "backend");
+
+        let library_with_master_builds = CategoryGuess::of(
+            "lib",
+            &Evidence {
+                python: Some(python(false)),
+                workflows: vec!["[CI]master push.yml".to_owned()],
+                ..Evidence::default()
+            },
+        );
+        assert_eq!(library_with_master_builds.category, "backend-core");
+        assert!(
+            library_with_master_builds
+                .doubt
+                .is_some_and(|d| d.contains("master-push workflow"))
+        );
+
+        let nothing = CategoryGuess::of("docs", &Evidence::default());
+        assert_eq!(nothing.category, UNSORTED);
+    }
+}

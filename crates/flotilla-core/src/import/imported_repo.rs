@@ -132,6 +132,11 @@ impl ImportedRepo {
             .filter(|_| category.category != UNSORTED);
         if chart_path.is_some() {
             artifacts.push("chart");
+        } else if let Some(path) = &evidence.chart {
+            undecided.push(format!(
+                "a chart in {path} without an image or package to release with it: not \
+                 published (add `chart: {{path: {path}}}` and a category to publish it)"
+            ));
         }
 
         let tag_template = if let Some(template) = tags.tag_template() {
