@@ -28,10 +28,30 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn of(scan: &RepoScan) -> Self {
-        let setup = scan
-            .found("setup.py")
-            .first()
-            .map(|(path, text)| PythonProject::from_setup_py(path, text));
+        let setup_cfg = |dir: &str| {
+            let path = if dir == "." {
+                "setup.cfg".to_owned()
+            } else {
+                format!("{dir}/setup.cfg")
+            };
+            scan.files
+                .get(&path)
+                .map(|text| PythonProject::from_setup_cfg(&path, text))
+        };
+        // A setup.py that names nothing leaves it to its setup.cfg (`setup()` alone).
+        let setup = match scan.found("setup.py").first() {
+            Some((path, text)) => {
+                let project = PythonProject::from_setup_py(path, text);
+                match setup_cfg(&project.dir) {
+                    Some(cfg) if project.name.is_none() => Some(cfg),
+                    _ => Some(project),
+                }
+            }
+            None => scan
+                .found("setup.cfg")
+                .first()
+                .map(|(path, text)| PythonProject::from_setup_cfg(path, text)),
+        };
         let pyproject = scan
             .found("pyproject.toml")
             .first()
@@ -120,4 +140,46 @@ fn chart_image(values: &str) -> Option<(String, String)> {
             .map_or_else(|| value.to_string(), str::to_owned);
         Some((format!("image.{key}"), text))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_setup_py_defers_to_its_setup_cfg() {
+        let scan = RepoScan {
+            paths: vec!["setup.py".to_owned(), "setup.cfg".to_owned()],
+            files: [
+                ("setup.py", "from setuptools import setup\nsetup()\n"),
+                ("setup.cfg", "[metadata]\nname = spaceone-config\n"),
+            ]
+            .into_iter()
+            .map(|(p, t)| (p.to_owned(), t.to_owned()))
+            .collect(),
+            ..RepoScan::default()
+        };
+        let python = Evidence::of(&scan).python.unwrap();
+        assert_eq!(python.name.as_deref(), Some("spaceone-config"));
+        assert_eq!(python.file, "setup.cfg");
+        assert!(python.unread.is_empty());
+    }
+
+    #[test]
+    fn workflow_names_are_read_as_the_original_named_them() {
+        let evidence = Evidence {
+            workflows: vec![
+                "CI_pypi_devTest.yml".to_owned(),
+                "[CI]branch tagging.yml".to_owned(),
+            ],
+            ..Evidence::default()
+        };
+        assert!(evidence.pypi_dev_workflow());
+        assert!(!evidence.master_push_workflow());
+        let service = Evidence {
+            workflows: vec!["ci-master.yml".to_owned()],
+            ..Evidence::default()
+        };
+        assert!(service.master_push_workflow());
+    }
 }

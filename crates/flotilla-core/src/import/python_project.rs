@@ -126,6 +126,66 @@ impl PythonProject {
         }
     }
 
+    /// Reads setuptools' declarative `setup.cfg` at `file`: `[metadata] name` and `version`,
+    /// `[options] install_requires`, `[options.entry_points] console_scripts`.
+    pub fn from_setup_cfg(file: &str, text: &str) -> Self {
+        let mut sections: std::collections::BTreeMap<(String, String), String> =
+            std::collections::BTreeMap::new();
+        let mut section = String::new();
+        let mut last: Option<(String, String)> = None;
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
+                continue;
+            }
+            if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+                name.trim().clone_into(&mut section);
+                last = None;
+            } else if line.starts_with([' ', '\t']) {
+                if let Some(value) = last.as_ref().and_then(|key| sections.get_mut(key)) {
+                    value.push('\n');
+                    value.push_str(trimmed);
+                }
+            } else if let Some((key, value)) = trimmed.split_once(['=', ':']) {
+                let key = (section.clone(), key.trim().to_owned());
+                sections.insert(key.clone(), value.trim().to_owned());
+                last = Some(key);
+            }
+        }
+        let get = |section: &str, key: &str| {
+            sections
+                .get(&(section.to_owned(), key.to_owned()))
+                .map(String::as_str)
+        };
+        let name = get("metadata", "name").map(str::to_owned);
+        let version_source = match get("metadata", "version") {
+            Some(v) if v.starts_with("file:") => {
+                VersionSource::File(v["file:".len()..].trim().to_owned())
+            }
+            Some(v) if v.starts_with("attr:") => VersionSource::Dynamic,
+            Some(v) if !v.is_empty() => VersionSource::Static(v.to_owned()),
+            _ => VersionSource::Unknown,
+        };
+        let requires = get("options", "install_requires")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(requirement_name)
+            .collect();
+        Self {
+            file: file.to_owned(),
+            dir: parent(file),
+            unread: if name.is_none() {
+                vec!["no name in [metadata]".to_owned()]
+            } else {
+                Vec::new()
+            },
+            name,
+            requires,
+            version_source,
+            console_scripts: get("options.entry_points", "console_scripts").is_some(),
+        }
+    }
+
     /// The version file the build reads, relative to the repository's root.
     pub fn version_file(&self) -> Option<String> {
         match &self.version_source {
@@ -326,6 +386,18 @@ setup(
             poetry.version_source,
             VersionSource::Static("1.2.0".to_owned())
         );
+    }
+
+    #[test]
+    fn a_declarative_setup_cfg_is_read() {
+        let project = PythonProject::from_setup_cfg(
+            "src/setup.cfg",
+            "[metadata]\nname = spaceone-inventory\nversion = file: VERSION\n\n[options]\npackages = find:\ninstall_requires =\n    spaceone-core>=2.0\n    # a comment\n    boto3; python_version > '3.7'\n\n[options.entry_points]\nconsole_scripts =\n    inv = inventory.main:main\n",
+        );
+        assert_eq!(project.name.as_deref(), Some("spaceone-inventory"));
+        assert_eq!(project.requires, ["spaceone-core", "boto3"]);
+        assert_eq!(project.version_file().as_deref(), Some("src/VERSION"));
+        assert!(project.console_scripts);
     }
 
     #[test]

@@ -27,8 +27,9 @@ pub struct RepoScan {
 }
 
 /// File names read at any depth up to [`MAX_DEPTH`] (Chart.yaml: [`MAX_CHART_DEPTH`]).
-const READ: [&str; 6] = [
+const READ: [&str; 7] = [
     "setup.py",
+    "setup.cfg",
     "pyproject.toml",
     "package.json",
     "VERSION",
