@@ -50,7 +50,10 @@ impl CategoryGuess {
             guess(
                 "backend-core",
                 "a Python package without a Dockerfile: a shared library",
-                None,
+                (commands && !evidence.pypi_dev_workflow()).then_some(
+                    "it installs commands: a core library or a tool published to PyPI only (like \
+                     the seed's tester)?",
+                ),
             )
         } else if npm_library && !image {
             guess(
@@ -195,6 +198,20 @@ mod tests {
             library_with_master_builds
                 .doubt
                 .is_some_and(|d| d.contains("master-push workflow"))
+        );
+
+        let cli_without_image = CategoryGuess::of(
+            "tester",
+            &Evidence {
+                python: Some(python(true)),
+                ..Evidence::default()
+            },
+        );
+        assert_eq!(cli_without_image.category, "backend-core");
+        assert!(
+            cli_without_image
+                .doubt
+                .is_some_and(|d| d.contains("tester"))
         );
 
         let nothing = CategoryGuess::of("docs", &Evidence::default());
