@@ -9,6 +9,7 @@ pub mod deploy;
 pub mod env_entry;
 pub mod fleet;
 pub mod help;
+pub mod import;
 pub mod manifest;
 pub mod name;
 pub mod plan;

@@ -5,9 +5,9 @@
 //! and reference. It reports every problem it finds, each as `file:line:column: message`, and
 //! returns a fleet only when there are none. Pure: the caller reads the file.
 
-mod builtin;
+pub(crate) mod builtin;
 mod checks;
-mod dependency_graph;
+pub(crate) mod dependency_graph;
 mod diagnostic;
 mod document;
 mod node_deserializer;

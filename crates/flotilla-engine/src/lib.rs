@@ -10,6 +10,7 @@ mod engine_error;
 pub mod facts;
 pub mod fleet_event;
 mod fleet_status;
+pub mod import;
 pub mod notifier;
 pub mod progress;
 pub mod redactor;

@@ -89,6 +89,27 @@ impl Repo {
         Err(command.failure(&output, None))
     }
 
+    /// Every file path of the tree at `rev` (`git ls-tree -r -z --name-only`), in git's order.
+    pub fn list_files(&self, rev: &str) -> Result<Vec<String>, GitError> {
+        let output = self
+            .command()
+            .args([
+                "ls-tree",
+                "-r",
+                "-z",
+                "--name-only",
+                "--end-of-options",
+                rev,
+            ])
+            .run()?;
+        Ok(output
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|path| !path.is_empty())
+            .map(|path| String::from_utf8_lossy(path).into_owned())
+            .collect())
+    }
+
     /// The object `rev` names, or `None` when it names nothing. Append `^{commit}` to peel.
     pub fn rev_parse(&self, rev: &str) -> Result<Option<Oid>, GitError> {
         let command =

@@ -49,6 +49,11 @@ pub enum Command {
     Schema,
     /// Write a commented starter manifest to ./flotilla.yaml.
     Init(InitArgs),
+    /// Write a manifest for existing repositories: read each one (tags, release branches,
+    /// setup.py, pyproject.toml, package.json, Chart.yaml, Dockerfile, version files,
+    /// workflows) and guess categories, artifacts, spellings and dependencies, listing what
+    /// it could not decide.
+    Import(ImportArgs),
     /// Show what a request would do, wave by wave, without doing it.
     Plan(PlanArgs),
     /// Run release trains across the fleet, and inspect, resume or retry them.
@@ -288,6 +293,22 @@ pub struct InitArgs {
     /// Write a full example instead of the small starter.
     #[arg(long, value_enum)]
     pub example: Option<Example>,
+    /// Overwrite an existing manifest.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Git URLs or local paths of the repositories (relative paths from the current
+    /// directory).
+    pub remotes: Vec<String>,
+    /// Also read remotes from FILE, one per line (blank lines and `#` comments skipped).
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// Where to write the manifest. Default: the -f manifest (flotilla.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// Overwrite an existing manifest.
     #[arg(long)]
     pub force: bool,

@@ -1,4 +1,5 @@
 mod deploy;
+mod import;
 mod manifest;
 mod manifest_fuzz;
 mod plan;

@@ -411,3 +411,27 @@ fn finds_the_commit_carrying_a_trailer_line_and_only_a_whole_line() {
     );
     assert!(work.find_commit_with_line("no-such-ref", line).is_err());
 }
+
+#[test]
+fn list_files_walks_the_whole_tree_of_a_bare_repository() {
+    let sandbox = Sandbox::new();
+    let (remote, url) = sandbox.seeded_remote("remote.git");
+    let work = sandbox
+        .git()
+        .clone_repo(&url, sandbox.path("work"), None)
+        .unwrap();
+    commit_file(&work, "deploy/helm/Chart.yaml", "name: x\n");
+    commit_file(&work, ".github/workflows/[CI]master push.yml", "on: push\n");
+    work.push("origin", &["HEAD:refs/heads/master"], &PushOptions::new())
+        .unwrap();
+    let files = remote.list_files("master").unwrap();
+    assert_eq!(
+        files,
+        [
+            ".github/workflows/[CI]master push.yml",
+            "README",
+            "deploy/helm/Chart.yaml"
+        ]
+    );
+    assert!(remote.list_files("no-such-branch").is_err());
+}

@@ -2,6 +2,7 @@
 
 mod demo;
 mod deploy;
+mod import;
 mod manifest;
 mod plan;
 mod release;
@@ -17,6 +18,7 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Check => manifest::check(&cli.manifest, cli.json),
         Command::Schema => manifest::schema(),
         Command::Init(args) => manifest::init(args, &cli.manifest),
+        Command::Import(args) => import::run(args, &cli.manifest, cli.json),
         Command::Plan(args) => plan::run(args, &cli.manifest, cli.json),
         Command::Release(command) => {
             runtime()?.block_on(release::run(command, &cli.manifest, cli.json))

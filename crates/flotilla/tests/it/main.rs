@@ -21,6 +21,7 @@ mod failures;
 mod flows;
 mod history;
 mod idempotency;
+mod import;
 mod inspect;
 mod notifications;
 mod npm_chart_builds;
