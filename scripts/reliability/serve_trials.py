@@ -159,7 +159,10 @@ class ServeTrials:
         seconds = time.monotonic() - began
         events = self.events()
         self.stop()
-        return self.judge(name, results, events, settled, killed, kill_after, seconds)
+        result = self.judge(name, results, events, settled, killed, kill_after, seconds)
+        if not result["met"]:
+            result["kept"] = self.suite.keep_dir(self.fleet, name)
+        return result
 
     def judge(self, name, results, events, settled, killed, kill_after, seconds):
         by_delivery = {}
@@ -185,8 +188,15 @@ class ServeTrials:
                     and len(repo_trains) == 1 and repo_trains[0].get("status") == "succeeded"
                     and len(dev_tags) == 1 and len(deployed) == 1)
             twice = len(stored) > 1 or len(repo_trains) > 1 or len(dev_tags) > 1 or len(deployed) > 1
+            failures = []
+            for train in repo_trains:
+                if train.get("status") != "succeeded":
+                    status = endstate.flotilla_json(self.suite.binary, self.fleet, "release",
+                                                    "status", train["id"]) or {}
+                    failures += [f"{r.get('last_step')}: {r.get('error')}"
+                                 for r in status.get("runs") or [] if r.get("error")]
             rows.append({
-                "repo": repo.name, "http": entry["status"], "acked": acked,
+                "repo": repo.name, "http": entry["status"], "acked": acked, "failures": failures,
                 "events": [{"status": e["status"], "error": e.get("error")} for e in stored],
                 "trains": [t.get("status") for t in repo_trains], "dev_tags": len(dev_tags),
                 "dev_deployments": len(deployed), "once": once, "twice": twice,
@@ -207,6 +217,7 @@ class ServeTrials:
             f"{r['repo']}: events {[e['status'] for e in r['events']]}, trains {r['trains']}, "
             f"{r['dev_tags']} dev tag(s), {r['dev_deployments']} deployment(s)"
             + (f" ({r['events'][-1]['error'][:160]})" if r['events'] and r['events'][-1]['error'] else "")
+            + (f" [{r['failures'][0][:400]}]" if r["failures"] else "")
             for r in result["problems"][:3])
         self.suite.log(
             f"{name}: {'kill -9 at %.2f s, ' % kill_after if killed else ''}{len(acked)}/{len(rows)} "

@@ -142,11 +142,15 @@ class Suite:
 
     def keep(self, name):
         """Moves the run's fleet aside for inspection."""
+        return self.keep_dir(self.fleet, name)
+
+    def keep_dir(self, path, name):
+        """Moves PATH aside, as kept/NAME, for inspection."""
         kept = os.path.join(self.work, "kept", name)
         if os.path.exists(kept):
             shutil.rmtree(kept)
         os.makedirs(os.path.dirname(kept), exist_ok=True)
-        shutil.move(self.fleet, kept)
+        shutil.move(path, kept)
         return kept
 
     def close(self):
