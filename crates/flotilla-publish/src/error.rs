@@ -176,6 +176,19 @@ pub enum PublishError {
     },
 
     #[error(
+        "{request} was not sent: the registry answered nothing to a call of this process {ago}s \
+         ago ({cause}), and flotilla does not wait on it again for {hold:?}; check that the \
+         registry is up and answers, then run again: what is already published is not \
+         published twice"
+    )]
+    Stalled {
+        request: String,
+        ago: u64,
+        cause: String,
+        hold: std::time::Duration,
+    },
+
+    #[error(
         "{request} failed {attempts} times, last with {cause}; check that the registry is up \
          and reachable, then run again: what is already published is not published twice"
     )]

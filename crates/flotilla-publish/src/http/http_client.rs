@@ -7,6 +7,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{StatusCode, Url, redirect};
 
 use crate::http::call_deadline::CallDeadline;
+use crate::http::stalled_registries::StalledRegistries;
 use crate::http::{HttpPolicy, Reply};
 use crate::{PublishError, Result};
 
@@ -107,6 +108,16 @@ impl HttpClient {
             None => (limits.read, RegistryLimits::READ_KEY),
         };
         let started = Instant::now();
+        let origin = request.url().origin().ascii_serialization();
+        let call_started = CallDeadline::started().unwrap_or(started);
+        if let Some(stall) = StalledRegistries::before(&origin, call_started) {
+            return Err(Failure::Fatal(PublishError::Stalled {
+                request: described,
+                ago: started.duration_since(stall.since).as_secs(),
+                cause: stall.cause,
+                hold: limits.total,
+            }));
+        }
         let left = CallDeadline::current().map(|d| d.saturating_duration_since(started));
         let timeout = left.map_or(limit, |left| left.min(limit));
         *request.timeout_mut() = Some(timeout);
@@ -117,14 +128,19 @@ impl HttpClient {
                 retry_after: None,
             });
         }
-        let response = self
-            .client
-            .execute(request)
-            .map_err(|e| Failure::Transient {
+        let response = self.client.execute(request).map_err(|e| {
+            let cause = self.cause(&e, started.elapsed(), timeout, (limit, key));
+            // Connected, then nothing: a refused connection fails fast by itself.
+            if e.is_timeout() && !e.is_connect() {
+                StalledRegistries::mark(&origin, &cause, limits.total);
+            }
+            Failure::Transient {
                 request: described.clone(),
-                cause: self.cause(&e, started.elapsed(), timeout, (limit, key)),
+                cause,
                 retry_after: None,
-            })?;
+            }
+        })?;
+        StalledRegistries::clear(&origin);
         let status = response.status();
         let reply = Reply::new(response, described);
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
@@ -368,17 +384,21 @@ mod tests {
     }
 
     /// A listener that accepts connections and never answers, held open until the test ends.
-    fn silent_server() -> (String, std::thread::JoinHandle<()>) {
+    fn silent_server() -> (String, Held) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap().to_string();
-        let held = std::thread::spawn(move || {
-            let mut open = Vec::new();
+        let held = Held::default();
+        let open = std::sync::Arc::clone(&held);
+        std::thread::spawn(move || {
             while let Ok((stream, _)) = listener.accept() {
-                open.push(stream);
+                open.lock().unwrap().push(stream);
             }
         });
         (address, held)
     }
+
+    /// The connections a silent server holds open.
+    type Held = std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>;
 
     fn limited(read: Duration, request: Duration, total: Duration) -> HttpClient {
         HttpClient::new(HttpPolicy {
@@ -413,6 +433,57 @@ mod tests {
     }
 
     #[test]
+    fn a_call_that_begins_after_a_stall_fails_at_once_without_a_request() {
+        let (address, held) = silent_server();
+        let http = limited(
+            Duration::from_millis(200),
+            Duration::from_secs(10),
+            Duration::from_secs(30),
+        );
+        let url = format!("http://{address}/v2/x");
+        // One attempt ends on the read limit; the call itself may go on retrying.
+        let first = http.send_once(http.client().get(&url));
+        assert!(matches!(first, Err(Failure::Transient { .. })));
+        let connections = held.lock().unwrap().len();
+
+        let began = Instant::now();
+        let err = get(&http, &address).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(&err, PublishError::Stalled { .. }), "{text}");
+        assert!(text.contains(&address), "{text}");
+        assert!(text.contains("`registry_read_timeout_secs`"), "{text}");
+        assert!(began.elapsed() < Duration::from_millis(200), "{text}");
+        assert_eq!(
+            held.lock().unwrap().len(),
+            connections,
+            "no new connection to the stalled registry"
+        );
+    }
+
+    #[test]
+    fn an_answer_from_a_registry_forgets_its_stall() {
+        let server = FakeServer::bind();
+        let address = server.address.clone();
+        let requests = server.serve(vec![
+            response("200 OK", &[], "one"),
+            response("200 OK", &[], "two"),
+        ]);
+        let http = fast(1);
+        let origin = Url::parse(&format!("http://{address}/"))
+            .unwrap()
+            .origin()
+            .ascii_serialization();
+        {
+            // A call already under way when the registry stalled for another call.
+            let _call = CallDeadline::enter(Instant::now() + Duration::from_secs(30));
+            StalledRegistries::mark(&origin, "a test's stall", Duration::from_secs(90));
+            get(&http, &address).unwrap();
+        }
+        get(&http, &address).unwrap();
+        assert_eq!(requests.join().unwrap().len(), 2);
+    }
+
+    #[test]
     fn uploads_and_downloads_are_cut_at_the_request_limit() {
         let (address, _held) = silent_server();
         let http = limited(
@@ -427,6 +498,8 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("`registry_request_timeout_secs`"), "{text}");
 
+        // Another registry: the first one stalled, so a new call to it would not be sent.
+        let (address, _held) = silent_server();
         let url = format!("http://{address}/v2/x/blobs/sha256:00");
         let err = http.send(|c| Ok(http.download(c.get(&url)))).unwrap_err();
         let text = err.to_string();

@@ -10,6 +10,7 @@ pub(crate) mod fake_server;
 mod http_client;
 mod http_policy;
 mod reply;
+mod stalled_registries;
 
 pub use flotilla_core::RetryPolicy;
 pub use http_client::HttpClient;

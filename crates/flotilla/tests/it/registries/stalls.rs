@@ -156,3 +156,50 @@ fn a_frozen_registry_fails_the_step_and_resume_completes_once_it_runs_again() {
         "resume published the image: {tags:?}"
     );
 }
+
+#[test]
+fn a_registry_that_stalled_once_is_not_waited_on_again_by_the_same_train() {
+    let port = silent_registry();
+    let n = Named::new();
+    let (first, second) = (n.repo("first"), n.repo("second"));
+    // One repository at a time: the second call begins after the first one stalled.
+    let fleet = limited_fleet(&format!(
+        "registries:\n  images: {{kind: image, url: http://127.0.0.1:{port}, insecure: true}}\n"
+    ))
+    .section(
+        "categories:\n  images:\n    publishes: {image: true, python: false, npm: false, \
+         chart: false}\n    max_parallel: 1",
+    )
+    .setting(&format!("image_namespace: {}", n.namespace()))
+    .repo(&first, "images")
+    .repo(&second, "images")
+    .build();
+
+    let args = ["release", "start", "1.0.0", "--json"];
+    let failed = fleet.finish(fleet.spawn(&args), &args).failure();
+    let summary = failed.json();
+    assert_eq!(
+        run_states(&summary),
+        states(&[(&first, "failed"), (&second, "failed")]),
+        "{failed}"
+    );
+    let train = summary["train"].as_str().unwrap();
+    let errors = [
+        run_error(&fleet, train, &first),
+        run_error(&fleet, train, &second),
+    ];
+    let waited = errors.iter().filter(|e| e.contains("failed ")).count();
+    let not_sent = errors
+        .iter()
+        .filter(|e| e.contains("was not sent: the registry answered nothing"))
+        .count();
+    assert_eq!(
+        (waited, not_sent),
+        (1, 1),
+        "one waited out the limits, the other was not sent: {errors:#?}"
+    );
+    for error in &errors {
+        assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
+        assert!(error.contains("`registry_"), "names the limit: {error}");
+    }
+}
