@@ -15,6 +15,7 @@ mod git_error;
 mod identity;
 mod identity_setup;
 mod mirror_cache;
+mod mirror_lock;
 mod oid;
 mod push_options;
 mod push_rejection;

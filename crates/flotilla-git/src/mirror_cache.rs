@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::git_command::GitCommand;
+use crate::mirror_lock::MirrorLock;
 use crate::{Git, GitError, RefName, Repo};
 
 /// Refs a mirror keeps: branches and tags. Not `refs/*`, which on forges drags in every pull
@@ -67,6 +68,7 @@ impl MirrorCache {
         if !path.exists() {
             return self.create(&path, url);
         }
+        let _writer = MirrorLock::acquire(&path)?;
         let mirror = Repo::open(self.git.clone(), &path)?;
         GitCommand::new(&self.git)
             .in_repo(mirror.path(), true)

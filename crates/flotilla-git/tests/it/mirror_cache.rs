@@ -150,3 +150,30 @@ fn a_failed_first_clone_leaves_no_mirror() {
     assert!(error.is_remote_unreachable(), "{error}");
     assert!(!cache.mirror_path("svc").unwrap().exists());
 }
+
+#[test]
+fn refresh_clears_the_ref_locks_a_killed_git_left_in_the_mirror() {
+    let sandbox = Sandbox::new();
+    let (_remote, url) = sandbox.seeded_remote("upstream.git");
+    let cache = MirrorCache::new(sandbox.git(), sandbox.path("cache"));
+    let mirror = cache.refresh("deploy", &url).unwrap();
+    // What `kill -9` of a fetch into the mirror leaves: git's own lock files.
+    let leftovers = ["HEAD.lock", "packed-refs.lock", "refs/heads/master.lock"];
+    for leftover in leftovers {
+        std::fs::write(mirror.path().join(leftover), "").unwrap();
+    }
+    let upstream = sandbox
+        .git()
+        .clone_repo(&url, sandbox.path("dev"), None)
+        .unwrap();
+    let newer = commit_file(&upstream, "deployed.txt", "1.0.0");
+    upstream
+        .push("origin", &["HEAD:refs/heads/master"], &PushOptions::new())
+        .unwrap();
+
+    let mirror = cache.refresh("deploy", &url).unwrap();
+    assert_eq!(mirror.rev_parse("refs/heads/master").unwrap(), Some(newer));
+    for leftover in leftovers {
+        assert!(!mirror.path().join(leftover).exists(), "{leftover}");
+    }
+}
