@@ -5,7 +5,7 @@
 //! package, a plugin released by minor line, a CLI with a `console_scripts` entry point, and
 //! histories with tags in the spellings the platform used over the years (`v1.10.0-rc1`,
 //! `v1.11.0.12`, `1.12.0` without `v`, `2.0.dev249`, `v1.13-rc1`) and release branches of both
-//! shapes. The files are written for these tests after the real ones' structure.
+//! shapes. The console's chart keeps its image tag at Helm's `image.tag`. The files are written for these tests after the real ones' structure.
 
 use std::path::Path;
 
@@ -151,6 +151,8 @@ fn chart(name: &str) -> String {
 }
 
 const VALUES: &str = "image:\n  name: spaceone/service\n  version: latest\n";
+/// Helm's starter chart keeps the tag at `image.tag`.
+const STARTER_VALUES: &str = "image:\n  repository: spaceone/console\n  tag: latest\n";
 
 fn workflow(name: &str) -> String {
     format!(
@@ -255,7 +257,7 @@ pub fn seed_shaped() -> Vec<ShapedRepo> {
                 ("src/main.ts", "export {};\n".to_owned()),
                 ("Dockerfile", "FROM nginx:stable\nCOPY dist /usr/share/nginx/html\n".to_owned()),
                 ("deploy/helm/Chart.yaml", chart("console")),
-                ("deploy/helm/values.yaml", VALUES.to_owned()),
+                ("deploy/helm/values.yaml", STARTER_VALUES.to_owned()),
                 (".github/workflows/[CI]master push.yml", workflow("[CI]master push")),
             ],
             history: vec![Tag("v1.10.0"), Branch("release-1.10.0"), Tag("v1.11.0")],

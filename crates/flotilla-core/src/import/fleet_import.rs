@@ -117,13 +117,18 @@ fn fleet_questions(repos: &[ImportedRepo]) -> Vec<String> {
     }
     let semver: Vec<&str> = repos
         .iter()
-        .filter(|r| r.publishes("npm") || r.publishes("chart"))
+        .filter(|r| {
+            r.publishes("npm")
+                || r.publishes("chart")
+                || r.version_files.iter().any(|f| f.needs_semver())
+        })
         .map(|r| r.name.as_str())
         .collect();
     if !semver.is_empty() {
         questions.push(format!(
-            "hotfix_semver: SemVer has no x.y.z.N, so a hotfix of {} (npm packages or charts) \
-             is refused until hotfix_semver is patch-bump or build-metadata",
+            "hotfix_semver: SemVer has no x.y.z.N, so a hotfix of {} (npm packages, charts or \
+             SemVer version files) is refused until hotfix_semver is patch-bump or \
+             build-metadata",
             semver.join(", ")
         ));
     }
