@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::found_version_file::FoundVersionFile;
 use super::imported_repo::ImportedRepo;
 use super::python_project::normalize;
 use super::repo_scan::RepoScan;
@@ -120,7 +121,7 @@ fn fleet_questions(repos: &[ImportedRepo]) -> Vec<String> {
         .filter(|r| {
             r.publishes("npm")
                 || r.publishes("chart")
-                || r.version_files.iter().any(|f| f.needs_semver())
+                || r.version_files.iter().any(FoundVersionFile::needs_semver)
         })
         .map(|r| r.name.as_str())
         .collect();

@@ -203,7 +203,7 @@ impl PythonProject {
                 format!("{}/{path}", self.dir)
             }
         };
-        if module.ends_with(".py") {
+        if is_python_file(module) {
             return vec![in_dir(module)];
         }
         let path = module.replace('.', "/");
@@ -235,10 +235,10 @@ fn setup_py_version(code: &str, expr: &str) -> VersionSource {
     }
     // `version=about['__version__']` after `exec(open('pkg/__version__.py').read(), about)`,
     // `version=pkg.__version__`, `from pkg import __version__`.
-    if code.contains("__version__") {
-        if let Some(module) = opened_module(code).or_else(|| imported_module(code, expr)) {
-            return VersionSource::Module(module);
-        }
+    if code.contains("__version__")
+        && let Some(module) = opened_module(code).or_else(|| imported_module(code, expr))
+    {
+        return VersionSource::Module(module);
     }
     // `version=VERSION` with `VERSION = f.read()` after `open('VERSION')`: the file opened.
     if let Some(file) = opened_file(code) {
@@ -259,6 +259,13 @@ fn environment_variable(expr: &str) -> Option<String> {
     source_text::leading_string(&expr[start..])
 }
 
+/// `pkg/__init__.py`: a Python module's file (Python's own names are case-sensitive).
+fn is_python_file(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .is_some_and(|extension| extension == "py")
+}
+
 /// The Python file an `open(` call opens: its string literals joined as a path, up to the one
 /// ending in `.py` (`open(os.path.join(here, 'pkg', '__init__.py'))` → `pkg/__init__.py`).
 fn opened_module(code: &str) -> Option<String> {
@@ -268,7 +275,7 @@ fn opened_module(code: &str) -> Option<String> {
         let end = argument.find(')').unwrap_or(argument.len());
         let mut parts = Vec::new();
         for literal in source_text::string_literals(&argument[..end]) {
-            let done = literal.ends_with(".py");
+            let done = is_python_file(&literal);
             parts.push(literal.trim_start_matches("./").to_owned());
             if done {
                 return Some(parts.join("/"));

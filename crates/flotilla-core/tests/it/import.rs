@@ -33,14 +33,9 @@ fn scan(repo: &ShapedRepo) -> RepoScan {
     };
     // The engine's second pass: what the build files point at.
     for path in Evidence::further_files(&scan) {
-        let text = repo
-            .files
-            .iter()
-            .find(|(p, _)| *p == path)
-            .unwrap()
-            .1
-            .clone();
-        scan.files.insert(path, text);
+        if let Some((_, text)) = repo.files.iter().find(|(p, _)| *p == path) {
+            scan.files.insert(path, text.clone());
+        }
     }
     scan
 }
@@ -87,8 +82,9 @@ fn scan_of(name: &str, files: &[(&str, &str)], tags: &[&str]) -> RepoScan {
         ..RepoScan::default()
     };
     for path in Evidence::further_files(&scan) {
-        let text = files.iter().find(|(p, _)| *p == path).unwrap().1;
-        scan.files.insert(path, text.to_owned());
+        if let Some((_, text)) = files.iter().find(|(p, _)| *p == path) {
+            scan.files.insert(path, (*text).to_owned());
+        }
     }
     scan
 }
