@@ -89,6 +89,34 @@ fn link(repos: &mut [ImportedRepo]) {
             path.join(" → ")
         ));
     }
+    // With build isolation (the default), `python -m build` installs the build requirements
+    // from PyPI or pip's configured index, where a member's release may not be.
+    for repo in repos.iter_mut() {
+        let Some(project) = repo
+            .evidence
+            .python
+            .as_ref()
+            .filter(|_| repo.publishes("python"))
+        else {
+            continue;
+        };
+        let members: Vec<&str> = project
+            .build_requires
+            .iter()
+            .filter(|r| python.contains_key(&normalize(r)))
+            .map(String::as_str)
+            .collect();
+        if !members.is_empty() {
+            let note = format!(
+                "{}'s [build-system] requires {}, of this fleet: isolated builds install it \
+                 from PyPI or pip's configured index; if that index does not have it, set \
+                 python.build_isolation: false and install it into the interpreter",
+                project.file,
+                members.join(", ")
+            );
+            repo.undecided.push(note);
+        }
+    }
     let names: Vec<String> = repos.iter().map(|r| r.name.clone()).collect();
     for (repo, deps) in repos.iter_mut().zip(edges) {
         let mut deps: Vec<String> = deps.into_iter().map(|d| names[d].clone()).collect();

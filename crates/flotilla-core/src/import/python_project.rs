@@ -22,6 +22,9 @@ pub struct PythonProject {
     pub version_source: VersionSource,
     /// Whether it installs commands (`console_scripts`, `[project.scripts]`).
     pub console_scripts: bool,
+    /// Names of the distributions its build needs (`[build-system] requires` of
+    /// `pyproject.toml`), without versions.
+    pub build_requires: Vec<String>,
     /// What could not be read, in words.
     pub unread: Vec<String>,
 }
@@ -80,6 +83,7 @@ impl PythonProject {
             requires,
             version_source,
             console_scripts: code.contains("console_scripts"),
+            build_requires: Vec::new(),
             unread,
         }
     }
@@ -123,6 +127,11 @@ impl PythonProject {
             name,
             requires,
             version_source,
+            build_requires: toml
+                .strings("build-system", "requires")
+                .iter()
+                .filter_map(|r| requirement_name(r))
+                .collect(),
             console_scripts: toml.has_table("project.scripts")
                 || toml.has_table("tool.poetry.scripts"),
             unread,
@@ -186,6 +195,7 @@ impl PythonProject {
             requires,
             version_source,
             console_scripts: get("options.entry_points", "console_scripts").is_some(),
+            build_requires: Vec::new(),
         }
     }
 

@@ -90,8 +90,8 @@ fn scan_of(name: &str, files: &[(&str, &str)], tags: &[&str]) -> RepoScan {
 }
 
 /// Every kind of further version file: a `__version__` module a setup.py opens, a second
-/// `VERSION` in another spelling and a PEP 440 one, a static `[project] version`, and a
-/// setup.py reading a variable the build does not set.
+/// `VERSION` in another spelling and a PEP 440 one, a static `[project] version` (of a build
+/// that needs another member), and a setup.py reading a variable the build does not set.
 fn version_files_fleet() -> FleetImport {
     let tester = scan_of(
         "tester",
@@ -116,7 +116,7 @@ fn version_files_fleet() -> FleetImport {
         &[
             (
                 "pyproject.toml",
-                "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"spaceone-sdk\"\nversion = \"1.12.0\"\ndependencies = [\"grpcio\"]\n",
+                "[build-system]\nrequires = [\"setuptools\", \"Spaceone_Tester>=1\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"spaceone-sdk\"\nversion = \"1.12.0\"\ndependencies = [\"grpcio\"]\n",
             ),
             ("spaceone_sdk/__init__.py", ""),
         ],
@@ -338,6 +338,20 @@ fn further_version_files_are_found_in_their_formats() {
         ("pyproject.toml", "pyproject")
     );
     assert_eq!(sdk.python_source.as_deref(), Some("."));
+    let sdk_notes = sdk.undecided.join("\n");
+    assert!(
+        sdk_notes
+            .contains("pyproject.toml's [build-system] requires Spaceone_Tester, of this fleet")
+            && sdk_notes.contains("python.build_isolation: false"),
+        "{sdk_notes}"
+    );
+    assert!(
+        !fleet.repos[0]
+            .undecided
+            .join("\n")
+            .contains("build_isolation"),
+        "only where a build needs a member"
+    );
     let legacy = fleet.repos[2].undecided.join("\n");
     assert!(
         legacy.contains("reads the version from $BUILD_VERSION, which the build does not set"),
