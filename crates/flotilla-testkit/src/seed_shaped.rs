@@ -328,3 +328,47 @@ pub fn seed_shaped() -> Vec<ShapedRepo> {
         },
     ]
 }
+
+/// Repositories carrying their version in further files: `tester`, whose `src/setup.py` opens
+/// its `__version__` module, with a second `VERSION` spelled without `v` and a PEP 440 one;
+/// `sdk`, a `pyproject.toml` with a static `[project] version` whose build requires `tester`'s
+/// distribution; `legacy`, a `setup.py` reading a variable the build does not set.
+pub fn version_files_shaped() -> Vec<ShapedRepo> {
+    use HistoryStep::Tag;
+    vec![
+        ShapedRepo {
+            name: "tester",
+            files: vec![
+                (
+                    "src/setup.py",
+                    "import os, re\nfrom setuptools import setup, find_packages\n\nhere = os.path.abspath(os.path.dirname(__file__))\nwith open(os.path.join(here, 'spaceone', 'tester', '__init__.py')) as f:\n    VERSION = re.search(r\"__version__ = '(.*)'\", f.read()).group(1)\n\nsetup(\n    name='spaceone-tester',\n    version=VERSION,\n    packages=find_packages(),\n    install_requires=['spaceone-sdk'],\n)\n".to_owned(),
+                ),
+                ("src/spaceone/tester/__init__.py", "__version__ = '1.12.0'\n".to_owned()),
+                ("src/spaceone/tester/main.py", "print('tester')\n".to_owned()),
+                ("VERSION", "v1.12.0\n".to_owned()),
+                ("docs/VERSION", "1.12.0\n".to_owned()),
+                ("deploy/VERSION", "2.0.0.dev3\n".to_owned()),
+            ],
+            history: vec![Tag("v1.12.0"), Tag("2.0.dev3")],
+        },
+        ShapedRepo {
+            name: "sdk",
+            files: vec![
+                (
+                    "pyproject.toml",
+                    "[build-system]\nrequires = [\"setuptools\", \"Spaceone_Tester>=1\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"spaceone-sdk\"\nversion = \"1.12.0\"\ndependencies = [\"grpcio\"]\n".to_owned(),
+                ),
+                ("spaceone_sdk/__init__.py", String::new()),
+            ],
+            history: vec![Tag("1.12.0")],
+        },
+        ShapedRepo {
+            name: "legacy",
+            files: vec![(
+                "setup.py",
+                "import os\nsetup(name='legacy-lib', version=os.environ['BUILD_VERSION'])\n".to_owned(),
+            )],
+            history: vec![Tag("v0.9.0")],
+        },
+    ]
+}

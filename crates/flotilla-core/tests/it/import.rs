@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use flotilla_core::import::{Evidence, FleetImport, RepoScan, manifest_text};
 use flotilla_core::manifest;
 use flotilla_testkit::fixtures::{self, Output};
-use flotilla_testkit::{ShapedRepo, seed_shaped};
+use flotilla_testkit::{ShapedRepo, seed_shaped, version_files_shaped};
 
 /// What the engine would read of a shaped repository.
 fn scan(repo: &ShapedRepo) -> RepoScan {
@@ -64,73 +64,10 @@ fn cycle_fleet() -> FleetImport {
     ])
 }
 
-/// A scan of `files` at the root of a repository tagged `tags`; the `__version__` module a
-/// setup.py points at is read in the second pass, as the engine reads it.
-fn scan_of(name: &str, files: &[(&str, &str)], tags: &[&str]) -> RepoScan {
-    let mut scan = RepoScan {
-        name: name.to_owned(),
-        remote: format!("../{name}.git"),
-        default_branch: "master".to_owned(),
-        branches: vec!["master".to_owned()],
-        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-        paths: files.iter().map(|(p, _)| (*p).to_owned()).collect(),
-        files: files
-            .iter()
-            .filter(|(p, _)| RepoScan::wants(p))
-            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-            .collect(),
-        ..RepoScan::default()
-    };
-    for path in Evidence::further_files(&scan) {
-        if let Some((_, text)) = files.iter().find(|(p, _)| *p == path) {
-            scan.files.insert(path, (*text).to_owned());
-        }
-    }
-    scan
-}
-
-/// Every kind of further version file: a `__version__` module a setup.py opens, a second
-/// `VERSION` in another spelling and a PEP 440 one, a static `[project] version` (of a build
-/// that needs another member), and a setup.py reading a variable the build does not set.
+/// Every kind of further version file (the testkit's `version_files_shaped`).
 fn version_files_fleet() -> FleetImport {
-    let tester = scan_of(
-        "tester",
-        &[
-            (
-                "src/setup.py",
-                "import os, re\nfrom setuptools import setup, find_packages\n\nhere = os.path.abspath(os.path.dirname(__file__))\nwith open(os.path.join(here, 'spaceone', 'tester', '__init__.py')) as f:\n    VERSION = re.search(r\"__version__ = '(.*)'\", f.read()).group(1)\n\nsetup(\n    name='spaceone-tester',\n    version=VERSION,\n    packages=find_packages(),\n    install_requires=['spaceone-sdk'],\n)\n",
-            ),
-            (
-                "src/spaceone/tester/__init__.py",
-                "__version__ = '1.12.0'\n",
-            ),
-            ("src/spaceone/tester/main.py", "print('x')\n"),
-            ("VERSION", "v1.12.0\n"),
-            ("docs/VERSION", "1.12.0\n"),
-            ("deploy/VERSION", "2.0.0.dev3\n"),
-        ],
-        &["v1.12.0", "2.0.dev3"],
-    );
-    let sdk = scan_of(
-        "sdk",
-        &[
-            (
-                "pyproject.toml",
-                "[build-system]\nrequires = [\"setuptools\", \"Spaceone_Tester>=1\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"spaceone-sdk\"\nversion = \"1.12.0\"\ndependencies = [\"grpcio\"]\n",
-            ),
-            ("spaceone_sdk/__init__.py", ""),
-        ],
-        &["1.12.0"],
-    );
-    let legacy = scan_of(
-        "legacy",
-        &[(
-            "setup.py",
-            "import os\nsetup(name='legacy-lib', version=os.environ['BUILD_VERSION'])\n",
-        )],
-        &["v0.9.0"],
-    );
-    FleetImport::from_scans(&[tester, sdk, legacy])
+    let scans: Vec<RepoScan> = version_files_shaped().iter().map(scan).collect();
+    FleetImport::from_scans(&scans)
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use flotilla_testkit::{HistoryStep, ShapedRepo, seed_shaped};
+use flotilla_testkit::{seed_shaped, version_files_shaped};
 use serde_json::Value;
 
 use crate::support::{self, Sandbox};
@@ -225,35 +225,8 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
 /// commit edits them.
 #[test]
 fn import_finds_every_version_file_and_the_first_plan_writes_them() {
-    use HistoryStep::Tag;
     let sandbox = support::sandbox();
-    let repos = [
-        ShapedRepo {
-            name: "tester",
-            files: vec![
-                (
-                    "src/setup.py",
-                    "import os, re\nfrom setuptools import setup, find_packages\n\nhere = os.path.abspath(os.path.dirname(__file__))\nwith open(os.path.join(here, 'spaceone', 'tester', '__init__.py')) as f:\n    VERSION = re.search(r\"__version__ = '(.*)'\", f.read()).group(1)\n\nsetup(\n    name='spaceone-tester',\n    version=VERSION,\n    packages=find_packages(),\n    install_requires=['spaceone-sdk'],\n)\n".to_owned(),
-                ),
-                ("src/spaceone/tester/__init__.py", "__version__ = '1.12.0'\n".to_owned()),
-                ("VERSION", "v1.12.0\n".to_owned()),
-                ("docs/VERSION", "1.12.0\n".to_owned()),
-            ],
-            history: vec![Tag("v1.12.0")],
-        },
-        ShapedRepo {
-            name: "sdk",
-            files: vec![
-                (
-                    "pyproject.toml",
-                    "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"spaceone-sdk\"\nversion = \"1.12.0\"\n".to_owned(),
-                ),
-                ("spaceone_sdk/__init__.py", String::new()),
-            ],
-            history: vec![Tag("1.12.0")],
-        },
-    ];
-    for repo in &repos {
+    for repo in version_files_shaped().iter().take(2) {
         repo.create_bare(
             sandbox.git_handle(),
             &sandbox.remote(repo.name),
