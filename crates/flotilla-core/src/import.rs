@@ -5,6 +5,7 @@
 mod category_guess;
 mod evidence;
 mod fleet_import;
+mod found_version_file;
 mod imported_repo;
 mod manifest_text;
 mod npm_package;
@@ -17,6 +18,7 @@ mod toml_lite;
 pub use category_guess::{CategoryGuess, UNSORTED};
 pub use evidence::Evidence;
 pub use fleet_import::FleetImport;
+pub use found_version_file::FoundVersionFile;
 pub use imported_repo::ImportedRepo;
 pub use manifest_text::manifest_text;
 pub use npm_package::NpmPackage;

@@ -58,7 +58,10 @@ pub enum PushIgnored {
         branch: String,
         default_branch: String,
     },
-    #[error("tag {tag} is not a version of {template}")]
+    #[error(
+        "tag {tag} is not a version: neither a tag of {template} nor a version in another \
+         spelling (docs/versions.md)"
+    )]
     NotAVersionTag { tag: String, template: String },
     #[error("{git_ref} is not a branch or tag")]
     OtherRef { git_ref: String },
@@ -109,7 +112,10 @@ pub fn request_for_push(fleet: &Fleet, event: &FleetEvent) -> Result<Request, Pu
         });
     }
     if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
-        let version = Version::from_tag(&repo.tag_template, tag).ok_or_else(|| {
+        // Read as every history is read (docs/versions.md): `1.12.0` pushed beside a
+        // `v{canonical}` template is 1.12.0, and the tag flow publishes it from that tag
+        // without tagging it again in the template's spelling.
+        let version = Version::from_any_tag(&repo.tag_template, tag).ok_or_else(|| {
             PushIgnored::NotAVersionTag {
                 tag: tag.to_owned(),
                 template: repo.tag_template.to_string(),
@@ -143,4 +149,54 @@ fn release_line(repo: &Repo, branch: &str) -> Option<Version> {
         _ => return None,
     };
     (candidate.render_branch(&repo.branch_template) == branch).then_some(candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fleet() -> Fleet {
+        flotilla_core::manifest::load(
+            "flotilla.yaml",
+            "categories:\n  svc: {events: [push, tag]}\nrepositories:\n  - {name: app, remote: ../app.git, category: svc}\n",
+        )
+        .unwrap()
+    }
+
+    fn tag_push(tag: &str) -> FleetEvent {
+        FleetEvent::GitPush {
+            repo: "app".to_owned(),
+            git_ref: format!("refs/tags/{tag}"),
+            before: "0".repeat(40),
+            after: "a".repeat(40),
+        }
+    }
+
+    #[test]
+    fn a_tag_in_another_spelling_is_that_version_and_other_tags_are_ignored_with_why() {
+        let fleet = fleet();
+        for (tag, version) in [
+            ("v1.12.0", "1.12.0"),
+            ("1.12.0", "1.12.0"),
+            ("v1.12.0-rc1", "1.12.0rc1"),
+            ("v1.13", "1.13.0"),
+        ] {
+            let request = request_for_push(&fleet, &tag_push(tag)).unwrap();
+            assert_eq!(
+                request,
+                Request::ReleaseTag {
+                    version: Version::parse(version).unwrap(),
+                    repos: vec!["app".to_owned()],
+                    republish: true,
+                },
+                "{tag}"
+            );
+        }
+        let ignored = request_for_push(&fleet, &tag_push("latest")).unwrap_err();
+        assert_eq!(
+            ignored.to_string(),
+            "tag latest is not a version: neither a tag of v{canonical} nor a version in another \
+             spelling (docs/versions.md)"
+        );
+    }
 }

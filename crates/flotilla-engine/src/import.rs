@@ -14,7 +14,7 @@ pub use repo_read::RepoRead;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use flotilla_core::import::RepoScan;
+use flotilla_core::import::{Evidence, RepoScan};
 use flotilla_git::{Git, GitError, MirrorCache, Repo};
 
 /// How many repositories are read at once: clones wait on the network more than on the CPU.
@@ -89,7 +89,7 @@ fn read(cache: &MirrorCache, source: &ImportSource) -> Result<RepoScan, ImportEr
     } else {
         (Vec::new(), BTreeMap::new())
     };
-    Ok(RepoScan {
+    let mut scan = RepoScan {
         name: source.name.clone(),
         remote: source.remote.clone(),
         default_branch,
@@ -98,7 +98,24 @@ fn read(cache: &MirrorCache, source: &ImportSource) -> Result<RepoScan, ImportEr
         paths,
         files,
         work_tree: source.work_tree,
-    })
+    };
+    // What the build files point at (the `__version__` module a setup.py reads) is known only
+    // once they are read.
+    let rev = format!("refs/heads/{}", scan.default_branch);
+    for path in Evidence::further_files(&scan) {
+        if let Some(text) = read_text(&mirror, &rev, &path).map_err(failed)? {
+            scan.files.insert(path, text);
+        }
+    }
+    Ok(scan)
+}
+
+/// The text of `path` at `rev`, when it is UTF-8 and not larger than [`MAX_FILE_BYTES`].
+fn read_text(mirror: &Repo, rev: &str, path: &str) -> Result<Option<String>, GitError> {
+    Ok(mirror
+        .read_file(rev, path)?
+        .filter(|bytes| bytes.len() <= MAX_FILE_BYTES)
+        .and_then(|bytes| String::from_utf8(bytes).ok()))
 }
 
 #[allow(clippy::type_complexity)]
@@ -106,10 +123,7 @@ fn files_at(mirror: &Repo, rev: &str) -> Result<(Vec<String>, BTreeMap<String, S
     let paths = mirror.list_files(rev)?;
     let mut files = BTreeMap::new();
     for path in paths.iter().filter(|p| RepoScan::wants(p)) {
-        if let Some(bytes) = mirror.read_file(rev, path)?
-            && bytes.len() <= MAX_FILE_BYTES
-            && let Ok(text) = String::from_utf8(bytes)
-        {
+        if let Some(text) = read_text(mirror, rev, path)? {
             files.insert(path.clone(), text);
         }
     }

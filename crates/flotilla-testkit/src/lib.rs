@@ -34,7 +34,7 @@ pub use port::free_port;
 pub use registries::Registries;
 pub use run::run;
 pub use sandbox::Sandbox;
-pub use seed_shaped::{HistoryStep, ShapedRepo, seed_shaped};
+pub use seed_shaped::{HistoryStep, ShapedRepo, seed_shaped, version_files_shaped};
 pub use server::Server;
 pub use snapshot::Snapshot;
 pub use snapshot_filters::SnapshotFilters;

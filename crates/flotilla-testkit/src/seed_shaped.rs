@@ -5,7 +5,7 @@
 //! package, a plugin released by minor line, a CLI with a `console_scripts` entry point, and
 //! histories with tags in the spellings the platform used over the years (`v1.10.0-rc1`,
 //! `v1.11.0.12`, `1.12.0` without `v`, `2.0.dev249`, `v1.13-rc1`) and release branches of both
-//! shapes. The files are written for these tests after the real ones' structure.
+//! shapes. The console's chart keeps its image tag at Helm's `image.tag`. The files are written for these tests after the real ones' structure.
 
 use std::path::Path;
 
@@ -151,6 +151,8 @@ fn chart(name: &str) -> String {
 }
 
 const VALUES: &str = "image:\n  name: spaceone/service\n  version: latest\n";
+/// Helm's starter chart keeps the tag at `image.tag`.
+const STARTER_VALUES: &str = "image:\n  repository: spaceone/console\n  tag: latest\n";
 
 fn workflow(name: &str) -> String {
     format!(
@@ -255,7 +257,7 @@ pub fn seed_shaped() -> Vec<ShapedRepo> {
                 ("src/main.ts", "export {};\n".to_owned()),
                 ("Dockerfile", "FROM nginx:stable\nCOPY dist /usr/share/nginx/html\n".to_owned()),
                 ("deploy/helm/Chart.yaml", chart("console")),
-                ("deploy/helm/values.yaml", VALUES.to_owned()),
+                ("deploy/helm/values.yaml", STARTER_VALUES.to_owned()),
                 (".github/workflows/[CI]master push.yml", workflow("[CI]master push")),
             ],
             history: vec![Tag("v1.10.0"), Branch("release-1.10.0"), Tag("v1.11.0")],
@@ -323,6 +325,50 @@ pub fn seed_shaped() -> Vec<ShapedRepo> {
             name: "docs",
             files: vec![("README.md", "# Documentation\n".to_owned())],
             history: vec![],
+        },
+    ]
+}
+
+/// Repositories carrying their version in further files: `tester`, whose `src/setup.py` opens
+/// its `__version__` module, with a second `VERSION` spelled without `v` and a PEP 440 one;
+/// `sdk`, a `pyproject.toml` with a static `[project] version` whose build requires `tester`'s
+/// distribution; `legacy`, a `setup.py` reading a variable the build does not set.
+pub fn version_files_shaped() -> Vec<ShapedRepo> {
+    use HistoryStep::Tag;
+    vec![
+        ShapedRepo {
+            name: "tester",
+            files: vec![
+                (
+                    "src/setup.py",
+                    "import os, re\nfrom setuptools import setup, find_packages\n\nhere = os.path.abspath(os.path.dirname(__file__))\nwith open(os.path.join(here, 'spaceone', 'tester', '__init__.py')) as f:\n    VERSION = re.search(r\"__version__ = '(.*)'\", f.read()).group(1)\n\nsetup(\n    name='spaceone-tester',\n    version=VERSION,\n    packages=find_packages(),\n    install_requires=['spaceone-sdk'],\n)\n".to_owned(),
+                ),
+                ("src/spaceone/tester/__init__.py", "__version__ = '1.12.0'\n".to_owned()),
+                ("src/spaceone/tester/main.py", "print('tester')\n".to_owned()),
+                ("VERSION", "v1.12.0\n".to_owned()),
+                ("docs/VERSION", "1.12.0\n".to_owned()),
+                ("deploy/VERSION", "2.0.0.dev3\n".to_owned()),
+            ],
+            history: vec![Tag("v1.12.0"), Tag("2.0.dev3")],
+        },
+        ShapedRepo {
+            name: "sdk",
+            files: vec![
+                (
+                    "pyproject.toml",
+                    "[build-system]\nrequires = [\"setuptools\", \"Spaceone_Tester>=1\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"spaceone-sdk\"\nversion = \"1.12.0\"\ndependencies = [\"grpcio\"]\n".to_owned(),
+                ),
+                ("spaceone_sdk/__init__.py", String::new()),
+            ],
+            history: vec![Tag("1.12.0")],
+        },
+        ShapedRepo {
+            name: "legacy",
+            files: vec![(
+                "setup.py",
+                "import os\nsetup(name='legacy-lib', version=os.environ['BUILD_VERSION'])\n".to_owned(),
+            )],
+            history: vec![Tag("v0.9.0")],
         },
     ]
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::npm_package::NpmPackage;
 use super::python_project::PythonProject;
 use super::repo_scan::RepoScan;
+use crate::version_file::{EditField, VersionEdit};
 
 /// The build files found at a repository's default branch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -24,10 +25,77 @@ pub struct Evidence {
     pub other_dockerfiles: Vec<String>,
     /// Names of `.github/workflows` files.
     pub workflows: Vec<String>,
+    /// The Python module holding the `__version__` the build reads (`src/spacectl/__init__.py`),
+    /// when it was found with a `__version__ = "…"` line.
+    pub python_module: Option<String>,
 }
 
 impl Evidence {
+    /// Files to read after the first pass of `scan`: where the `__version__` module its Python
+    /// build reads may be (only known once `setup.py` is read), those that exist and were not
+    /// read yet.
+    pub fn further_files(scan: &RepoScan) -> Vec<String> {
+        let Some(python) = Self::python_of(scan) else {
+            return Vec::new();
+        };
+        python
+            .version_module_candidates()
+            .into_iter()
+            .filter(|path| scan.paths.contains(path) && !scan.files.contains_key(path))
+            .collect()
+    }
+
     pub fn of(scan: &RepoScan) -> Self {
+        let python = Self::python_of(scan);
+        let npm = scan
+            .found("package.json")
+            .first()
+            .map(|(path, text)| NpmPackage::from_json(path, text));
+        let chart = scan
+            .paths_named("Chart.yaml")
+            .into_iter()
+            .find(|path| !path.contains("/charts/"))
+            .map(|path| {
+                path.rsplit_once('/')
+                    .map_or_else(|| ".".to_owned(), |(dir, _)| dir.to_owned())
+            });
+        let dockerfiles = scan.paths_named("Dockerfile");
+        let chart_image = chart.as_ref().and_then(|dir| {
+            let values = if dir == "." {
+                "values.yaml".to_owned()
+            } else {
+                format!("{dir}/values.yaml")
+            };
+            chart_image(scan.files.get(&values)?)
+        });
+        let python_module = python.as_ref().and_then(|project| {
+            project
+                .version_module_candidates()
+                .into_iter()
+                .find(|path| {
+                    scan.files
+                        .get(path)
+                        .is_some_and(|text| holds(path, EditField::Python, text))
+                })
+        });
+        Self {
+            python,
+            npm,
+            chart,
+            chart_image,
+            dockerfile: dockerfiles.contains(&"Dockerfile"),
+            other_dockerfiles: dockerfiles
+                .into_iter()
+                .filter(|p| *p != "Dockerfile")
+                .map(str::to_owned)
+                .collect(),
+            workflows: scan.workflows().into_iter().map(str::to_owned).collect(),
+            python_module,
+        }
+    }
+
+    /// The Python project of the shallowest `setup.py`, `setup.cfg` or `pyproject.toml`.
+    fn python_of(scan: &RepoScan) -> Option<PythonProject> {
         let setup_cfg = |dir: &str| {
             let path = if dir == "." {
                 "setup.cfg".to_owned()
@@ -58,43 +126,9 @@ impl Evidence {
             .map(|(path, text)| PythonProject::from_pyproject(path, text));
         // A pyproject.toml that names the project is the newer declaration; one that only
         // configures tools (black, pytest) next to a setup.py is not.
-        let python = match (setup, pyproject) {
+        match (setup, pyproject) {
             (Some(setup), Some(pyproject)) if pyproject.name.is_none() => Some(setup),
             (setup, pyproject) => pyproject.or(setup),
-        };
-        let npm = scan
-            .found("package.json")
-            .first()
-            .map(|(path, text)| NpmPackage::from_json(path, text));
-        let chart = scan
-            .paths_named("Chart.yaml")
-            .into_iter()
-            .find(|path| !path.contains("/charts/"))
-            .map(|path| {
-                path.rsplit_once('/')
-                    .map_or_else(|| ".".to_owned(), |(dir, _)| dir.to_owned())
-            });
-        let dockerfiles = scan.paths_named("Dockerfile");
-        let chart_image = chart.as_ref().and_then(|dir| {
-            let values = if dir == "." {
-                "values.yaml".to_owned()
-            } else {
-                format!("{dir}/values.yaml")
-            };
-            chart_image(scan.files.get(&values)?)
-        });
-        Self {
-            python,
-            npm,
-            chart,
-            chart_image,
-            dockerfile: dockerfiles.contains(&"Dockerfile"),
-            other_dockerfiles: dockerfiles
-                .into_iter()
-                .filter(|p| *p != "Dockerfile")
-                .map(str::to_owned)
-                .collect(),
-            workflows: scan.workflows().into_iter().map(str::to_owned).collect(),
         }
     }
 
@@ -126,6 +160,17 @@ impl Evidence {
             })
             .collect()
     }
+}
+
+/// Whether `text` has the field a release would write (the same check a release makes).
+pub(crate) fn holds(path: &str, field: EditField, text: &str) -> bool {
+    VersionEdit {
+        path: path.to_owned(),
+        field,
+        value: "0.0.0".to_owned(),
+    }
+    .apply(Some(text))
+    .is_ok()
 }
 
 /// The key of the image tag in a chart's values (`image.version` in the platform's charts,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::found_version_file::FoundVersionFile;
 use super::imported_repo::ImportedRepo;
 use super::python_project::normalize;
 use super::repo_scan::RepoScan;
@@ -88,6 +89,34 @@ fn link(repos: &mut [ImportedRepo]) {
             path.join(" → ")
         ));
     }
+    // With build isolation (the default), `python -m build` installs the build requirements
+    // from PyPI or pip's configured index, where a member's release may not be.
+    for repo in repos.iter_mut() {
+        let Some(project) = repo
+            .evidence
+            .python
+            .as_ref()
+            .filter(|_| repo.publishes("python"))
+        else {
+            continue;
+        };
+        let members: Vec<&str> = project
+            .build_requires
+            .iter()
+            .filter(|r| python.contains_key(&normalize(r)))
+            .map(String::as_str)
+            .collect();
+        if !members.is_empty() {
+            let note = format!(
+                "{}'s [build-system] requires {}, of this fleet: isolated builds install it \
+                 from PyPI or pip's configured index; if that index does not have it, set \
+                 python.build_isolation: false and install it into the interpreter",
+                project.file,
+                members.join(", ")
+            );
+            repo.undecided.push(note);
+        }
+    }
     let names: Vec<String> = repos.iter().map(|r| r.name.clone()).collect();
     for (repo, deps) in repos.iter_mut().zip(edges) {
         let mut deps: Vec<String> = deps.into_iter().map(|d| names[d].clone()).collect();
@@ -117,13 +146,18 @@ fn fleet_questions(repos: &[ImportedRepo]) -> Vec<String> {
     }
     let semver: Vec<&str> = repos
         .iter()
-        .filter(|r| r.publishes("npm") || r.publishes("chart"))
+        .filter(|r| {
+            r.publishes("npm")
+                || r.publishes("chart")
+                || r.version_files.iter().any(FoundVersionFile::needs_semver)
+        })
         .map(|r| r.name.as_str())
         .collect();
     if !semver.is_empty() {
         questions.push(format!(
-            "hotfix_semver: SemVer has no x.y.z.N, so a hotfix of {} (npm packages or charts) \
-             is refused until hotfix_semver is patch-bump or build-metadata",
+            "hotfix_semver: SemVer has no x.y.z.N, so a hotfix of {} (npm packages, charts or \
+             SemVer version files) is refused until hotfix_semver is patch-bump or \
+             build-metadata",
             semver.join(", ")
         ));
     }

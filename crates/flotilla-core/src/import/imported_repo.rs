@@ -3,16 +3,22 @@
 use serde::Serialize;
 
 use super::category_guess::{CategoryGuess, UNSORTED};
-use super::evidence::Evidence;
+use super::evidence::{Evidence, holds};
+use super::found_version_file::FoundVersionFile;
 use super::python_project::VersionSource;
 use super::repo_scan::RepoScan;
 use super::tag_survey::TagSurvey;
 use crate::manifest::builtin;
 use crate::version::Version;
+use crate::version_file::EditField;
 
 /// The default tag template of every built-in category.
 const DEFAULT_TAG: &str = "v{canonical}";
 const DEFAULT_VERSION_FILE: &str = "VERSION";
+/// The chart values key flotilla pins when `chart.image_tag_key` is not set.
+const DEFAULT_IMAGE_TAG_KEY: &str = "image.version";
+/// The variables the Python build sets to the release's version.
+const BUILD_VERSION_VARIABLES: [&str; 2] = ["PACKAGE_VERSION", "SETUPTOOLS_SCM_PRETEND_VERSION"];
 
 /// One repository of the imported fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,12 +40,17 @@ pub struct ImportedRepo {
     pub npm_name: Option<String>,
     pub npm_directory: Option<String>,
     pub chart_path: Option<String>,
+    /// Where its chart's `values.yaml` holds the image tag, when not at the default
+    /// `image.version`.
+    pub chart_image_tag_key: Option<String>,
     /// The version file flotilla writes.
     pub version_file: String,
     /// Whether that file exists on the default branch.
     pub version_file_found: bool,
     /// Its content's spelling, when it differs from the tags'.
     pub version_file_template: Option<String>,
+    /// The further files carrying the version (`version_files`).
+    pub version_files: Vec<FoundVersionFile>,
     /// The tag spelling found (`v{canonical}` or `{canonical}`).
     pub tag_template: String,
     /// The release branch shape found, when it differs from the category's.
@@ -104,18 +115,29 @@ impl ImportedRepo {
                     .iter()
                     .map(|why| format!("{}: {why}", project.file)),
             );
+            if let VersionSource::Environment(variable) = &project.version_source
+                && !BUILD_VERSION_VARIABLES.contains(&variable.as_str())
+            {
+                undecided.push(format!(
+                    "{} reads the version from ${variable}, which the build does not set (it \
+                     sets {}): read one of those",
+                    project.file,
+                    BUILD_VERSION_VARIABLES.join(" and ")
+                ));
+            }
         }
         let npm = evidence
             .npm
             .clone()
             .filter(|n| n.publishable() && publishes_npm);
+        // A frontend's private package.json is built into its image: its version is the
+        // release's too.
+        let writes_package_json = npm.is_some() || category.category == "frontend";
         if let Some(package) = &evidence.npm {
             if let Some(why) = &package.unread {
                 undecided.push(why.clone());
             }
-            if npm.is_none()
-                && let Some(version) = &package.version
-            {
+            if !writes_package_json && let Some(version) = &package.version {
                 undecided.push(format!(
                     "{} holds version {version}, which flotilla does not write (the package is \
                      not published)",
@@ -139,6 +161,12 @@ impl ImportedRepo {
             ));
         }
 
+        let chart_image_tag_key = chart_path
+            .as_ref()
+            .and(evidence.chart_image.as_ref())
+            .map(|(key, _)| key.clone())
+            .filter(|key| key != DEFAULT_IMAGE_TAG_KEY);
+
         let tag_template = if let Some(template) = tags.tag_template() {
             template.to_owned()
         } else {
@@ -153,7 +181,7 @@ impl ImportedRepo {
                  follows the newest, {}",
                 tags.with_v,
                 tags.without_v,
-                tags.newest_tag.as_deref().unwrap_or_default()
+                tags.newest_release_tag.as_deref().unwrap_or_default()
             ));
         }
         if !tags.not_versions.is_empty() {
@@ -196,6 +224,18 @@ impl ImportedRepo {
             &tags,
             &mut undecided,
         );
+        let mut version_files = other_version_files(
+            scan,
+            &version_file,
+            version_file_template.as_deref().unwrap_or(&tag_template),
+            &mut undecided,
+        );
+        if writes_package_json {
+            version_files.extend(package_json(scan, &evidence));
+        }
+        version_files.extend(chart_yaml(scan, chart_path.as_deref(), &tags));
+        version_files.extend(python_version(scan, &evidence, &mut undecided));
+        version_files.retain(|f| f.path != version_file);
 
         Self {
             name: scan.name.clone(),
@@ -209,9 +249,11 @@ impl ImportedRepo {
             npm_name: npm.as_ref().and_then(|n| n.name.clone()),
             npm_directory: npm.as_ref().map(|n| n.dir.clone()),
             chart_path,
+            chart_image_tag_key,
             version_file,
             version_file_found,
             version_file_template,
+            version_files,
             tag_template,
             branch_template,
             tags,
@@ -257,13 +299,6 @@ fn version_file(
         ));
         return (DEFAULT_VERSION_FILE.to_owned(), false, None);
     };
-    for (path, _) in &found {
-        if *path != chosen {
-            undecided.push(format!(
-                "{path} is another version file: flotilla writes only {chosen} today"
-            ));
-        }
-    }
     let content = found
         .iter()
         .find(|(path, _)| *path == chosen)
@@ -276,12 +311,13 @@ fn version_file(
         ));
         return (chosen, false, None);
     };
-    let template = if let Ok(version) = Version::parse(content) {
+    let template = if let Some(version) = Version::read_tag(content) {
         if let Some(newest) = tags.newest
             && version < newest
         {
             undecided.push(format!(
-                "{chosen} on {} says {content}, older than the newest tag {}",
+                "{chosen} on {} says {content}, older than the newest tag {}: master's version \
+                 is the newer, {newest}",
                 scan.default_branch,
                 tags.newest_tag.as_deref().unwrap_or_default()
             ));
@@ -300,4 +336,152 @@ fn version_file(
         None
     };
     (chosen, true, template)
+}
+
+/// Every `*/VERSION` but the version file, each in its own spelling.
+fn other_version_files(
+    scan: &RepoScan,
+    version_file: &str,
+    template: &str,
+    undecided: &mut Vec<String>,
+) -> Vec<FoundVersionFile> {
+    scan.found("VERSION")
+        .into_iter()
+        .filter(|(path, _)| *path != version_file)
+        .map(|(path, text)| {
+            let content = text.trim();
+            if Version::read_tag(content).is_none() {
+                undecided.push(format!(
+                    "{path} holds {:?}, not a version: flotilla will overwrite it at release",
+                    content.chars().take(40).collect::<String>()
+                ));
+                return FoundVersionFile::new(path, "canonical", "another VERSION".to_owned());
+            }
+            let why = format!("another VERSION, now {content}");
+            // `1.2.3.dev4` is PEP 440's development spelling; the canonical one is `1.2.3dev4`.
+            if content.contains(".dev") {
+                return FoundVersionFile::new(path, "pep440", why);
+            }
+            let spelled = if content.starts_with('v') {
+                "v{canonical}"
+            } else {
+                "{canonical}"
+            };
+            let mut file = FoundVersionFile::new(path, "canonical", why);
+            file.template = (spelled != template).then(|| spelled.to_owned());
+            file
+        })
+        .collect()
+}
+
+/// The `package.json` of a published package or a frontend, when it holds a `"version"`.
+fn package_json(scan: &RepoScan, evidence: &Evidence) -> Option<FoundVersionFile> {
+    let package = evidence.npm.as_ref()?;
+    let version = package.version.as_ref()?;
+    let text = scan.files.get(&package.file)?;
+    holds(&package.file, EditField::PackageJson, text).then(|| {
+        FoundVersionFile::new(
+            &package.file,
+            "package.json",
+            format!("its \"version\", now {version}"),
+        )
+    })
+}
+
+/// The chart's `Chart.yaml`: `appVersion`, and `version` too unless the chart's version is
+/// bumped on its own (it is not the newest release's).
+fn chart_yaml(
+    scan: &RepoScan,
+    chart_path: Option<&str>,
+    tags: &TagSurvey,
+) -> Option<FoundVersionFile> {
+    let dir = chart_path?;
+    let path = if dir == "." {
+        "Chart.yaml".to_owned()
+    } else {
+        format!("{dir}/Chart.yaml")
+    };
+    let text = scan.files.get(&path)?;
+    let has = |key: &str| {
+        holds(
+            &path,
+            EditField::ChartYaml {
+                key: key.to_owned(),
+            },
+            text,
+        )
+    };
+    let chart: serde_json::Value = serde_saphyr::from_str(text).unwrap_or_default();
+    let chart_version = chart
+        .get("version")
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    let released = tags
+        .newest_release_tag
+        .as_deref()
+        .and_then(Version::read_tag)
+        .and_then(|v| v.semver(None).ok());
+    let tracks_releases = chart_version.is_some() && chart_version == released;
+    let keys: Vec<&str> = [
+        ("version", tracks_releases && has("version")),
+        ("appVersion", has("appVersion")),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(key, _)| *key)
+    .collect();
+    if keys.is_empty() {
+        return None;
+    }
+    let why = if keys.len() == 2 {
+        "version and appVersion follow the releases".to_owned()
+    } else if keys == ["appVersion"] {
+        format!(
+            "appVersion only: the chart's version ({}) is bumped on its own",
+            chart_version.as_deref().unwrap_or("none")
+        )
+    } else {
+        "version only: it has no appVersion".to_owned()
+    };
+    let mut file = FoundVersionFile::new(&path, "Chart.yaml", why);
+    file.keys = (keys.len() < 2).then(|| keys.iter().map(|k| (*k).to_owned()).collect());
+    Some(file)
+}
+
+/// The Python build's own version: the `__version__` module it reads, or a static
+/// `[project] version` of its `pyproject.toml`.
+fn python_version(
+    scan: &RepoScan,
+    evidence: &Evidence,
+    undecided: &mut Vec<String>,
+) -> Option<FoundVersionFile> {
+    let project = evidence.python.as_ref()?;
+    match &project.version_source {
+        VersionSource::Module(module) => {
+            if let Some(path) = &evidence.python_module {
+                return Some(FoundVersionFile::new(
+                    path,
+                    "python",
+                    format!("{} reads its __version__", project.file),
+                ));
+            }
+            undecided.push(format!(
+                "{} reads __version__ from {module}, which was not found with a `__version__ = \
+                 \"…\"` line: add it to version_files (format python) if the release should \
+                 write it",
+                project.file
+            ));
+            None
+        }
+        VersionSource::Static(version) if project.file.ends_with("pyproject.toml") => {
+            let text = scan.files.get(&project.file)?;
+            holds(&project.file, EditField::Pyproject, text).then(|| {
+                FoundVersionFile::new(
+                    &project.file,
+                    "pyproject",
+                    format!("its static [project] version, now {version}"),
+                )
+            })
+        }
+        _ => None,
+    }
 }

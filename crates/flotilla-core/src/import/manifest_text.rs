@@ -69,11 +69,24 @@ fn write_repo(out: &mut String, repo: &ImportedRepo) {
         ),
     );
     let tags = &repo.tags;
-    let mut history = format!(
-        "{} version tags, newest {}",
-        tags.version_tags,
-        tags.newest_tag.as_deref().unwrap_or("none")
-    );
+    let mut history = format!("{} version tags", tags.version_tags);
+    if tags.dev_tags > 0 {
+        history.push_str(&format!(" ({} development)", tags.dev_tags));
+    }
+    match (tags.newest, &tags.newest_tag) {
+        (Some(newest), Some(tag)) if newest.to_string() == *tag => {
+            history.push_str(&format!(", newest {tag}"));
+        }
+        (Some(newest), Some(tag)) => history.push_str(&format!(", newest {newest} (tag {tag})")),
+        _ => history.push_str(", newest none"),
+    }
+    if let Some(release) = tags
+        .newest_release_tag
+        .as_ref()
+        .filter(|t| Some(*t) != tags.newest_tag.as_ref())
+    {
+        history.push_str(&format!(", newest release {release}"));
+    }
     if !tags.release_branches.is_empty() {
         history.push_str(&format!(
             "; release branches {}",
@@ -84,7 +97,18 @@ fn write_repo(out: &mut String, repo: &ImportedRepo) {
     if let Some(source) = &repo.python_version_source {
         let how = match source {
             VersionSource::Environment(variable) => Some(format!(
-                "its Python build reads the version from ${variable}"
+                "its Python build reads the version from ${variable}{}",
+                if ["PACKAGE_VERSION", "SETUPTOOLS_SCM_PRETEND_VERSION"]
+                    .contains(&variable.as_str())
+                {
+                    " (flotilla's build sets it)"
+                } else {
+                    ""
+                }
+            )),
+            VersionSource::Module(module) => Some(format!(
+                "its Python build reads __version__ from {}",
+                repo.evidence.python_module.as_deref().unwrap_or(module)
             )),
             VersionSource::File(file) => Some(format!(
                 "its Python build reads the version from {}",
@@ -108,6 +132,13 @@ fn write_repo(out: &mut String, repo: &ImportedRepo) {
             out,
             "  ",
             &format!("its chart ({path}) holds the image tag at {key} ({value})"),
+        );
+    }
+    for file in &repo.version_files {
+        comment(
+            out,
+            "  ",
+            &format!("{} carries the version: {}", file.path, file.why),
         );
     }
     for question in &repo.undecided {
@@ -145,6 +176,23 @@ fn write_repo(out: &mut String, repo: &ImportedRepo) {
     }
     if let Some(template) = &repo.branch_template {
         out.push_str(&format!("    branch_template: {}\n", scalar(template)));
+    }
+    if !repo.version_files.is_empty() {
+        out.push_str("    version_files:\n");
+        for file in &repo.version_files {
+            let mut keys = vec![
+                format!("path: {}", scalar(&file.path)),
+                format!("format: {}", scalar(file.format)),
+            ];
+            if let Some(template) = &file.template {
+                keys.push(format!("template: {}", scalar(template)));
+            }
+            if let Some(chart_keys) = &file.keys {
+                let list: Vec<String> = chart_keys.iter().map(|k| scalar(k)).collect();
+                keys.push(format!("keys: [{}]", list.join(", ")));
+            }
+            out.push_str(&format!("      - {{{}}}\n", keys.join(", ")));
+        }
     }
     if !repo.depends_on.is_empty() {
         let deps: Vec<String> = repo.depends_on.iter().map(|d| scalar(d)).collect();
@@ -191,7 +239,11 @@ fn write_repo(out: &mut String, repo: &ImportedRepo) {
         out.push_str(&format!("    npm: {{{}}}\n", keys.join(", ")));
     }
     if let Some(path) = &repo.chart_path {
-        out.push_str(&format!("    chart: {{path: {}}}\n", scalar(path)));
+        let mut keys = vec![format!("path: {}", scalar(path))];
+        if let Some(key) = &repo.chart_image_tag_key {
+            keys.push(format!("image_tag_key: {}", scalar(key)));
+        }
+        out.push_str(&format!("    chart: {{{}}}\n", keys.join(", ")));
     }
 }
 

@@ -22,6 +22,9 @@ pub struct PythonProject {
     pub version_source: VersionSource,
     /// Whether it installs commands (`console_scripts`, `[project.scripts]`).
     pub console_scripts: bool,
+    /// Names of the distributions its build needs (`[build-system] requires` of
+    /// `pyproject.toml`), without versions.
+    pub build_requires: Vec<String>,
     /// What could not be read, in words.
     pub unread: Vec<String>,
 }
@@ -34,6 +37,9 @@ pub enum VersionSource {
     Environment(String),
     /// A file read by the build (`open('VERSION')`), relative to the project's directory.
     File(String),
+    /// A Python module's `__version__`: a file opened by the build (`spacectl/__init__.py`,
+    /// relative to the project's directory) or a module imported (`spacectl.version`).
+    Module(String),
     /// A literal in the build file.
     Static(String),
     /// Computed by a build backend plugin (setuptools_scm, `dynamic = ["version"]`).
@@ -77,6 +83,7 @@ impl PythonProject {
             requires,
             version_source,
             console_scripts: code.contains("console_scripts"),
+            build_requires: Vec::new(),
             unread,
         }
     }
@@ -120,6 +127,11 @@ impl PythonProject {
             name,
             requires,
             version_source,
+            build_requires: toml
+                .strings("build-system", "requires")
+                .iter()
+                .filter_map(|r| requirement_name(r))
+                .collect(),
             console_scripts: toml.has_table("project.scripts")
                 || toml.has_table("tool.poetry.scripts"),
             unread,
@@ -183,7 +195,37 @@ impl PythonProject {
             requires,
             version_source,
             console_scripts: get("options.entry_points", "console_scripts").is_some(),
+            build_requires: Vec::new(),
         }
+    }
+
+    /// Where the `__version__` module the build reads may be, relative to the repository's
+    /// root, likeliest first: the file opened, or an imported module as a package or a module,
+    /// beside the build file or under its `src/`.
+    pub fn version_module_candidates(&self) -> Vec<String> {
+        let VersionSource::Module(module) = &self.version_source else {
+            return Vec::new();
+        };
+        let in_dir = |path: &str| {
+            if self.dir == "." {
+                path.to_owned()
+            } else {
+                format!("{}/{path}", self.dir)
+            }
+        };
+        if is_python_file(module) {
+            return vec![in_dir(module)];
+        }
+        let path = module.replace('.', "/");
+        ["", "src/"]
+            .iter()
+            .flat_map(|prefix| {
+                [
+                    in_dir(&format!("{prefix}{path}/__init__.py")),
+                    in_dir(&format!("{prefix}{path}.py")),
+                ]
+            })
+            .collect()
     }
 
     /// The version file the build reads, relative to the repository's root.
@@ -200,6 +242,13 @@ impl PythonProject {
 fn setup_py_version(code: &str, expr: &str) -> VersionSource {
     if let Some(variable) = environment_variable(expr) {
         return VersionSource::Environment(variable);
+    }
+    // `version=about['__version__']` after `exec(open('pkg/__version__.py').read(), about)`,
+    // `version=pkg.__version__`, `from pkg import __version__`.
+    if code.contains("__version__")
+        && let Some(module) = opened_module(code).or_else(|| imported_module(code, expr))
+    {
+        return VersionSource::Module(module);
     }
     // `version=VERSION` with `VERSION = f.read()` after `open('VERSION')`: the file opened.
     if let Some(file) = opened_file(code) {
@@ -218,6 +267,55 @@ fn environment_variable(expr: &str) -> Option<String> {
         .or_else(|| expr.find("environ[").map(|at| at + "environ[".len()))
         .or_else(|| expr.find("getenv(").map(|at| at + "getenv(".len()))?;
     source_text::leading_string(&expr[start..])
+}
+
+/// `pkg/__init__.py`: a Python module's file (Python's own names are case-sensitive).
+fn is_python_file(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .is_some_and(|extension| extension == "py")
+}
+
+/// The Python file an `open(` call opens: its string literals joined as a path, up to the one
+/// ending in `.py` (`open(os.path.join(here, 'pkg', '__init__.py'))` → `pkg/__init__.py`).
+fn opened_module(code: &str) -> Option<String> {
+    let mut rest = code;
+    while let Some(at) = rest.find("open(") {
+        let argument = &rest[at + "open(".len()..];
+        let end = argument.find(')').unwrap_or(argument.len());
+        let mut parts = Vec::new();
+        for literal in source_text::string_literals(&argument[..end]) {
+            let done = is_python_file(&literal);
+            parts.push(literal.trim_start_matches("./").to_owned());
+            if done {
+                return Some(parts.join("/"));
+            }
+        }
+        rest = argument;
+    }
+    None
+}
+
+/// The module whose `__version__` the build imports: `version=pkg.mod.__version__`, or
+/// `from pkg.mod import __version__`.
+fn imported_module(code: &str, expr: &str) -> Option<String> {
+    let dotted = |text: &str| {
+        !text.is_empty()
+            && text
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    };
+    if let Some(module) = expr.trim().strip_suffix(".__version__")
+        && dotted(module)
+    {
+        return Some(module.to_owned());
+    }
+    code.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("from ")?;
+        let (module, names) = rest.split_once(" import ")?;
+        (names.split(',').any(|n| n.trim() == "__version__") && dotted(module.trim()))
+            .then(|| module.trim().to_owned())
+    })
 }
 
 fn opened_file(code: &str) -> Option<String> {
@@ -342,6 +440,53 @@ setup(
         );
         assert_eq!(project.version_file().as_deref(), Some("src/VERSION"));
         assert!(project.console_scripts);
+    }
+
+    #[test]
+    fn a_version_module_is_found_where_setup_py_reads_it() {
+        let opened = PythonProject::from_setup_py(
+            "src/setup.py",
+            "import os, re\nhere = os.path.dirname(__file__)\nwith open(os.path.join(here, 'spaceone', 'tester', '__init__.py')) as f:\n    VERSION = re.search(r'__version__ = \"(.*)\"', f.read()).group(1)\nsetup(name='spaceone-tester', version=VERSION)\n",
+        );
+        assert_eq!(
+            opened.version_source,
+            VersionSource::Module("spaceone/tester/__init__.py".to_owned())
+        );
+        assert_eq!(
+            opened.version_module_candidates(),
+            ["src/spaceone/tester/__init__.py"]
+        );
+        let imported = PythonProject::from_setup_py(
+            "setup.py",
+            "from setuptools import setup\nfrom spacectl.version import __version__\nsetup(name='spacectl', version=__version__)\n",
+        );
+        assert_eq!(
+            imported.version_source,
+            VersionSource::Module("spacectl.version".to_owned())
+        );
+        assert_eq!(
+            imported.version_module_candidates(),
+            [
+                "spacectl/version/__init__.py",
+                "spacectl/version.py",
+                "src/spacectl/version/__init__.py",
+                "src/spacectl/version.py"
+            ]
+        );
+        let attribute = PythonProject::from_setup_py(
+            "setup.py",
+            "import spacectl\nsetup(name='spacectl', version=spacectl.__version__)\n",
+        );
+        assert_eq!(
+            attribute.version_source,
+            VersionSource::Module("spacectl".to_owned())
+        );
+        // A plain version file is still a file.
+        let tool = PythonProject::from_setup_py("src/setup.py", TOOL);
+        assert_eq!(
+            tool.version_source,
+            VersionSource::File("VERSION".to_owned())
+        );
     }
 
     #[test]

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use flotilla_core::import::{FleetImport, RepoScan, manifest_text};
+use flotilla_core::import::{Evidence, FleetImport, RepoScan, manifest_text};
 use flotilla_core::manifest;
 use flotilla_testkit::fixtures::{self, Output};
-use flotilla_testkit::{ShapedRepo, seed_shaped};
+use flotilla_testkit::{ShapedRepo, seed_shaped, version_files_shaped};
 
 /// What the engine would read of a shaped repository.
 fn scan(repo: &ShapedRepo) -> RepoScan {
@@ -21,7 +21,7 @@ fn scan(repo: &ShapedRepo) -> RepoScan {
         .filter(|(path, _)| RepoScan::wants(path))
         .map(|(path, text)| ((*path).to_owned(), text.clone()))
         .collect();
-    RepoScan {
+    let mut scan = RepoScan {
         name: repo.name.to_owned(),
         remote: format!("git@git.example.com:platform/{}.git", repo.name),
         default_branch: "master".to_owned(),
@@ -30,7 +30,14 @@ fn scan(repo: &ShapedRepo) -> RepoScan {
         paths,
         files,
         work_tree: false,
+    };
+    // The engine's second pass: what the build files point at.
+    for path in Evidence::further_files(&scan) {
+        if let Some((_, text)) = repo.files.iter().find(|(p, _)| *p == path) {
+            scan.files.insert(path, text.clone());
+        }
     }
+    scan
 }
 
 fn seed_fleet() -> FleetImport {
@@ -57,12 +64,19 @@ fn cycle_fleet() -> FleetImport {
     ])
 }
 
+/// Every kind of further version file (the testkit's `version_files_shaped`).
+fn version_files_fleet() -> FleetImport {
+    let scans: Vec<RepoScan> = version_files_shaped().iter().map(scan).collect();
+    FleetImport::from_scans(&scans)
+}
+
 #[test]
 fn fixtures() {
     let ran = fixtures::run("import", |case| {
         let fleet = match case.name().as_str() {
             "seed-shaped" => seed_fleet(),
             "cycle" => cycle_fleet(),
+            "version-files" => version_files_fleet(),
             other => panic!("unknown import case {other}"),
         };
         let text = manifest_text(&fleet);
@@ -71,7 +85,7 @@ fn fixtures() {
         }
         Output::new("out.yaml", text)
     });
-    assert_eq!(ran.cases(), 2, "{ran:?}");
+    assert_eq!(ran.cases(), 3, "{ran:?}");
 }
 
 #[test]
@@ -140,6 +154,62 @@ fn the_seed_shaped_fleet_is_sorted_as_the_seed_table_sorts_it() {
         by_name["identity"].evidence.chart_image,
         Some(("image.version".to_owned(), "latest".to_owned()))
     );
+    assert_eq!(
+        by_name["identity"].chart_image_tag_key, None,
+        "image.version is the default"
+    );
+    assert_eq!(
+        by_name["console"].chart_image_tag_key.as_deref(),
+        Some("image.tag")
+    );
+
+    // Tags read as every history is read: the plugin is at v1.13, python-core's newest
+    // version is its development tag, and neither is a tag flotilla cannot read.
+    let plugin = &by_name["plugin-aws-ec2-inven-collector"].tags;
+    assert_eq!(plugin.newest.unwrap().to_string(), "1.13.0");
+    assert_eq!(plugin.newest_tag.as_deref(), Some("v1.13"));
+    assert!(plugin.not_versions.is_empty(), "{plugin:?}");
+    assert_eq!(core.tags.newest.unwrap().to_string(), "2.0.0dev249");
+    assert_eq!(core.tags.newest_release_tag.as_deref(), Some("1.12.2"));
+    assert_eq!(
+        by_name["identity"].tag_template, "v{canonical}",
+        "a development tag does not decide how releases are spelled"
+    );
+
+    // The further version files, each in its format.
+    let files = |name: &str| -> Vec<(String, &str, Option<Vec<String>>)> {
+        by_name[name]
+            .version_files
+            .iter()
+            .map(|f| (f.path.clone(), f.format, f.keys.clone()))
+            .collect()
+    };
+    let app_version = Some(vec!["appVersion".to_owned()]);
+    assert_eq!(
+        files("identity"),
+        [(
+            "deploy/helm/Chart.yaml".to_owned(),
+            "Chart.yaml",
+            app_version.clone()
+        )],
+        "the chart's own version (1.1.2) is bumped on its own"
+    );
+    assert_eq!(
+        files("console"),
+        [
+            ("package.json".to_owned(), "package.json", None),
+            (
+                "deploy/helm/Chart.yaml".to_owned(),
+                "Chart.yaml",
+                app_version
+            )
+        ]
+    );
+    assert_eq!(
+        files("spaceone-design-system"),
+        [("package.json".to_owned(), "package.json", None)]
+    );
+    assert!(files("python-core").is_empty() && files("spacectl").is_empty());
 
     // What it could not decide, per repository, with why.
     let undecided = |name: &str| by_name[name].undecided.join("\n");
@@ -148,7 +218,10 @@ fn the_seed_shaped_fleet_is_sorted_as_the_seed_table_sorts_it() {
     assert!(undecided("identity").contains("no version file on master"));
     assert!(undecided("api").contains("no version file on master"));
     assert!(undecided("docs").contains("no build files found"));
-    assert!(undecided("console").contains("package.json holds version 1.10.0-rc2"));
+    assert!(
+        !undecided("console").contains("package.json"),
+        "the frontend's package.json is a version file now"
+    );
     assert!(undecided("plugin-aws-ec2-inven-collector").contains("src/setup.py is not published"));
     let fleet_questions = fleet.undecided.join("\n");
     assert!(
@@ -170,4 +243,66 @@ fn a_dependency_cycle_is_broken_and_said() {
         fleet.repos[1].undecided.last().map(String::as_str),
         Some("depends_on alpha left out: it closes the cycle alpha → beta → alpha")
     );
+}
+
+#[test]
+fn further_version_files_are_found_in_their_formats() {
+    let fleet = version_files_fleet();
+    let tester = &fleet.repos[0];
+    let files: Vec<(&str, &str, Option<&str>)> = tester
+        .version_files
+        .iter()
+        .map(|f| (f.path.as_str(), f.format, f.template.as_deref()))
+        .collect();
+    assert_eq!(tester.version_file, "VERSION");
+    assert_eq!(
+        files,
+        [
+            ("deploy/VERSION", "pep440", None),
+            ("docs/VERSION", "canonical", Some("{canonical}")),
+            ("src/spaceone/tester/__init__.py", "python", None),
+        ],
+        "docs/VERSION has no v where VERSION has"
+    );
+    let sdk = &fleet.repos[1];
+    assert_eq!(sdk.tag_template, "{canonical}");
+    assert_eq!(sdk.version_files.len(), 1);
+    assert_eq!(
+        (
+            sdk.version_files[0].path.as_str(),
+            sdk.version_files[0].format
+        ),
+        ("pyproject.toml", "pyproject")
+    );
+    assert_eq!(sdk.python_source.as_deref(), Some("."));
+    let sdk_notes = sdk.undecided.join("\n");
+    assert!(
+        sdk_notes
+            .contains("pyproject.toml's [build-system] requires Spaceone_Tester, of this fleet")
+            && sdk_notes.contains("python.build_isolation: false"),
+        "{sdk_notes}"
+    );
+    assert!(
+        !fleet.repos[0]
+            .undecided
+            .join("\n")
+            .contains("build_isolation"),
+        "only where a build needs a member"
+    );
+    let legacy = fleet.repos[2].undecided.join("\n");
+    assert!(
+        legacy.contains("reads the version from $BUILD_VERSION, which the build does not set"),
+        "{legacy}"
+    );
+    for repo in &fleet.repos[..2] {
+        assert!(
+            !repo
+                .undecided
+                .iter()
+                .any(|u| u.contains("another version file") || u.contains("PACKAGE_VERSION")),
+            "{}: {:?}",
+            repo.name,
+            repo.undecided
+        );
+    }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use flotilla_testkit::seed_shaped;
+use flotilla_testkit::{seed_shaped, version_files_shaped};
 use serde_json::Value;
 
 use crate::support::{self, Sandbox};
@@ -93,6 +93,12 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
     assert_eq!(repos["python-core"]["tag_template"], "{canonical}");
     assert_eq!(repos["python-core"]["version_file"], "src/VERSION");
     assert_eq!(repos["identity"]["default_branch"], "master");
+    // Tags read in every spelling: the plugin is at its two-part tag.
+    let plugin = &repos["plugin-aws-ec2-inven-collector"]["tags"];
+    assert_eq!(plugin["newest"], "1.13.0");
+    assert_eq!(plugin["newest_tag"], "v1.13");
+    assert_eq!(plugin["not_versions"], serde_json::json!([]));
+    assert_eq!(repos["console"]["chart_image_tag_key"], "image.tag");
     let undecided = |name: &str| strings(&repos[name]["undecided"]).join("\n");
     assert!(undecided("identity").contains("no version file on master"));
     assert!(undecided("python-core").contains("tags in two spellings"));
@@ -125,6 +131,16 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
         "{manifest}"
     );
     assert!(manifest.contains("# Could not decide:"), "{manifest}");
+    assert!(
+        manifest.contains("chart: {path: deploy/helm, image_tag_key: image.tag}"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains(
+            "    version_files:\n      - {path: package.json, format: package.json}\n      - {path: deploy/helm/Chart.yaml, format: Chart.yaml, keys: [appVersion]}\n"
+        ),
+        "{manifest}"
+    );
     assert!(
         manifest.contains("# undecided: no version file on master"),
         "{manifest}"
@@ -178,6 +194,103 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
         step("spaceone-design-system", "publish-npm")["name"],
         "@spaceone/design-system"
     );
+    // The release commit writes every version file import found, each in its rendering.
+    let edits = |name: &str| -> Vec<Value> {
+        step(name, "set-version")["edits"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let console = edits("console");
+    assert!(
+        console.contains(&serde_json::json!({"path": "package.json", "field": "package-json", "value": "2.0.0-rc.1"})),
+        "{console:?}"
+    );
+    assert!(
+        console.contains(&serde_json::json!({"path": "deploy/helm/Chart.yaml", "field": "chart-yaml", "key": "appVersion", "value": "2.0.0rc1"})),
+        "{console:?}"
+    );
+    assert!(
+        !console.iter().any(|e| e["key"] == "version"),
+        "the chart's own version is left alone: {console:?}"
+    );
+    assert!(edits("spaceone-design-system").contains(
+        &serde_json::json!({"path": "package.json", "field": "package-json", "value": "2.0.0-rc.1"})
+    ),);
+}
+
+/// A `setup.py` that opens its `__version__` module, a second `VERSION` without `v`, and a
+/// `pyproject.toml` with a static version: import writes each as a version file the engine
+/// read (the module in its second pass), check accepts them, and the first plan's release
+/// commit edits them.
+#[test]
+fn import_finds_every_version_file_and_the_first_plan_writes_them() {
+    let sandbox = support::sandbox();
+    for repo in version_files_shaped().iter().take(2) {
+        repo.create_bare(
+            sandbox.git_handle(),
+            &sandbox.remote(repo.name),
+            sandbox.root(),
+        );
+    }
+    sandbox
+        .flotilla(&["import", "remotes/tester.git", "remotes/sdk.git"])
+        .success();
+    let manifest = std::fs::read_to_string(sandbox.manifest()).unwrap();
+    assert!(
+        manifest.contains("      - {path: docs/VERSION, format: canonical, template: \"{canonical}\"}\n      - {path: src/spaceone/tester/__init__.py, format: python}\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("      - {path: pyproject.toml, format: pyproject}\n"),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("another version file"), "{manifest}");
+    sandbox.flotilla(&["check"]).success();
+    let plan = sandbox
+        .flotilla(&["plan", "release", "start", "2.0.0", "--json"])
+        .success()
+        .json();
+    let runs = by_name(&plan["runs"]);
+    let set_version = |name: &str| -> Value {
+        runs[name]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "set-version")
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: {}", runs[name]))
+    };
+    let tester = set_version("tester");
+    assert_eq!(tester["file"], "VERSION");
+    assert_eq!(tester["content"], "v2.0.0rc1\n");
+    let edits = tester["edits"].as_array().unwrap();
+    for expected in [
+        serde_json::json!({"path": "docs/VERSION", "field": "whole", "value": "2.0.0rc1"}),
+        serde_json::json!({"path": "src/spaceone/tester/__init__.py", "field": "python", "value": "2.0.0rc1"}),
+    ] {
+        assert!(edits.contains(&expected), "{expected} in {edits:?}");
+    }
+    let sdk = set_version("sdk");
+    assert!(
+        sdk["edits"].as_array().unwrap().contains(&serde_json::json!({"path": "pyproject.toml", "field": "pyproject", "value": "2.0.0rc1"})),
+        "{sdk}"
+    );
+    assert_eq!(
+        step_tag(&runs["sdk"]),
+        "2.0.0rc1",
+        "the sdk's tags have no v"
+    );
+}
+
+fn step_tag(run: &Value) -> String {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "tag-and-push")
+        .map(|s| s["tag"].as_str().unwrap().to_owned())
+        .unwrap()
 }
 
 #[test]

@@ -86,15 +86,19 @@ fn builds(sandbox: &Sandbox) -> Vec<String> {
 
 /// Pushes tag `v{version}` at the tip of `branch`, as a developer would.
 fn push_tag(sandbox: &Sandbox, branch: &str, version: &str) {
+    push_tag_named(sandbox, branch, &format!("v{version}"));
+}
+
+/// Pushes tag `tag` at the tip of `branch`.
+fn push_tag_named(sandbox: &Sandbox, branch: &str, tag: &str) {
     let work = tempfile::tempdir_in(sandbox.root()).unwrap();
     let remote = sandbox.remote("app").display().to_string();
     sandbox.git(
         work.path(),
         &["clone", "--quiet", "--branch", branch, &remote, "."],
     );
-    let tag = format!("v{version}");
-    sandbox.git(work.path(), &["tag", &tag]);
-    sandbox.git(work.path(), &["push", "--quiet", "origin", &tag]);
+    sandbox.git(work.path(), &["tag", tag]);
+    sandbox.git(work.path(), &["push", "--quiet", "origin", tag]);
 }
 
 #[test]
@@ -148,6 +152,43 @@ fn a_version_tag_pushed_by_a_developer_is_built() {
     let trains = finished_trains(&sandbox, 1);
     assert_eq!(trains[0]["kind"], "tag", "{}", server.log());
     assert_eq!(builds(&sandbox), vec!["tag 1.0.0rc1".to_owned()]);
+}
+
+/// A tag pushed in another spelling than the template's (`1.0.0rc1` where `app` tags
+/// `v{canonical}`) is that version, as every history is read (docs/versions.md): the tag flow
+/// builds it from that tag and does not tag it again as `v1.0.0rc1`. A tag that is no version
+/// is ignored and starts nothing.
+#[test]
+fn a_tag_in_another_spelling_is_built_as_its_version_and_a_tag_that_is_none_is_ignored() {
+    let (sandbox, server) = setup();
+    push_tag_named(&sandbox, "release-1.0.0", "latest");
+    let ignored = wait::until("the tag latest to be handled", || {
+        server
+            .events()
+            .into_iter()
+            .find(|e| e["payload"]["git_ref"] == "refs/tags/latest" && e["status"] != "received")
+    });
+    assert_eq!(ignored["status"], "ignored", "{ignored:#}");
+    // Why is the server's info log line and the unit test's (fleet_event.rs) to pin.
+    assert!(
+        server.events().len() == 1 && finished_trains(&sandbox, 0).is_empty(),
+        "nothing started"
+    );
+
+    push_tag_named(&sandbox, "release-1.0.0", "1.0.0rc1");
+    let trains = finished_trains(&sandbox, 1);
+    assert_eq!(trains.len(), 1, "{trains:#?}\n{}", server.log());
+    let tag = &trains[0];
+    assert_eq!(tag["kind"], "tag");
+    assert_eq!(tag["version"], "1.0.0rc1");
+    assert_eq!(tag["status"], "succeeded", "{tag:#}");
+    assert_eq!(builds(&sandbox), vec!["tag 1.0.0rc1".to_owned()]);
+    let tags = sandbox.tags("app");
+    assert!(tags.contains(&"1.0.0rc1".to_owned()), "{tags:?}");
+    assert!(
+        !tags.contains(&"v1.0.0rc1".to_owned()),
+        "the version is not tagged twice: {tags:?}"
+    );
 }
 
 /// A new release branch starts the line: flotilla tags rc1 and builds it. Its own pushes (the
