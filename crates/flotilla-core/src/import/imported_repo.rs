@@ -153,7 +153,7 @@ impl ImportedRepo {
                  follows the newest, {}",
                 tags.with_v,
                 tags.without_v,
-                tags.newest_tag.as_deref().unwrap_or_default()
+                tags.spelling_tag.as_deref().unwrap_or_default()
             ));
         }
         if !tags.not_versions.is_empty() {

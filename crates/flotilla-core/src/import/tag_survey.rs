@@ -8,9 +8,10 @@ use crate::version::Version;
 /// Tags read as versions of the scheme, and release branches.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TagSurvey {
-    /// Tags that are versions of the scheme (any accepted spelling).
+    /// Tags read as versions, as flotilla reads history (`Version::read_tag`: any accepted
+    /// spelling, and the two-part `v1.13`, `v1.13-rc1`, `2.0.dev249`).
     pub version_tags: usize,
-    /// Of those, how many start with `v`.
+    /// Of the three-part ones (the spellings a tag template can write), how many start with `v`.
     pub with_v: usize,
     pub without_v: usize,
     /// Of those, how many use the original's hyphenated pre-releases (`v1.10.0-rc1`).
@@ -18,7 +19,10 @@ pub struct TagSurvey {
     pub newest: Option<Version>,
     /// The tag of the newest version (its `v` spelling when both exist).
     pub newest_tag: Option<String>,
-    /// Tags not read as versions (`v1.13`, `2.0.dev249`, `latest`), in name order.
+    /// The newest three-part tag, whose spelling the tag template follows: a two-part plugin
+    /// or development tag (`2.0.dev249`) is read as a version but is no spelling to write.
+    pub spelling_tag: Option<String>,
+    /// Tags not read as versions (`latest`, `v1.12.0-beta1`), in name order.
     pub not_versions: Vec<String>,
     /// `release-x.y` and `release-x.y.z` branches, oldest first.
     pub release_branches: Vec<String>,
@@ -29,12 +33,28 @@ pub struct TagSurvey {
 impl TagSurvey {
     pub fn of(tags: &[String], branches: &[String]) -> Self {
         let mut survey = Self::default();
+        let mut newest_spelled: Option<Version> = None;
         for tag in tags {
-            let Ok(version) = Version::parse(tag) else {
+            let Some(version) = Version::read_tag(tag) else {
                 survey.not_versions.push(tag.clone());
                 continue;
             };
             survey.version_tags += 1;
+            let newer = survey.newest.is_none_or(|newest| version > newest);
+            let same_with_v = survey.newest == Some(version) && tag.starts_with('v');
+            if newer || same_with_v {
+                survey.newest = Some(version);
+                survey.newest_tag = Some(tag.clone());
+            }
+            if Version::parse(tag).is_err() {
+                continue;
+            }
+            let newer = newest_spelled.is_none_or(|newest| version > newest);
+            let same_with_v = newest_spelled == Some(version) && tag.starts_with('v');
+            if newer || same_with_v {
+                newest_spelled = Some(version);
+                survey.spelling_tag = Some(tag.clone());
+            }
             if tag.starts_with('v') {
                 survey.with_v += 1;
             } else {
@@ -42,12 +62,6 @@ impl TagSurvey {
             }
             if tag.contains('-') {
                 survey.hyphenated += 1;
-            }
-            let newer = survey.newest.is_none_or(|newest| version > newest);
-            let same_with_v = survey.newest == Some(version) && tag.starts_with('v');
-            if newer || same_with_v {
-                survey.newest = Some(version);
-                survey.newest_tag = Some(tag.clone());
             }
         }
         survey.not_versions.sort();
@@ -61,9 +75,9 @@ impl TagSurvey {
         survey
     }
 
-    /// The tag template of the spelling in use: the newest version's.
+    /// The tag template of the spelling in use: the newest three-part version's.
     pub fn tag_template(&self) -> Option<&'static str> {
-        let tag = self.newest_tag.as_deref()?;
+        let tag = self.spelling_tag.as_deref()?;
         Some(if tag.starts_with('v') {
             "v{canonical}"
         } else {
@@ -135,13 +149,19 @@ mod tests {
         assert_eq!(survey.with_v, 3);
         assert_eq!(survey.without_v, 2);
         assert_eq!(survey.hyphenated, 1);
-        assert_eq!(survey.newest_tag.as_deref(), Some("1.12.2"));
+        assert_eq!(survey.version_tags, 7, "{:?}", survey.not_versions);
+        assert_eq!(survey.newest_tag.as_deref(), Some("2.0.dev249"));
+        assert_eq!(
+            survey.newest.map(|v| v.to_string()).as_deref(),
+            Some("2.0.0dev249")
+        );
+        assert_eq!(survey.spelling_tag.as_deref(), Some("1.12.2"));
         assert_eq!(survey.tag_template(), Some("{canonical}"));
         assert!(survey.mixed_spellings());
         assert_eq!(survey.release_branches, ["release-1.11.0", "release-1.12"]);
         assert_eq!(survey.branch_template(), Some("release-{x}.{y}"));
         assert!(survey.mixed_branches());
-        assert!(survey.not_versions.contains(&"latest".to_owned()));
+        assert_eq!(survey.not_versions, ["latest"]);
     }
 
     #[test]
