@@ -15,8 +15,13 @@
 #    `flotilla release start 2.0.0`, `flotilla release hotfix 1.12.0.1 --repo identity`;
 # 4. independent checks, one PASS/FAIL line each; exits 1 when one fails.
 #
-# FLOTILLA=/path/to/flotilla and REAL_FLEET=/path/to/real-fleet use those binaries instead of
-# building them with cargo; REAL_FLEET_ONLY=a,b,c releases a subset (the integration test).
+# Settings (the integration test `real_fleet` uses them):
+#   FLOTILLA=PATH, REAL_FLEET=PATH   these binaries instead of building them with cargo
+#   REAL_FLEET_ONLY=a,b,c            a subset of the repositories
+#   REAL_FLEET_REMOTES=DIR           bare repositories already written (by the testkit), copied in
+#   REAL_FLEET_OCI, REAL_FLEET_PYPI, REAL_FLEET_NPM   URLs of running registries: none started
+#   REAL_FLEET_SUFFIX=-x1            appended to every published name, the image namespace and
+#                                    the charts' path, for registries that other runs share
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +36,7 @@ started=$(date +%s)
 
 say() { printf '\n== %s\n' "$*"; }
 
-if [ -z "${FLOTILLA:-}" ] || [ -z "${REAL_FLEET:-}" ]; then
+if [ -z "${FLOTILLA:-}" ] || { [ -z "${REAL_FLEET:-}" ] && [ -z "${REAL_FLEET_REMOTES:-}" ]; }; then
     say "building flotilla and the fleet generator (cargo, debug)"
     (cd "$root" && cargo build --quiet -p flotilla --bin flotilla && cargo build --quiet -p flotilla-testkit --bin real-fleet)
     target="${CARGO_TARGET_DIR:-$root/target}"
@@ -39,6 +44,14 @@ if [ -z "${FLOTILLA:-}" ] || [ -z "${REAL_FLEET:-}" ]; then
     REAL_FLEET="${REAL_FLEET:-$target/debug/real-fleet}"
 fi
 
+suffix="${REAL_FLEET_SUFFIX:-}"
+case "$suffix" in *[!a-z0-9-]*) printf 'error: REAL_FLEET_SUFFIX: lowercase letters, digits and - only\n' >&2; exit 2 ;; esac
+namespace="spaceone$suffix"
+
+if [ -n "${REAL_FLEET_OCI:-}" ] && [ -n "${REAL_FLEET_PYPI:-}" ] && [ -n "${REAL_FLEET_NPM:-}" ]; then
+    oci="$REAL_FLEET_OCI"; pypi="$REAL_FLEET_PYPI"; npm_url="$REAL_FLEET_NPM"
+    say "registries given: $oci, $pypi, $npm_url"
+else
 # --- registries of our own ---------------------------------------------------------------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export FLOTILLA_SERVICES_RUN="$dir/services"
@@ -53,12 +66,22 @@ bash "$root/scripts/services/start.sh" all
 oci="http://127.0.0.1:$FLOTILLA_REGISTRY_PORT"
 pypi="http://127.0.0.1:$FLOTILLA_PYPI_PORT"
 npm_url="http://127.0.0.1:$FLOTILLA_NPM_PORT"
+fi
+oci_host="${oci#http://}"; oci_host="${oci_host#https://}"
 
 # --- the fleet ------------------------------------------------------------------------------
 say "writing the real-shaped fleet under $dir/remotes"
 only=()
 [ -z "${REAL_FLEET_ONLY:-}" ] || only=(--only "$REAL_FLEET_ONLY")
-"$REAL_FLEET" "$dir/remotes" "${only[@]+"${only[@]}"}" >"$dir/remotes.txt"
+if [ -n "${REAL_FLEET_REMOTES:-}" ]; then
+    mkdir -p "$dir/remotes"
+    for bare in "$REAL_FLEET_REMOTES"/*.git; do
+        cp -R "$bare" "$dir/remotes/"
+        printf '%s\n' "$dir/remotes/$(basename "$bare")"
+    done >"$dir/remotes.txt"
+else
+    "$REAL_FLEET" "$dir/remotes" "${only[@]+"${only[@]}"}" --suffix "$suffix" >"$dir/remotes.txt"
+fi
 repos=()
 while read -r path; do repos+=("$(basename "$path" .git)"); done <"$dir/remotes.txt"
 has() { [[ " ${repos[*]} " == *" $1 "* ]]; }
@@ -72,21 +95,22 @@ say "import"
 fl import "${remotes[@]}"
 
 say "the decisions the import left open, as the team answers them"
-python3 - "$oci" "$pypi" "$npm_url" <<'EOF'
+python3 - "$oci" "$pypi" "$npm_url" "$suffix" <<'EOF'
 import re, sys
-oci, pypi, npm = sys.argv[1:4]
+oci, pypi, npm, suffix = sys.argv[1:5]
 text = open("flotilla.yaml").read()
 edits = []
 head = (
-    "settings:\n  image_namespace: spaceone\n\n"
+    f"settings:\n  image_namespace: spaceone{suffix}\n\n"
     "registries:\n"
     f"  images: {{kind: image, url: {oci}, insecure: true}}\n"
-    f"  charts: {{kind: chart, url: {oci}/charts, insecure: true}}\n"
+    f"  charts: {{kind: chart, url: {oci}/charts{suffix}, insecure: true}}\n"
     f"  pypi: {{kind: pypi, url: {pypi}, insecure: true}}\n"
     f"  npm: {{kind: npm, url: {npm}, insecure: true}}\n\n"
 )
-text = text.replace("\ncategories:", "\n" + head + "categories:", 1)
-edits.append("settings.image_namespace: spaceone; registries: images, charts, pypi, npm")
+assert "\nrepositories:" in text, "no repositories: in flotilla.yaml"
+text = text.replace("\nrepositories:", "\n" + head + "repositories:", 1)
+edits.append(f"settings.image_namespace: spaceone{suffix}; registries: images, charts, pypi, npm")
 # No PyPI here: the builds use the interpreter's setuptools.
 text, n = re.subn(r"python: \{name: ([^,}]+), source: ([^}]+)\}",
                   r"python: {name: \1, source: \2, build_isolation: false}", text)
@@ -134,6 +158,7 @@ fi
 
 # --- independent checks ---------------------------------------------------------------------
 say "independent checks"
+set +e +o pipefail  # a check that cannot run is a FAIL line, not the end of the script
 passed=0
 failed=0
 check() { # NAME EXPECTED SEEN
@@ -154,8 +179,6 @@ EOF
 }
 tag_of() { local t; t="$(tag_template "$1")"; printf '%s' "${t/\{canonical\}/$2}"; }
 show() { git -C "remotes/$1.git" show "$2" 2>/dev/null || printf '<missing %s>' "$2"; }
-suffix="${REAL_FLEET_SUFFIX:-}"
-
 # git: the tags, as the manifest spells them, and the version files in the tagged trees.
 for repo in "${repos[@]}"; do
     tag="$(tag_of "$repo" 2.0.0rc1)"
@@ -251,26 +274,26 @@ fi
 # The image and the chart in the OCI registry.
 if has identity; then
     if command -v skopeo >/dev/null; then
-        digest="$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://127.0.0.1:$FLOTILLA_REGISTRY_PORT/spaceone/identity:2.0.0rc1" 2>&1 || true)"
+        digest="$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$oci_host/$namespace/identity:2.0.0rc1" 2>&1 || true)"
         tool=skopeo
     else
-        digest="$(curl -sSfI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$oci/v2/spaceone/identity/manifests/2.0.0rc1" | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')"
+        digest="$(curl -sSfI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$oci/v2/$namespace/identity/manifests/2.0.0rc1" | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')"
         tool=curl
     fi
-    check "image ($tool): spaceone/identity:2.0.0rc1 in the registry" "sha256" "${digest%%:*}"
+    check "image ($tool): $namespace/identity:2.0.0rc1 in the registry" "sha256" "${digest%%:*}"
     for v in 1.12.0.1 1.12.0.2; do
-        check "image (registry API): spaceone/identity:$v in the registry" "present" \
-            "$(curl -sSf -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$oci/v2/spaceone/identity/manifests/$v" && echo present || echo missing)"
+        check "image (registry API): $namespace/identity:$v in the registry" "present" \
+            "$(curl -sSf -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$oci/v2/$namespace/identity/manifests/$v" && echo present || echo missing)"
     done
     chart_values() { # VERSION -> values.yaml and Chart.yaml of the published chart
-        python3 - "$oci" "$1" <<'EOF'
+        python3 - "$oci" "$1" "charts$suffix" <<'EOF'
 import io, json, sys, tarfile, urllib.request
-oci, version = sys.argv[1:3]
-req = urllib.request.Request(f"{oci}/v2/charts/identity/manifests/{version}",
+oci, version, path = sys.argv[1:4]
+req = urllib.request.Request(f"{oci}/v2/{path}/identity/manifests/{version}",
                              headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
 manifest = json.load(urllib.request.urlopen(req))
 layer = next(l for l in manifest["layers"] if l["mediaType"].endswith("chart.content.v1.tar+gzip"))
-blob = urllib.request.urlopen(f"{oci}/v2/charts/identity/blobs/{layer['digest']}").read()
+blob = urllib.request.urlopen(f"{oci}/v2/{path}/identity/blobs/{layer['digest']}").read()
 tar = tarfile.open(fileobj=io.BytesIO(blob))
 import re
 values = tar.extractfile("identity/values.yaml").read().decode()
@@ -280,9 +303,9 @@ field = lambda key: re.search(r"^%s: (\S+)" % key, chart, re.M).group(1).strip("
 print(image.group(1) if image else "<no image.version>", field("version"), field("appVersion"))
 EOF
     }
-    check "chart (registry API): charts/identity:2.0.0-rc.1 image.version, version, appVersion" \
+    check "chart (registry API): charts$suffix/identity:2.0.0-rc.1 image.version, version, appVersion" \
         "2.0.0rc1 2.0.0-rc.1 2.0.0rc1" "$(chart_values 2.0.0-rc.1 2>&1 | tail -1)"
-    check "chart (registry API): charts/identity:1.12.0_hotfix.1 (1.12.0+hotfix.1) image.version, version, appVersion" \
+    check "chart (registry API): charts$suffix/identity:1.12.0_hotfix.1 (1.12.0+hotfix.1) image.version, version, appVersion" \
         "1.12.0.1 1.12.0+hotfix.1 1.12.0.1" "$(chart_values 1.12.0_hotfix.1 2>&1 | tail -1)"
 fi
 

@@ -238,10 +238,12 @@ pub fn real_fleet(names: &[&str], suffix: &str) -> Vec<ShapedRepo> {
 /// A `setup.py` as the platform writes them: the version from `PACKAGE_VERSION`, packages of
 /// the `spaceone` namespace, requirements on other members.
 fn setup_py(name: &str, module: &str, requires: &[String], extra: &str) -> String {
-    let requires: String = requires
-        .iter()
-        .map(|r| format!("        \"{r}\",\n"))
-        .collect();
+    let requires: String = requires.iter().fold(String::new(), |mut out, r| {
+        out.push_str("        \"");
+        out.push_str(r);
+        out.push_str("\",\n");
+        out
+    });
     let packages = if module == "spacectl" {
         "find_packages()".to_owned()
     } else {

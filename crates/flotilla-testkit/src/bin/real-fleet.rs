@@ -33,7 +33,10 @@ fn main() -> ExitCode {
         Some(list) => list.split(',').collect(),
         None => ALL.to_vec(),
     };
-    std::fs::create_dir_all(&dir).unwrap();
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        eprintln!("{}: {error}", dir.display());
+        return ExitCode::FAILURE;
+    }
     let git = Git::new();
     for repo in real_fleet(&names, &suffix) {
         let bare = dir.join(format!("{}.git", repo.name));
