@@ -190,6 +190,14 @@ if has python-core; then
     check "git python-core: show $(tag_of python-core 2.0.0rc1):src/VERSION" "2.0.0rc1" \
         "$(show python-core "$(tag_of python-core 2.0.0rc1):src/VERSION")"
 fi
+if has python-core; then
+    # python-core released 1.12.0 as a tag without v: another spelling of the same version.
+    "$FLOTILLA" plan release start 1.12.0 >plan-1.12.0.txt 2>&1
+    status=$?
+    check "plan release start 1.12.0: python-core's tag 1.12.0 (no v) counts as released (exit 2)" \
+        "2: python-core: 1.12.0rc1 comes before 1.12.0, which is already released" \
+        "$status: $(grep -o 'python-core: 1.12.0rc1 comes before 1.12.0, which is already released' plan-1.12.0.txt || true)"
+fi
 if has spacectl; then
     check "git spacectl: show v2.0.0rc1:src/VERSION" "2.0.0rc1" "$(show spacectl v2.0.0rc1:src/VERSION)"
 fi

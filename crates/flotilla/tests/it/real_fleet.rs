@@ -24,12 +24,13 @@ const REPOS: [&str; 4] = [
 ];
 
 /// The checks the script must print as PASS for this fleet (each line's start).
-const CHECKS: [&str; 23] = [
+const CHECKS: [&str; 24] = [
     "PASS git python-core: tag of 2.0.0rc1 in the writing spelling only (2.0.0rc1, not v2.0.0rc1)",
     "PASS git identity: tag of 2.0.0rc1 in the writing spelling only (v2.0.0rc1, not 2.0.0rc1)",
     "PASS git spacectl: tag of 2.0.0rc1 in the writing spelling only",
     "PASS git spaceone-design-system: tag of 2.0.0rc1 in the writing spelling only",
     "PASS git python-core: show 2.0.0rc1:src/VERSION: 2.0.0rc1",
+    "PASS plan release start 1.12.0: python-core's tag 1.12.0 (no v) counts as released (exit 2)",
     "PASS git spacectl: show v2.0.0rc1:src/VERSION: 2.0.0rc1",
     "PASS git identity: show v2.0.0rc1:deploy/helm/Chart.yaml version/appVersion: 2.0.0-rc.1 2.0.0rc1",
     "PASS plan identity: hotfix 1.12.0.1 leaves master at its tags' version: master keeps 2.0.0dev249",
