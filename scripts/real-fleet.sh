@@ -4,6 +4,9 @@
 #
 #   scripts/real-fleet.sh [DIR]        # default ./real-fleet; DIR must not exist yet
 #
+# Needs what scripts/test.sh installs: the servers (scripts/install-services.sh), python3 with
+# `build` and setuptools (scripts/install-test-deps.sh), node and npm, git; skopeo if present.
+#
 # 1. writes bare repositories under DIR/remotes (the testkit's `real-fleet`: setup.py projects
 #    reading PACKAGE_VERSION with install_requires between them, a service with a Dockerfile
 #    and deploy/helm chart, spacectl's console_scripts, an npm package built by `prepack`, a
