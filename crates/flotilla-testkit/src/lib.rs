@@ -15,6 +15,7 @@ mod git;
 mod http_probe;
 mod outcome;
 mod port;
+pub mod real_fleet;
 mod registries;
 mod run;
 mod sandbox;

@@ -26,6 +26,7 @@ mod inspect;
 mod notifications;
 mod npm_chart_builds;
 mod python_builds;
+mod real_fleet;
 mod reflect;
 mod registries;
 mod rerun;
