@@ -124,11 +124,9 @@ def after_category(repo, lines):
     if pat.search(text):
         text = pat.sub(lambda m: m.group(1) + "".join("    " + l + "\n" for l in lines), text, 1)
         edits.append(f"{repo}: " + "; ".join(lines))
-after_category("identity", ["hotfix_semver: build-metadata",
-                            "version_files: [{path: deploy/helm/Chart.yaml, format: Chart.yaml}]"])
+after_category("identity", ["hotfix_semver: build-metadata"])
 after_category("console", ["hotfix_semver: build-metadata"])
-after_category("spaceone-design-system", ["hotfix_semver: build-metadata",
-                                          "version_files: [{path: package.json, format: package.json}]"])
+after_category("spaceone-design-system", ["hotfix_semver: build-metadata"])
 open("flotilla.yaml", "w").write(text)
 for e in edits:
     print("  " + e)

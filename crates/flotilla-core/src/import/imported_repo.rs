@@ -233,7 +233,7 @@ impl ImportedRepo {
         if writes_package_json {
             version_files.extend(package_json(scan, &evidence));
         }
-        version_files.extend(chart_yaml(scan, chart_path.as_deref(), &tags));
+        version_files.extend(chart_yaml(scan, chart_path.as_deref()));
         version_files.extend(python_version(scan, &evidence, &mut undecided));
         version_files.retain(|f| f.path != version_file);
 
@@ -390,11 +390,7 @@ fn package_json(scan: &RepoScan, evidence: &Evidence) -> Option<FoundVersionFile
 
 /// The chart's `Chart.yaml`: `appVersion`, and `version` too unless the chart's version is
 /// bumped on its own (it is not the newest release's).
-fn chart_yaml(
-    scan: &RepoScan,
-    chart_path: Option<&str>,
-    tags: &TagSurvey,
-) -> Option<FoundVersionFile> {
+fn chart_yaml(scan: &RepoScan, chart_path: Option<&str>) -> Option<FoundVersionFile> {
     let dir = chart_path?;
     let path = if dir == "." {
         "Chart.yaml".to_owned()
@@ -411,18 +407,10 @@ fn chart_yaml(
             text,
         )
     };
-    let chart: serde_json::Value = serde_saphyr::from_str(text).unwrap_or_default();
-    let chart_version = chart
-        .get("version")
-        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-    let released = tags
-        .newest_release_tag
-        .as_deref()
-        .and_then(Version::read_tag)
-        .and_then(|v| v.semver(None).ok());
-    let tracks_releases = chart_version.is_some() && chart_version == released;
     let keys: Vec<&str> = [
-        ("version", tracks_releases && has("version")),
+        // The published chart carries the release's version whatever the tree says, so the
+        // tagged tree says the same.
+        ("version", has("version")),
         ("appVersion", has("appVersion")),
     ]
     .iter()
@@ -435,10 +423,7 @@ fn chart_yaml(
     let why = if keys.len() == 2 {
         "version and appVersion follow the releases".to_owned()
     } else if keys == ["appVersion"] {
-        format!(
-            "appVersion only: the chart's version ({}) is bumped on its own",
-            chart_version.as_deref().unwrap_or("none")
-        )
+        "appVersion only: it has no version".to_owned()
     } else {
         "version only: it has no appVersion".to_owned()
     };

@@ -137,7 +137,7 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
     );
     assert!(
         manifest.contains(
-            "    version_files:\n      - {path: package.json, format: package.json}\n      - {path: deploy/helm/Chart.yaml, format: Chart.yaml, keys: [appVersion]}\n"
+            "    version_files:\n      - {path: package.json, format: package.json}\n      - {path: deploy/helm/Chart.yaml, format: Chart.yaml}\n"
         ),
         "{manifest}"
     );
@@ -211,8 +211,8 @@ fn import_writes_a_manifest_that_check_accepts_and_a_train_can_be_planned_from()
         "{console:?}"
     );
     assert!(
-        !console.iter().any(|e| e["key"] == "version"),
-        "the chart's own version is left alone: {console:?}"
+        console.contains(&serde_json::json!({"path": "deploy/helm/Chart.yaml", "field": "chart-yaml", "key": "version", "value": "2.0.0-rc.1"})),
+        "the chart's version is the published chart's: {console:?}"
     );
     assert!(edits("spaceone-design-system").contains(
         &serde_json::json!({"path": "package.json", "field": "package-json", "value": "2.0.0-rc.1"})
