@@ -377,6 +377,8 @@ pub enum NotificationKind {
 pub enum NotifyOn {
     Success,
     Failure,
+    /// A run that found everything already done.
+    Unchanged,
     Train,
     Deploy,
 }

@@ -67,6 +67,7 @@ impl Message {
             Self::Run(run) => match run.status {
                 RunOutcome::Success => on.contains(&NotifyOn::Success),
                 RunOutcome::Failure => on.contains(&NotifyOn::Failure),
+                RunOutcome::Unchanged => on.contains(&NotifyOn::Unchanged),
             },
             Self::Train(_) => on.contains(&NotifyOn::Train),
             Self::Deploy(_) => on.contains(&NotifyOn::Deploy),
@@ -80,6 +81,7 @@ impl Message {
                 let icon = match run.status {
                     RunOutcome::Success => "✅",
                     RunOutcome::Failure => "❌",
+                    RunOutcome::Unchanged => "⏭",
                 };
                 let fields = [
                     ("repo", &run.repo),

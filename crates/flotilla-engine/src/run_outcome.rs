@@ -8,6 +8,9 @@ use serde::Serialize;
 pub enum RunOutcome {
     Success,
     Failure,
+    /// Succeeded with nothing to do: everything the run was asked for was already done (a
+    /// release started again). Says so, rather than "success", which reads as a new release.
+    Unchanged,
 }
 
 impl RunOutcome {
@@ -16,6 +19,7 @@ impl RunOutcome {
         match self {
             Self::Success => "success",
             Self::Failure => "failure",
+            Self::Unchanged => "unchanged",
         }
     }
 }
@@ -32,7 +36,11 @@ mod tests {
 
     #[test]
     fn serializes_as_the_notified_text() {
-        for outcome in [RunOutcome::Success, RunOutcome::Failure] {
+        for outcome in [
+            RunOutcome::Success,
+            RunOutcome::Failure,
+            RunOutcome::Unchanged,
+        ] {
             assert_eq!(
                 serde_json::to_value(outcome).ok(),
                 Some(serde_json::Value::from(outcome.as_str()))

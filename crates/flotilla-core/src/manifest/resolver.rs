@@ -1776,7 +1776,7 @@ impl<'a> Resolver<'a> {
             );
             let on = doc
                 .on
-                .unwrap_or_else(|| vec![NotifyOn::Success, NotifyOn::Failure]);
+                .unwrap_or_else(|| vec![NotifyOn::Success, NotifyOn::Failure, NotifyOn::Unchanged]);
             if on.is_empty() {
                 self.report(Finding::new(
                     node.key("on").pos(),

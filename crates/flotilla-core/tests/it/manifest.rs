@@ -4,7 +4,7 @@
 //! Fixtures live in `tests/fixtures/manifest/<case>/in.yaml` with the expected output in
 //! `out.txt`; run with `UPDATE_FIXTURES=1` to rewrite the outputs after a deliberate change.
 
-use flotilla_core::fleet::{Deploy, Event, Fleet, RegistryKind};
+use flotilla_core::fleet::{Deploy, Event, Fleet, NotifyOn, RegistryKind};
 use flotilla_core::manifest::{self, ManifestErrors};
 use flotilla_core::version::HotfixSemver;
 use flotilla_testkit::fixtures::{self, Output};
@@ -348,7 +348,10 @@ fn commands_and_environments_get_their_defaults() {
         (release.source(), namespace.as_str()),
         ("{service}", "default")
     );
-    assert_eq!(fleet.notifications[0].on.len(), 2);
+    assert_eq!(
+        fleet.notifications[0].on,
+        [NotifyOn::Success, NotifyOn::Failure, NotifyOn::Unchanged]
+    );
 }
 
 #[test]

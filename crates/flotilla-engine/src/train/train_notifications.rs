@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use flotilla_core::plan::RepoRun;
+use flotilla_core::plan::{RepoRun, Step};
 use flotilla_store::Train;
 
 use crate::notifier::{Message, RunReport, TrainReport};
@@ -24,6 +24,10 @@ pub async fn notify_run(
     if services.notifier.is_silent() {
         return;
     }
+    let status = match status {
+        RunOutcome::Success if did_nothing(run_plan) => RunOutcome::Unchanged,
+        other => other,
+    };
     let ctx = Arc::clone(context);
     let info = tokio::task::spawn_blocking(move || ctx.work.commit_info("HEAD").ok())
         .await
@@ -47,6 +51,15 @@ pub async fn notify_run(
         version: run_plan.version.clone(),
     });
     send(services, report).await;
+}
+
+/// Whether the run was planned with nothing to do but notify: the world already held all it
+/// would have made.
+fn did_nothing(run_plan: &RepoRun) -> bool {
+    run_plan
+        .steps
+        .iter()
+        .all(|step| matches!(step, Step::Notify { .. }))
 }
 
 /// Tells the notification targets how the train ended.

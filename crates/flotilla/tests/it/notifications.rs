@@ -141,3 +141,37 @@ fn runs_and_the_train_are_announced_and_a_failing_endpoint_does_not_fail_the_rel
         assert!(!text.contains(secret), "the webhook URL leaked:\n{text}");
     }
 }
+
+/// A release started again finds every repository released: its runs say "unchanged", not
+/// "success", and a target that leaves `unchanged` out of `on` hears nothing of them.
+#[test]
+fn a_release_started_again_says_it_changed_nothing() {
+    let (port, received) = test_server();
+    let mut fleet = fleet()
+        .category("svc")
+        .section(
+            "notifications:\n  \
+               - name: everything\n    kind: webhook\n    url_env: E2E_HOOK\n  \
+               - name: releases-only\n    kind: webhook\n    url_env: E2E_QUIET\n    on: [success, failure]",
+        )
+        .repo("a", "svc")
+        .build();
+    fleet.set_env("E2E_HOOK", format!("http://127.0.0.1:{port}/hook"));
+    fleet.set_env("E2E_QUIET", format!("http://127.0.0.1:{port}/quiet"));
+
+    for _ in 0..2 {
+        fleet
+            .flotilla(&["release", "start", "1.0.0", "--json"])
+            .success();
+    }
+    let received = received.lock().unwrap().clone();
+    let statuses = |prefix: &str| -> Vec<String> {
+        received
+            .iter()
+            .filter(|(path, body)| path.starts_with(prefix) && body["type"] == "run")
+            .map(|(_, body)| body["run"]["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(statuses("/hook"), ["success", "unchanged"], "{received:#?}");
+    assert_eq!(statuses("/quiet"), ["success"], "{received:#?}");
+}
