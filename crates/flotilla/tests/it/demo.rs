@@ -138,8 +138,8 @@ fn the_demo_on_servers_prints_check_commands_for_those_servers_and_they_work() {
     let scratch = tempfile::tempdir().unwrap();
     let mut ran = 0;
     for check in &checks {
-        let argv: Vec<&str> = check.split_whitespace().collect();
-        let mut command = match argv.as_slice() {
+        let words: Vec<&str> = check.split_whitespace().collect();
+        let mut command = match words.as_slice() {
             ["pip", "install", rest @ ..] => {
                 assert!(check.contains(pypi_url), "{check}");
                 let mut c = Command::new("python3");
@@ -167,8 +167,8 @@ fn the_demo_on_servers_prints_check_commands_for_those_servers_and_they_work() {
                 if Command::new("skopeo").arg("--version").output().is_err() {
                     continue;
                 }
-                let mut c = Command::new(argv[0]);
-                c.args(&argv[1..]);
+                let mut c = Command::new(words[0]);
+                c.args(&words[1..]);
                 c
             }
             _ => continue,
