@@ -277,6 +277,60 @@ pub struct DemoRegistries {
 }
 
 impl DemoRegistries {
+    /// Commands that look at what the demo in `root` made with tools other than flotilla,
+    /// where it made it: the servers it was given, or the embedded directories.
+    pub fn check_commands(&self, root: &str) -> Vec<String> {
+        let manifest = format!("{root}/flotilla.yaml");
+        let mut commands = vec![format!(
+            "git -C {root}/remotes/identity.git log --oneline --decorate --all"
+        )];
+        commands.push(match &self.pypi {
+            Some(url) => format!(
+                "pip install --index-url {}/simple/ spaceone-identity==1.0.0.1",
+                url.trim_end_matches('/')
+            ),
+            None => format!(
+                "pip install --index-url file://{root}/.flotilla/artifacts/pypi/simple/ \
+                 spaceone-identity==1.0.0.1"
+            ),
+        });
+        commands.push(match &self.npm {
+            Some(url) => format!("npm install --registry {url} spaceone-design-system@1.0.0"),
+            None => format!(
+                "npm install {root}/.flotilla/artifacts/npm/spaceone-design-system-1.0.0.tgz"
+            ),
+        });
+        match &self.oci {
+            Some(url) => {
+                let host = url
+                    .trim_end_matches('/')
+                    .trim_start_matches("https://")
+                    .trim_start_matches("http://");
+                let tls = if url.starts_with("http://") {
+                    " --tls-verify=false"
+                } else {
+                    ""
+                };
+                commands.push(format!(
+                    "skopeo inspect{tls} docker://{host}/spaceone/identity:1.0.0.1"
+                ));
+                commands.push(format!(
+                    "curl -s {}/v2/charts/identity/tags/list",
+                    url.trim_end_matches('/')
+                ));
+            }
+            None => commands.push(format!(
+                "skopeo inspect oci:{root}/.flotilla/artifacts/oci/spaceone/identity:1.0.0.1"
+            )),
+        }
+        commands.push(format!("git -C {root}/remotes/deploy.git log --oneline"));
+        commands.push(format!(
+            "flotilla -f {manifest} deploy history identity --env prd"
+        ));
+        commands.push(format!("flotilla -f {manifest} release list"));
+        commands
+    }
+
     fn section(&self) -> String {
         if self.oci.is_none() && self.pypi.is_none() && self.npm.is_none() {
             return String::new();

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use crate::atomic_file::copy_verified;
 use crate::dir_lock::DirLock;
-use crate::npm::npm_target::check_dist_tag;
+use crate::npm::npm_target::{check_dist_tag, superseded_tags};
 use crate::npm::packument::Packument;
 use crate::npm::{NpmPackage, NpmTarget, PackageName};
 use crate::{ArtifactKind, Outcome, PublishError, Published, Result};
@@ -81,6 +81,17 @@ impl NpmTarget for NpmDirTarget {
         let tagged = packument.advance_tag(dist_tag, &pkg.version);
         if before.as_deref() != Some(version.as_str()) && tagged {
             outcome = Outcome::Written;
+        }
+        // As a registry does: a package's first version is `latest`, whatever it is.
+        if !packument.dist_tags().contains_key("latest") {
+            packument.advance_tag("latest", &pkg.version);
+            outcome = Outcome::Written;
+        }
+        if dist_tag == "latest" && tagged {
+            for tag in superseded_tags(packument.dist_tags(), &pkg.version) {
+                packument.remove_tag(&tag);
+                outcome = Outcome::Written;
+            }
         }
         if outcome == Outcome::Written {
             packument.save(&packument_path)?;

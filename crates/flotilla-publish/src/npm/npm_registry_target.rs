@@ -9,7 +9,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
 
 use crate::http::{HttpClient, base_url};
-use crate::npm::npm_target::check_dist_tag;
+use crate::npm::npm_target::{check_dist_tag, superseded_tags};
 use crate::npm::{NpmPackage, NpmTarget, PackageName};
 use crate::{ArtifactKind, Outcome, PublishError, Published, Result};
 
@@ -109,6 +109,22 @@ impl NpmRegistryTarget {
                 ))
             })?
             .success()?;
+        Ok(())
+    }
+
+    fn remove_dist_tag(&self, name: &PackageName, tag: &str) -> Result<()> {
+        let url = self.url(&format!(
+            "-/package/{}/dist-tags/{tag}",
+            name.as_str().replace('/', "%2f")
+        ))?;
+        let reply = self
+            .http
+            .send(|c| Ok(self.authorize(c.delete(url.clone()))))?;
+        // Gone already (an earlier attempt, or someone else) is what was asked.
+        if reply.status() == StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        reply.success()?;
         Ok(())
     }
 
@@ -242,6 +258,13 @@ impl NpmTarget for NpmRegistryTarget {
                 Outcome::Written
             }
         };
+        // Read again: a first publish may have set tags of its own.
+        if dist_tag == "latest" && advance {
+            let tags = dist_tags(self.packument(pkg.name())?.as_ref());
+            for tag in superseded_tags(&tags, pkg.version()) {
+                self.remove_dist_tag(pkg.name(), &tag)?;
+            }
+        }
         Ok(Published {
             kind: ArtifactKind::Npm,
             name: pkg.name().to_string(),

@@ -12,7 +12,9 @@ pub trait NpmTarget {
     /// Publishes `pkg` and points `dist_tag` at it, unless the tag already names a higher
     /// version: an older line's hotfix never takes `latest` from a newer release. The caller
     /// chooses the tag: `latest` for finals and hotfixes, a name such as `rc` or `dev` for
-    /// pre-releases (a pre-release never takes `latest`).
+    /// pre-releases (a pre-release never takes `latest` from a release, but the first version
+    /// of a package is `latest` whatever it is, as registries make it). A final that takes
+    /// `latest` removes the pre-release tags it supersedes (see [`superseded_tags`]).
     fn publish(&self, pkg: &NpmPackage, dist_tag: &str) -> Result<Published>;
 
     /// The published versions of `name`, in `SemVer` order; empty when it was never published.
@@ -20,6 +22,23 @@ pub trait NpmTarget {
 
     /// The dist-tags of `name` and the versions they name.
     fn dist_tags(&self, name: &str) -> Result<BTreeMap<String, String>>;
+}
+
+/// The pre-release dist-tags (`rc`, `dev`, …) that a final `version` on `latest` supersedes:
+/// those naming a lower version, such as `rc` on `1.0.0-rc.2` once `1.0.0` is out. A tag of a
+/// newer line (`dev` on `1.1.0-dev.3`) stays.
+pub(crate) fn superseded_tags(
+    tags: &BTreeMap<String, String>,
+    version: &semver::Version,
+) -> Vec<String> {
+    if !version.pre.is_empty() {
+        return Vec::new();
+    }
+    tags.iter()
+        .filter(|(tag, _)| tag.as_str() != "latest")
+        .filter(|(_, named)| semver::Version::parse(named).is_ok_and(|named| named < *version))
+        .map(|(tag, _)| tag.clone())
+        .collect()
 }
 
 /// Checks a dist-tag as npm does (a tag that parses as a version range would be ambiguous on

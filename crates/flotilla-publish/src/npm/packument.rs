@@ -72,6 +72,11 @@ impl Packument {
 
     /// Points `tag` at `version` unless it names a higher version; true if it names `version`
     /// afterwards.
+    /// Removes dist-tag `tag`; whether it was there.
+    pub(crate) fn remove_tag(&mut self, tag: &str) -> bool {
+        self.dist_tags.remove(tag).is_some()
+    }
+
     pub(crate) fn advance_tag(&mut self, tag: &str, version: &semver::Version) -> bool {
         let current = self
             .dist_tags

@@ -178,7 +178,10 @@ fn versions_never_change_and_dist_tags_follow_the_rules() {
     );
     let tags = target.dist_tags(NAME).unwrap();
     assert_eq!(tags["latest"], "1.1.0");
-    assert_eq!(tags["rc"], "1.1.0-rc.1");
+    assert!(
+        !tags.contains_key("rc"),
+        "the final removed the rc it supersedes: {tags:?}"
+    );
     assert_eq!(
         target.versions("never-published").unwrap(),
         Vec::<String>::new()
@@ -295,4 +298,31 @@ fn a_tarball_npm_packed_is_read_with_npms_own_hashes() {
         let err = NpmPackage::read(&tarball, name, version).unwrap_err();
         assert!(matches!(err, PublishError::InvalidSource { .. }), "{err}");
     }
+}
+
+/// As a registry: the first version of a package, an rc, is `latest` too; the final takes
+/// `latest` and removes the `rc` tag it supersedes, and a tag of a newer line stays.
+#[test]
+fn a_first_rc_is_latest_until_the_final_which_removes_the_superseded_rc_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = NpmDirTarget::new(dir.path().join("npm"));
+    let rc = pack(&dir.path().join("a"), "1.0.0-rc.1", "a\n");
+    target.publish(&rc, "rc").unwrap();
+    let tags = target.dist_tags(NAME).unwrap();
+    assert_eq!(
+        (tags["latest"].as_str(), tags["rc"].as_str()),
+        ("1.0.0-rc.1", "1.0.0-rc.1")
+    );
+    let dev = pack(&dir.path().join("b"), "1.1.0-dev.3", "b\n");
+    target.publish(&dev, "dev").unwrap();
+    let v100 = pack(&dir.path().join("c"), "1.0.0", "c\n");
+    target.publish(&v100, "latest").unwrap();
+    let tags = target.dist_tags(NAME).unwrap();
+    assert_eq!(
+        tags.into_iter().collect::<Vec<_>>(),
+        [
+            ("dev".to_owned(), "1.1.0-dev.3".to_owned()),
+            ("latest".to_owned(), "1.0.0".to_owned())
+        ]
+    );
 }

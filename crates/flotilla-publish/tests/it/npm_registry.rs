@@ -105,7 +105,6 @@ fn publishes_what_npm_installs_with_dist_tags_that_only_move_forward() {
 
     let expected_tags = BTreeMap::from([
         ("latest".to_owned(), "1.1.0".to_owned()),
-        ("rc".to_owned(), "1.1.0-rc.1".to_owned()),
         ("stable".to_owned(), "1.1.0".to_owned()),
     ]);
     let viewed: BTreeMap<String, String> =
@@ -141,4 +140,42 @@ fn publishes_what_npm_installs_with_dist_tags_that_only_move_forward() {
             .current_dir(&app));
         assert_eq!(loaded.trim(), expected, "{spec}");
     }
+}
+
+/// Verdaccio makes a package's first version `latest`, an rc too; the final then takes `latest`
+/// and flotilla removes the `rc` tag it supersedes, as npm itself sees.
+#[test]
+fn the_final_after_a_first_rc_takes_latest_and_removes_the_rc_tag() {
+    let Some(server) = services::npm() else {
+        return;
+    };
+    let registry = format!("{}/", server.url());
+    let target = NpmRegistryTarget::new(
+        &registry,
+        true,
+        HttpClient::new(HttpPolicy::default()).unwrap(),
+    )
+    .unwrap()
+    .with_token("flotilla-test-token");
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("@flotilla/{}", unique("first"));
+    let tags = |dir: &Path| -> BTreeMap<String, String> {
+        serde_json::from_value(view(dir, &registry, &name, "dist-tags")).unwrap()
+    };
+
+    let rc = pack(dir.path(), &name, "1.0.0-rc.1", "module.exports = 'rc';\n");
+    target.publish(&rc, "rc").unwrap();
+    assert_eq!(
+        tags(dir.path()),
+        BTreeMap::from([
+            ("latest".to_owned(), "1.0.0-rc.1".to_owned()),
+            ("rc".to_owned(), "1.0.0-rc.1".to_owned()),
+        ])
+    );
+    let v100 = pack(dir.path(), &name, "1.0.0", "module.exports = 'one';\n");
+    target.publish(&v100, "latest").unwrap();
+    assert_eq!(
+        tags(dir.path()),
+        BTreeMap::from([("latest".to_owned(), "1.0.0".to_owned())])
+    );
 }

@@ -67,11 +67,14 @@ pub async fn run(args: &DemoArgs, json: bool) -> Outcome {
     let status = flotilla_engine::fleet_status(engine.workspace())
         .await
         .map_err(Failure::failed)?;
+    let root = engine.workspace().root.display().to_string();
+    let checks = registries.check_commands(&root);
     if json {
         output::json(&serde_json::json!({
             "manifest": manifest,
             "acts": outcomes,
             "fleet": status,
+            "checks": checks,
             "seconds": started.elapsed().as_secs_f64(),
         }))?;
     } else {
@@ -79,18 +82,13 @@ pub async fn run(args: &DemoArgs, json: bool) -> Outcome {
         print_fleet(&status);
         output::line("\n== what runs where (flotilla deploy status)");
         super::deploy::print_matrix(&engine).await?;
-        let root = engine.workspace().root.display().to_string();
         output::line(format!(
-            "\ndemo finished in {:.1} s. Look at it with independent tools:\n  \
-             git -C {root}/remotes/identity.git log --oneline --decorate --all\n  \
-             pip install --index-url file://{root}/.flotilla/artifacts/pypi/simple/ spaceone-identity==1.0.0.1\n  \
-             npm install {root}/.flotilla/artifacts/npm/spaceone-design-system-1.0.0.tgz\n  \
-             skopeo inspect oci:{root}/.flotilla/artifacts/oci/spaceone/identity:1.0.0.1\n  \
-             git -C {root}/remotes/deploy.git log --oneline\n  \
-             flotilla -f {root}/flotilla.yaml deploy history identity --env prd\n  \
-             flotilla -f {root}/flotilla.yaml release list",
+            "\ndemo finished in {:.1} s. Look at it with independent tools:",
             started.elapsed().as_secs_f64()
         ));
+        for command in &checks {
+            output::line(format!("  {command}"));
+        }
     }
     if failed.is_empty() {
         Ok(())

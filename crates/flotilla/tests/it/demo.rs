@@ -103,3 +103,92 @@ fn demo_summary_matches_the_repositories_and_targets_and_a_rerun_is_safe() {
         "a second demo moves no ref of the fleet"
     );
 }
+
+/// With `--oci`, `--pypi` and `--npm`, the commands the demo prints to look at its work name
+/// those servers, not the embedded directories it did not use, and they work: each is run here
+/// as printed (pip and npm install into a scratch directory).
+#[test]
+fn the_demo_on_servers_prints_check_commands_for_those_servers_and_they_work() {
+    use flotilla_testkit::services::{own_npm, own_oci_registry, own_pypi};
+    let (Some(oci), Some(pypi), Some(npm)) = (own_oci_registry(None), own_pypi(), own_npm()) else {
+        return;
+    };
+    let sandbox = sandbox();
+    let dir = sandbox.root().display().to_string();
+    let (oci_url, pypi_url, npm_url) = (oci.url(""), pypi.url(""), npm.url(""));
+    let (oci_url, pypi_url, npm_url) = (
+        oci_url.trim_end_matches('/'),
+        pypi_url.trim_end_matches('/'),
+        npm_url.trim_end_matches('/'),
+    );
+    let args = [
+        "demo", &dir, "--json", "--oci", oci_url, "--pypi", pypi_url, "--npm", npm_url,
+    ];
+    let demo = sandbox.flotilla(&args).success().json();
+    let checks: Vec<String> = demo["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        checks.iter().all(|c| !c.contains(".flotilla/artifacts")),
+        "no embedded directory the demo did not use: {checks:#?}"
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for check in &checks {
+        let words: Vec<&str> = check.split_whitespace().collect();
+        let mut command = match words.as_slice() {
+            ["pip", "install", rest @ ..] => {
+                assert!(check.contains(pypi_url), "{check}");
+                let mut c = Command::new("python3");
+                c.args(["-m", "pip", "install", "--no-deps", "--target"])
+                    .arg(scratch.path().join("py"))
+                    .args(rest);
+                c
+            }
+            ["npm", "install", rest @ ..] => {
+                assert!(check.contains(npm_url), "{check}");
+                let mut c = Command::new("npm");
+                c.args(["install", "--prefix"])
+                    .arg(scratch.path().join("js"))
+                    .args(rest);
+                c
+            }
+            ["curl", rest @ ..] => {
+                assert!(check.contains(oci_url), "{check}");
+                let mut c = Command::new("curl");
+                c.args(["--fail"]).args(rest);
+                c
+            }
+            ["skopeo", ..] => {
+                assert!(check.contains(&oci.address()), "{check}");
+                if Command::new("skopeo").arg("--version").output().is_err() {
+                    continue;
+                }
+                let mut c = Command::new(words[0]);
+                c.args(&words[1..]);
+                c
+            }
+            _ => continue,
+        };
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{check}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        ran += 1;
+    }
+    assert!(
+        ran >= 3,
+        "pip, npm and the registry were checked: {checks:#?}"
+    );
+    assert!(
+        scratch
+            .path()
+            .join("js/node_modules/spaceone-design-system/package.json")
+            .is_file()
+    );
+}
