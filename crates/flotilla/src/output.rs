@@ -18,10 +18,14 @@ pub fn line(text: impl std::fmt::Display) {
     }
 }
 
-/// A progress line, on stderr so that stdout stays parseable.
+/// A progress line, on stderr so that stdout stays parseable; a JSON object with
+/// `--log-format json`.
 #[allow(clippy::print_stderr)]
 pub fn progress(text: &str) {
-    eprintln!("{text}");
+    eprintln!(
+        "{}",
+        crate::log_format::LogFormat::current().progress_line(text)
+    );
 }
 
 pub fn json(value: &impl Serialize) -> Outcome {
