@@ -53,22 +53,28 @@ fn main() -> ExitCode {
 /// the JSON error object with --json (exit 2 either way).
 fn usage_error(err: &clap::Error, json: bool) -> ExitCode {
     use clap::error::ErrorKind;
+    // A missing subcommand shows help but is an error (exit 2): JSON with --json.
     let informational = matches!(
         err.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     );
     if !json || informational {
         err.exit();
     }
     let text = err.render().to_string();
-    let message = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("error: ")
-        .to_owned();
+    let message = if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let usage = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Usage: "))
+            .unwrap_or_default();
+        format!("a subcommand is missing: {usage}")
+    } else {
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned()
+    };
     let failure =
         Failure::usage(message).with_help("run with --help to see the commands and options");
     output::line(failure.to_json());

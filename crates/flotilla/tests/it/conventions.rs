@@ -145,6 +145,12 @@ fn with_json_errors_are_json_objects_on_stdout_with_the_same_exit_codes() {
     assert_eq!(value["error"]["kind"], "usage");
     let (code, value) = json_error(&sandbox, &["plan", "release", "start", "--json"]);
     assert_eq!(code, 2, "a missing argument is a usage error: {value}");
+    let (code, value) = json_error(&sandbox, &["--json", "release"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        value["error"]["message"],
+        "a subcommand is missing: flotilla release [OPTIONS] <COMMAND>"
+    );
 
     let text = std::fs::read_to_string(sandbox.manifest()).unwrap();
     std::fs::write(sandbox.manifest(), format!("{text}\nbogus_key: 1\n")).unwrap();
@@ -203,6 +209,24 @@ fn an_unknown_time_zone_is_refused_by_check_at_its_position() {
     )
     .unwrap();
     sandbox.flotilla(&["check"]).success();
+}
+
+/// The help of the commands touched by the conventions, pinned: the global options, the plan
+/// options and the arguments that had no help before.
+#[test]
+fn help_texts() {
+    let sandbox = small_fleet();
+    for (name, args) in [
+        ("help_flotilla", &["--help"][..]),
+        ("help_plan", &["plan", "--help"][..]),
+        ("help_release_hotfix", &["release", "hotfix", "--help"][..]),
+        ("help_completions", &["completions", "--help"][..]),
+    ] {
+        let mut command = sandbox.command(args);
+        command.env_remove("NO_COLOR").env("COLUMNS", "100");
+        let out = flotilla_testkit::Outcome::from_output(&command.output().unwrap()).success();
+        crate::cli_output::assert_outcome(&sandbox, name, &out);
+    }
 }
 
 #[test]
