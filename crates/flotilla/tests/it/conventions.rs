@@ -302,6 +302,31 @@ fn serve_writes_json_log_lines_without_secrets() {
 }
 
 #[test]
+fn the_text_log_follows_the_color_option() {
+    let mut logs = Vec::new();
+    for color in ["always", "auto"] {
+        let mut sandbox = small_fleet();
+        set_secrets(&mut sandbox);
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let command = sandbox.command(&["-v", "--color", color, "serve", "--listen", &addr]);
+        let log_path = sandbox.outside("serve.log");
+        let server = flotilla_testkit::Server::start(command, port, "/healthz", log_path);
+        logs.push(server.log());
+    }
+    assert!(
+        logs[0].contains("listening on") && logs[0].contains(ESC),
+        "{}",
+        logs[0]
+    );
+    assert!(
+        logs[1].contains("listening on") && !logs[1].contains(ESC),
+        "{}",
+        logs[1]
+    );
+}
+
+#[test]
 fn completions_are_generated_for_every_shell() {
     let sandbox = small_fleet();
     let bash = sandbox.flotilla(&["completions", "bash"]).success();
