@@ -41,7 +41,9 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose, cli.log_format, color.escapes_on_stderr());
     match cmd::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) if cli.json => {
+        // A result already on stdout (a failed train's summary) is the JSON; the failure goes
+        // to stderr as text, so that stdout stays one JSON value.
+        Err(failure) if cli.json && !output::json_written() => {
             output::line(failure.to_json());
             failure.exit_code()
         }
