@@ -36,6 +36,25 @@ pub fn load(file_name: &str, text: &str) -> Result<Fleet, ManifestErrors> {
 /// [`load`] for the bytes of a file: text that is not UTF-8 is refused at the line and column
 /// of its first invalid byte.
 pub fn load_bytes(file_name: &str, bytes: &[u8]) -> Result<Fleet, ManifestErrors> {
+    load_bytes_inner(file_name, bytes, None)
+}
+
+/// [`load_bytes`], also checking `settings.timezone` against a time zone database: the
+/// caller's `known_zone` answers whether a name is in it (a lookup reads files, which the core
+/// does not).
+pub fn load_bytes_with_zones(
+    file_name: &str,
+    bytes: &[u8],
+    known_zone: &dyn Fn(&str) -> bool,
+) -> Result<Fleet, ManifestErrors> {
+    load_bytes_inner(file_name, bytes, Some(known_zone))
+}
+
+fn load_bytes_inner(
+    file_name: &str,
+    bytes: &[u8],
+    known_zone: Option<&dyn Fn(&str) -> bool>,
+) -> Result<Fleet, ManifestErrors> {
     let text = std::str::from_utf8(bytes).map_err(|error| {
         // Everything before `valid_up_to` is UTF-8 by definition.
         let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
@@ -48,7 +67,11 @@ pub fn load_bytes(file_name: &str, bytes: &[u8]) -> Result<Fleet, ManifestErrors
         .help("save the file as UTF-8");
         ManifestErrors::new(file_name, vec![finding])
     })?;
-    load(file_name, text)
+    let tree = Tree::parse(text).map_err(|(pos, message)| {
+        ManifestErrors::new(file_name, vec![diagnostic::Finding::new(pos, message)])
+    })?;
+    resolver::resolve_with(&tree, known_zone)
+        .map_err(|findings| ManifestErrors::new(file_name, findings))
 }
 
 /// The JSON Schema of `flotilla.yaml`, for editors and `flotilla schema`.

@@ -100,6 +100,7 @@ impl Sandbox {
         command
             .env_remove("FLOTILLA_MANIFEST")
             .env_remove("FLOTILLA_LOG")
+            .env_remove("FLOTILLA_LOG_FORMAT")
             .envs(&self.env);
         command
     }

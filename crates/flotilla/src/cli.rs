@@ -7,6 +7,9 @@ use flotilla_core::plan::Request;
 use flotilla_core::{HotfixSemver, Version};
 use flotilla_server::ServeConfig;
 
+use crate::color_choice::ColorChoice;
+use crate::log_format::LogFormat;
+
 /// flotilla: release orchestrator and CI/CD control plane for fleets of git repositories.
 ///
 /// A fleet is described by a manifest (flotilla.yaml). flotilla plans and runs releases across
@@ -32,6 +35,23 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug); FLOTILLA_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// When to write ANSI escapes (colors, progress bars): auto writes them only to a terminal,
+    /// and never with NO_COLOR set or TERM=dumb.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// How log events are written to stderr: text lines, or one JSON object per line (for
+    /// `serve` and long runs read by log shippers).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "FLOTILLA_LOG_FORMAT",
+        default_value_t = LogFormat::Text,
+        value_name = "FORMAT"
+    )]
+    pub log_format: LogFormat,
 
     #[command(subcommand)]
     pub command: Command,
@@ -84,6 +104,18 @@ pub enum Command {
     /// Build a sample fleet of local repositories and run the main job end to end: master
     /// pushes, a release train with rc1, an rc2, the final, a hotfix.
     Demo(DemoArgs),
+    /// Print a shell completion script to stdout (see the README for where to put it).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages, one per command (flotilla.1, flotilla-release-start.1, …).
+    Man {
+        /// Directory to write them into (created if missing).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -128,9 +160,12 @@ pub enum DeployCommand {
     Status,
     /// Every deployment of a service, newest first.
     History {
+        /// The service (repository).
         service: String,
+        /// Only this environment, as named in the manifest.
         #[arg(long = "env")]
         environment: Option<String>,
+        /// At most this many deployments.
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -138,6 +173,7 @@ pub enum DeployCommand {
     Pending,
     /// Approve a pending deployment and carry it out.
     Approve {
+        /// The deployment id (or a unique prefix), as shown by `flotilla deploy pending`.
         id: String,
         /// Who approves (default: $USER).
         #[arg(long)]
@@ -145,7 +181,9 @@ pub enum DeployCommand {
     },
     /// Reject a pending deployment.
     Reject {
+        /// The deployment id (or a unique prefix), as shown by `flotilla deploy pending`.
         id: String,
+        /// Who rejects (default: $USER).
         #[arg(long)]
         by: Option<String>,
     },
@@ -166,8 +204,9 @@ pub enum DeployCommand {
     },
     /// Treat IMAGE:TAG as just pushed (for registries that cannot notify, and for scripts).
     Image {
-        /// e.g. spaceone/identity:1.0.0
+        /// The image reference, e.g. spaceone/identity:1.0.0.
         reference: String,
+        /// The image's digest (sha256:…), when known.
         #[arg(long, default_value = "")]
         digest: String,
     },
@@ -230,12 +269,15 @@ pub enum ReleaseCommand {
     },
     /// Run one repository of a train again.
     Retry {
+        /// Train id or unique prefix.
         train: String,
+        /// The repository to run again.
         #[arg(long)]
         repo: String,
     },
     /// The recent trains.
     List {
+        /// At most this many trains.
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
@@ -246,13 +288,24 @@ pub enum VersionCommand {
     /// Every rendering of a version: canonical, Docker tag, git tag, PEP 440, SemVer, branch.
     Render(RenderArgs),
     /// Compare two versions: prints <, = or >.
-    Compare { a: String, b: String },
+    Compare {
+        /// The first version.
+        a: String,
+        /// The second version.
+        b: String,
+    },
     /// The next version of a kind after V.
-    Next { kind: NextKind, version: String },
+    Next {
+        /// Which kind of version comes next.
+        kind: NextKind,
+        /// The version to step from.
+        version: String,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
+    /// The version to render, e.g. 1.2.0rc1.
     pub version: String,
     /// Git tag and version-file template.
     #[arg(long, default_value = "v{canonical}")]
@@ -323,14 +376,14 @@ pub enum Example {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Plan without reading the repositories' remotes: assume no branches or tags exist yet.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub offline: bool,
     /// Facts about the repositories as JSON (master_version, branches, tags per repository),
     /// instead of reading the remotes.
-    #[arg(long, value_name = "FILE", conflicts_with = "offline")]
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "offline")]
     pub facts: Option<PathBuf>,
     /// Show every step with its values, not only the highlights.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub steps: bool,
     #[command(subcommand)]
     pub request: RequestCommand,
@@ -361,7 +414,9 @@ pub enum ReleaseRequest {
     },
     /// Tag a version: rcN, final, hotfix, or devN on core libraries.
     Tag {
+        /// The version to tag: x.y.zrcN, x.y.z, x.y.z.N or x.y.zdevN.
         version: String,
+        /// Only these repositories (repeatable).
         #[arg(long = "repo")]
         repos: Vec<String>,
         /// Publish the artifacts of an already tagged version again.
@@ -370,13 +425,17 @@ pub enum ReleaseRequest {
     },
     /// Tag the final X.Y.Z on every release branch of the line.
     Final {
+        /// The line, x.y.z.
         line: String,
+        /// Only these repositories (repeatable).
         #[arg(long = "repo")]
         repos: Vec<String>,
     },
     /// Tag the hotfix X.Y.Z.N on release-X.Y.Z of the named repositories.
     Hotfix {
+        /// The hotfix version, x.y.z.N.
         version: String,
+        /// The repositories to hotfix (repeatable, at least one).
         #[arg(long = "repo", required = true)]
         repos: Vec<String>,
     },
@@ -417,5 +476,46 @@ impl ReleaseRequest {
                 repos: repos.clone(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every argument of every command, as `command path: argument`, that has no help text.
+    fn without_help(command: &clap::Command, path: &str, found: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                found.push(format!("{path}: {id}"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            without_help(sub, &format!("{path} {}", sub.get_name()), found);
+        }
+    }
+
+    #[test]
+    fn every_argument_and_option_has_help() {
+        let mut command = Cli::command();
+        command.build();
+        let mut found = Vec::new();
+        without_help(&command, "flotilla", &mut found);
+        assert!(
+            found.is_empty(),
+            "arguments without help:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use flotilla_core::Help;
+use serde::Serialize;
 
 /// Whose failure it is. `Input` is the user's to fix (exit 2); `Failed` is an operation that
 /// went wrong (exit 1).
@@ -19,6 +20,19 @@ pub struct Failure {
     pub kind: FailureKind,
     pub message: String,
     pub help: Option<String>,
+    /// What kind of error, for `--json`: `input` and `failed` by default, narrower where
+    /// known (`manifest`, `usage`).
+    pub label: &'static str,
+    /// Where in the manifest, for manifest errors.
+    pub location: Option<Location>,
+}
+
+/// A position in a file, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
 }
 
 impl Failure {
@@ -27,7 +41,41 @@ impl Failure {
             kind,
             message: err.to_string(),
             help: err.help(),
+            label: match kind {
+                FailureKind::Input => "input",
+                FailureKind::Failed => "failed",
+            },
+            location: None,
         }
+    }
+
+    /// A manifest's errors: the first one's position and, when it is alone, its message and
+    /// help apart (the text lists them all).
+    pub fn manifest(errors: &flotilla_core::manifest::ManifestErrors) -> Self {
+        let mut failure = Self::input(errors.to_string());
+        failure.label = "manifest";
+        if let Some(first) = errors.diagnostics.first() {
+            failure.location = Some(Location {
+                file: first.file.clone(),
+                line: first.line,
+                column: first.column,
+            });
+            if errors.diagnostics.len() == 1 {
+                failure.message = format!(
+                    "{}:{}:{}: {}",
+                    first.file, first.line, first.column, first.message
+                );
+                failure.help.clone_from(&first.help);
+            }
+        }
+        failure
+    }
+
+    /// A usage error of clap's (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        let mut failure = Self::input(message.into());
+        failure.label = "usage";
+        failure
     }
 
     // By value, so that `map_err(Failure::input)` reads as it did.
@@ -55,14 +103,29 @@ impl Failure {
         )
     }
 
-    #[allow(clippy::print_stderr)]
-    pub fn report(self) -> ExitCode {
-        let code = match self.kind {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self.kind {
             FailureKind::Input => 2,
             FailureKind::Failed => 1,
-        };
+        })
+    }
+
+    /// The `--json` form: `{"error": {"kind", "message", "help", "location"}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "kind": self.label,
+                "message": self.message,
+                "help": self.help,
+                "location": self.location,
+            }
+        })
+    }
+
+    #[allow(clippy::print_stderr)]
+    pub fn report(self) -> ExitCode {
         eprintln!("{}", self.text());
-        ExitCode::from(code)
+        self.exit_code()
     }
 }
 

@@ -14,7 +14,18 @@ const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Reads and validates the manifest; every error is reported with its position.
 pub fn load_fleet(path: &Path) -> Result<Fleet, Failure> {
     let bytes = read_capped(path)?;
-    flotilla_core::manifest::load_bytes(&path.display().to_string(), &bytes).map_err(Failure::input)
+    flotilla_core::manifest::load_bytes_with_zones(
+        &path.display().to_string(),
+        &bytes,
+        &known_time_zone,
+    )
+    .map_err(|errors| Failure::manifest(&errors))
+}
+
+/// Whether the time zone database (the system's, as the engine's build stamps use it) knows
+/// `name`.
+fn known_time_zone(name: &str) -> bool {
+    jiff::tz::TimeZone::get(name).is_ok()
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, Failure> {

@@ -2,6 +2,8 @@
 
 #![allow(clippy::print_stdout)]
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
 
 use crate::failure::{Failure, Outcome};
@@ -18,17 +20,30 @@ pub fn line(text: impl std::fmt::Display) {
     }
 }
 
-/// A progress line, on stderr so that stdout stays parseable.
+/// A progress line, on stderr so that stdout stays parseable; a JSON object with
+/// `--log-format json`.
 #[allow(clippy::print_stderr)]
 pub fn progress(text: &str) {
-    eprintln!("{text}");
+    eprintln!(
+        "{}",
+        crate::log_format::LogFormat::current().progress_line(text)
+    );
 }
+
+/// Whether a command already wrote its JSON result: a failure after it (a train that failed,
+/// whose summary says so) must not add a second JSON value to stdout.
+static JSON_WRITTEN: AtomicBool = AtomicBool::new(false);
 
 pub fn json(value: &impl Serialize) -> Outcome {
     let text =
         serde_json::to_string_pretty(value).map_err(|err| Failure::failed(err.to_string()))?;
     line(text);
+    JSON_WRITTEN.store(true, Ordering::SeqCst);
     Ok(())
+}
+
+pub fn json_written() -> bool {
+    JSON_WRITTEN.load(Ordering::SeqCst)
 }
 
 /// An aligned text table; the last column is not padded.

@@ -43,7 +43,8 @@ pub(crate) struct Document {
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(rename = "settings", deny_unknown_fields)]
 pub(crate) struct SettingsDoc {
-    /// IANA time zone of master-push build stamps (`x.y.z.YYYYMMDD.HHMMSS`). Default `UTC`.
+    /// IANA time zone of master-push build stamps (`x.y.z.YYYYMMDD.HHMMSS`), looked up in the
+    /// time zone database when the manifest is loaded (`flotilla check`). Default `UTC`.
     pub timezone: Option<String>,
     /// Author name of flotilla's commits. Default `flotilla`.
     pub git_user_name: Option<String>,

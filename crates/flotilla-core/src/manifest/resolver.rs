@@ -31,6 +31,15 @@ use crate::yaml::spanned_tree::{Cursor, Node, NodeId, ScalarKind, Tree, Value};
 
 /// Resolves a parsed manifest.
 pub(crate) fn resolve(tree: &Tree) -> Result<Fleet, Vec<Finding>> {
+    resolve_with(tree, None)
+}
+
+/// [`resolve`], also asking `known_zone` (the caller's time zone database: a lookup is I/O)
+/// whether `settings.timezone` exists.
+pub(crate) fn resolve_with<'a>(
+    tree: &'a Tree,
+    known_zone: Option<&'a dyn Fn(&str) -> bool>,
+) -> Result<Fleet, Vec<Finding>> {
     let root = tree.root();
     if matches!(&root.value, Value::Scalar(s) if s.kind == ScalarKind::Null) {
         return Err(vec![Finding::new(
@@ -48,6 +57,7 @@ pub(crate) fn resolve(tree: &Tree) -> Result<Fleet, Vec<Finding>> {
         findings,
         missing_registries: BTreeMap::new(),
         env_entries: Vec::new(),
+        known_zone,
     };
     let (settings, image_namespace, namespace_ok) = resolver.settings(document.settings);
     let registries = resolver.registries(&document.registries, settings.registry_limits);
@@ -94,6 +104,8 @@ struct Resolver<'a> {
     /// Every `env` entry read, with where it is and whose it is: checked against the secrets
     /// once the registries and notifications that name them are known.
     env_entries: Vec<(TextPos, EnvEntry, String)>,
+    /// The time zone database's answer for a name, when the caller has one.
+    known_zone: Option<&'a dyn Fn(&str) -> bool>,
 }
 
 /// Registries by name; `None` for one that could not be read (already reported), so that
@@ -203,6 +215,14 @@ impl<'a> Resolver<'a> {
                     format!("timezone {timezone:?} is not an IANA time zone name"),
                 )
                 .help("use a name such as `UTC` or `Asia/Seoul`"),
+            );
+        } else if self.known_zone.is_some_and(|known| !known(&timezone)) {
+            self.report(
+                Finding::new(
+                    node.key("timezone").pos(),
+                    format!("timezone {timezone:?} is not in the time zone database"),
+                )
+                .help("use an IANA name such as `UTC` or `Asia/Seoul`; `timedatectl list-timezones` lists them"),
             );
         }
         let git_user_name = doc

@@ -37,6 +37,31 @@ fn fixtures() {
 }
 
 #[test]
+fn the_time_zone_is_asked_of_the_callers_database_at_its_position() {
+    let text = manifest::STARTER.replacen("timezone: UTC", "timezone: Mars/Olympus", 1);
+    let line = text
+        .lines()
+        .position(|l| l.contains("Mars/Olympus"))
+        .unwrap()
+        + 1;
+    // An in-process fake of the time zone database: the core does no I/O to ask a real one.
+    let database = |name: &str| matches!(name, "UTC" | "Asia/Seoul");
+    let errors = manifest::load_bytes_with_zones("f.yaml", text.as_bytes(), &database).unwrap_err();
+    assert_eq!(errors.diagnostics.len(), 1, "{errors}");
+    let found = &errors.diagnostics[0];
+    assert_eq!((found.line, found.column), (line as u64, 13), "{errors}");
+    assert!(
+        found.message.contains("not in the time zone database"),
+        "{errors}"
+    );
+    assert!(found.help.as_deref().unwrap().contains("Asia/Seoul"));
+    // Without a database only the spelling is checked, as before.
+    manifest::load_bytes("f.yaml", text.as_bytes()).unwrap();
+    let seoul = manifest::STARTER.replacen("timezone: UTC", "timezone: Asia/Seoul", 1);
+    manifest::load_bytes_with_zones("f.yaml", seoul.as_bytes(), &database).unwrap();
+}
+
+#[test]
 fn embedded_manifests_load() {
     fleet(manifest::STARTER);
     let spaceone = fleet(manifest::SPACEONE_EXAMPLE);

@@ -2,6 +2,7 @@
 
 mod demo;
 mod deploy;
+mod docs;
 mod import;
 mod manifest;
 mod plan;
@@ -42,5 +43,10 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Deploy(command) => {
             runtime()?.block_on(deploy::run(command, &cli.manifest, cli.json))
         }
+        Command::Completions { shell } => {
+            docs::completions(*shell);
+            Ok(())
+        }
+        Command::Man { out } => docs::man(out, cli.json),
     }
 }

@@ -181,12 +181,17 @@ fn driver_line(driver: &DriverState, train: &str) -> String {
     }
 }
 
-/// Progress on stderr: bars on a terminal, plain lines otherwise; nothing with --json.
+/// Progress on stderr: bars on a terminal, plain lines (or JSON lines with --log-format json)
+/// otherwise; nothing with --json.
 fn progress_sink(json: bool) -> ProgressSink {
     if json {
         return flotilla_engine::progress::silent();
     }
-    if std::io::stderr().is_terminal() {
+    // Bars move the cursor with escapes: only where escapes are wanted.
+    if std::io::stderr().is_terminal()
+        && crate::color_choice::ColorChoice::current().escapes_on_stderr()
+        && crate::log_format::LogFormat::current() == crate::log_format::LogFormat::Text
+    {
         crate::progress_bars::sink()
     } else {
         Arc::new(|event| {

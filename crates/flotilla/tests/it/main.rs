@@ -12,6 +12,7 @@ mod chart_repositories;
 mod cli_output;
 mod commands;
 mod concurrency;
+mod conventions;
 mod crash;
 mod demo;
 mod deploy_image;
