@@ -25,7 +25,7 @@ pub async fn notify_run(
         return;
     }
     let ctx = Arc::clone(context);
-    let info = tokio::task::spawn_blocking(move || ctx.work.commit_info("HEAD").ok())
+    let info = tokio::task::spawn_blocking(move || ctx.work.commit_info(&ctx.release_rev()).ok())
         .await
         .ok()
         .flatten();

@@ -25,6 +25,7 @@ mod import;
 mod inspect;
 mod notifications;
 mod npm_chart_builds;
+mod plumbing;
 mod python_builds;
 mod reflect;
 mod registries;
