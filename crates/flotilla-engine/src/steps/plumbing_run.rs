@@ -41,6 +41,8 @@ pub struct PlumbingRun {
     tag_template: Template,
     /// The run's reflect step, whose commit leaves with the tag when it can.
     reflect: Option<Step>,
+    /// Whether the run cuts its release branch (a new line).
+    cuts_branch: bool,
     /// The mirror's branches and tags when the run started: the remote's, as planned.
     refs: RemoteRefs,
     state: Mutex<State>,
@@ -101,6 +103,10 @@ impl PlumbingRun {
                 .iter()
                 .find(|step| matches!(step, Step::Reflect { .. }))
                 .cloned(),
+            cuts_branch: run
+                .steps
+                .iter()
+                .any(|step| matches!(step, Step::CreateBranch { .. })),
             refs,
             state: Mutex::new(State {
                 start: start.clone(),
@@ -252,11 +258,21 @@ impl PlumbingRun {
             _ => None,
         });
         let mut reflection = None;
+        // Only a new line's first tag takes the default branch along: its version is the
+        // newest, which no tag that appears meanwhile can change. Later tags of a line (an rc,
+        // a hotfix) reflect in their own push, after the remote's tags are read again.
         if let Some((master, file, content, edits, version, message)) = reflect
+            && self.cuts_branch
             && let Some(parent) = self.refs.branch(master.as_str()).cloned()
         {
-            let planned =
-                self.reflection(&parent, (file, content, edits), version, message, log)?;
+            let planned = self.reflection(
+                &self.refs,
+                &parent,
+                (file, content, edits),
+                version,
+                message,
+                log,
+            )?;
             if let Reflection::Commit { commit, .. } = &planned {
                 refspecs.push(format!("{commit}:refs/heads/{master}"));
             }
@@ -336,6 +352,8 @@ impl PlumbingRun {
             log.line(format!("{branch}: done with the tag's push"));
             return Ok(StepOutput::detail(done));
         }
+        // The tags as the remote has them now: one newer than `version` keeps the branch.
+        let remote = self.mirror.ls_remote(&self.url)?;
         for attempt in 1..=PUSH_RACE.attempts {
             self.mirror
                 .fetch(&self.url, &[&format!("refs/heads/{branch}")])?;
@@ -343,7 +361,14 @@ impl PlumbingRun {
                 .mirror
                 .rev_parse("FETCH_HEAD^{commit}")?
                 .ok_or(StepErrorKind::NoCommit)?;
-            match self.reflection(&parent, (file, content, edits), version, message, log)? {
+            match self.reflection(
+                &remote,
+                &parent,
+                (file, content, edits),
+                version,
+                message,
+                log,
+            )? {
                 Reflection::Keep(keep) => return Ok(StepOutput::detail(keep)),
                 Reflection::Commit {
                     commit, current, ..
@@ -379,14 +404,14 @@ impl PlumbingRun {
     /// version tag, or a version file not older than `version` (as the work-tree step decides).
     fn reflection(
         &self,
+        refs: &RemoteRefs,
         parent: &Oid,
         (file, content, edits): (&str, &str, &[VersionEdit]),
         version: Version,
         message: &str,
         log: &StepLog,
     ) -> Result<Reflection, StepError> {
-        let newest_tag = self
-            .refs
+        let newest_tag = refs
             .tags()
             .keys()
             .filter_map(|t| Version::from_any_tag(&self.tag_template, t).map(|v| (v, t.clone())))
