@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fan-out benchmark: `flotilla release start 1.0.0` across generated local repositories without
 # build steps, against a shell script doing the same git operations one repository after
-# another, and the same script under `xargs -P2`. See docs/benchmarks.md.
+# another, and the same script under `xargs -P2`, and the lean script (release-one-lean.sh: no
+# second fetch, one atomic push of branch, tag and master) under `xargs -P2`. See
+# docs/benchmarks.md.
 #
 # usage: scripts/bench-fanout.sh [--repos N] [--runs R] [--parallel "2 4 8"] [--dir DIR]
 #                                [--no-build] [--count-git N]
@@ -86,10 +88,17 @@ script_serial() {
   done
 }
 
-script_xargs() { # jobs
+script_xargs() { # jobs [script]
   mkdir -p "$fleet/.script/mirrors" "$fleet/.script/work"
   seq -f '%03g' 1 "$repos" | xargs -P "$1" -I{} \
-    "$bench/release-one.sh" "r{}" "$fleet/remotes/r{}.git" "$fleet/.script/mirrors" "$fleet/.script/work"
+    "$bench/${2:-release-one.sh}" "r{}" "$fleet/remotes/r{}.git" "$fleet/.script/mirrors" "$fleet/.script/work"
+}
+
+script_lean_serial() {
+  mkdir -p "$fleet/.script/mirrors" "$fleet/.script/work"
+  for i in $(seq -f '%03g' 1 "$repos"); do
+    "$bench/release-one-lean.sh" "r$i" "$fleet/remotes/r$i.git" "$fleet/.script/mirrors" "$fleet/.script/work"
+  done
 }
 
 run_flotilla() {
@@ -172,8 +181,13 @@ if [ "$count_git" != 0 ]; then
   }
   count script script_serial
   verify_fleet script
+  count script-lean script_lean_serial
+  verify_fleet script-lean
   count flotilla run_flotilla
   verify_fleet flotilla
+  # The work-tree path every run took before the plumbing one (forced for comparison).
+  FLOTILLA_WORK_TREE=always count flotilla-work-tree run_flotilla
+  verify_fleet flotilla-work-tree
   # The no-op case on the same fleet.
   rm -f "$dir/noop.git.log"
   GIT_COUNT_LOG="$dir/noop.git.log" PATH="$shim:$PATH" run_flotilla
@@ -207,6 +221,9 @@ for run in $(seq 1 "$runs"); do
   reset_fleet 2
   measure script-xargs-P2 "$run" bash -c "$(declare -f script_xargs); $(declare -p repos bench fleet); script_xargs 2"
   verify_fleet script-xargs-P2
+  reset_fleet 2
+  measure script-lean-xargs-P2 "$run" bash -c "$(declare -f script_xargs); $(declare -p repos bench fleet); script_xargs 2 release-one-lean.sh"
+  verify_fleet script-lean-xargs-P2
   for p in $parallel; do
     reset_fleet "$p"
     measure "flotilla-mp$p" "$run" "$flotilla" --manifest "$fleet/flotilla.yaml" release start 1.0.0
@@ -230,10 +247,10 @@ awk -F'\t' -v n="$repos" '
     return a[int((c + 1) / 2)]
   }
   END {
-    serial = median(walls["script-serial"]); xargs = median(walls["script-xargs-P2"])
-    printf "%-18s %8s %8s %8s %8s %16s %16s\n", "variant", "wall s", "x xargs", "CPU s", "RSS MiB", "ms/repo − serial", "ms/repo − xargs"
+    serial = median(walls["script-serial"]); xargs = median(walls["script-xargs-P2"]); lean = median(walls["script-lean-xargs-P2"])
+    printf "%-20s %8s %8s %8s %8s %8s %16s %16s\n", "variant", "wall s", "x xargs", "x lean", "CPU s", "RSS MiB", "ms/repo − serial", "ms/repo − xargs"
     for (i = 1; i <= k; i++) {
       l = order[i]; w = median(walls[l])
-      printf "%-18s %8.2f %7.2fx %8.2f %8.1f %16.1f %16.1f\n", l, w, w / xargs, median(cpus[l]), median(rsss[l]) / 1024, (w - serial) * 1000 / n, (w - xargs) * 1000 / n
+      printf "%-20s %8.2f %7.2fx %7.2fx %8.2f %8.1f %16.1f %16.1f\n", l, w, w / xargs, w / lean, median(cpus[l]), median(rsss[l]) / 1024, (w - serial) * 1000 / n, (w - xargs) * 1000 / n
     }
   }' "$results"

@@ -8,6 +8,7 @@ pub mod create_branch;
 pub mod image_builder;
 pub mod local_executor;
 pub mod mirror_state;
+pub mod plumbing_run;
 pub mod publish;
 pub mod publish_chart;
 pub mod publish_image;

@@ -54,11 +54,11 @@ impl Git {
         self
     }
 
-    pub(crate) fn signs_commits(&self) -> bool {
+    pub fn signs_commits(&self) -> bool {
         self.sign_commits
     }
 
-    pub(crate) fn signs_tags(&self) -> bool {
+    pub fn signs_tags(&self) -> bool {
         self.sign_tags
     }
 

@@ -49,6 +49,7 @@ pub(crate) struct GitCommand<'a> {
     repo: Option<(&'a Path, bool)>,
     args: Vec<OsString>,
     identity: bool,
+    input: Option<Vec<u8>>,
 }
 
 /// What a finished git process left behind.
@@ -65,6 +66,7 @@ impl<'a> GitCommand<'a> {
             repo: None,
             args: Vec::new(),
             identity: false,
+            input: None,
         }
     }
 
@@ -79,6 +81,12 @@ impl<'a> GitCommand<'a> {
     /// Makes the commit identity of the handle apply (commits, tags).
     pub(crate) fn with_identity(mut self) -> Self {
         self.identity = true;
+        self
+    }
+
+    /// Gives git `input` on its standard input (otherwise it reads nothing).
+    pub(crate) fn input(mut self, input: Vec<u8>) -> Self {
+        self.input = Some(input);
         self
     }
 
@@ -158,16 +166,39 @@ impl<'a> GitCommand<'a> {
         }
         command
             .args(&self.args)
-            .stdin(Stdio::null())
+            .stdin(if self.input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let output = command.output().map_err(|source| GitError::Spawn {
+        let spawn_error = |source| GitError::Spawn {
             program: self.git.program().to_owned(),
             dir: self
                 .repo
                 .map_or_else(|| Path::new(".").to_owned(), |(path, _)| path.to_owned()),
             source,
-        })?;
+        };
+        let output = match &self.input {
+            None => command.output().map_err(spawn_error)?,
+            Some(input) => {
+                let mut child = command.spawn().map_err(spawn_error)?;
+                let stdin = child.stdin.take();
+                // Written from another thread, so that a git that answers before it has read
+                // everything cannot block on a full pipe while we block on its input.
+                std::thread::scope(|scope| {
+                    scope.spawn(move || {
+                        if let Some(mut stdin) = stdin {
+                            // A git that exits early closes the pipe; its exit code says why.
+                            let _ = std::io::Write::write_all(&mut stdin, input);
+                        }
+                    });
+                    child.wait_with_output()
+                })
+                .map_err(spawn_error)?
+            }
+        };
         Ok(GitOutput {
             code: output.status.code(),
             stdout: output.stdout,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use crate::git_command::GitCommand;
 use crate::{
     CommitInfo, FailureKind, Git, GitError, Oid, PushOptions, PushRejection, RefName, RemoteRefs,
-    TagInfo, work_tree_path,
+    TagInfo, TreeEntry, cleanup_whitespace, work_tree_path,
 };
 
 /// A repository on disk, bare or with a work tree, and the `Git` handle that drives it.
@@ -442,6 +442,90 @@ impl Repo {
         self.push(remote, &[&format!(":{remote_ref}")], &PushOptions::new())
     }
 
+    /// Every entry of the tree of `rev`, trees included, recursively
+    /// (`git ls-tree -r -t -z --full-tree`), in git's order. One process.
+    pub fn tree_entries(&self, rev: &str) -> Result<Vec<TreeEntry>, GitError> {
+        let command = self.command().args([
+            "ls-tree",
+            "-r",
+            "-t",
+            "-z",
+            "--full-tree",
+            "--end-of-options",
+            rev,
+        ]);
+        let output = command.run()?;
+        let mut entries = Vec::new();
+        for record in output.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            let record = String::from_utf8_lossy(record);
+            let parsed = record.split_once('\t').and_then(|(head, path)| {
+                let mut fields = head.split(' ');
+                let (mode, kind, oid) = (fields.next()?, fields.next()?, fields.next()?);
+                Some((mode, kind, Oid::parse(oid).ok()?, path))
+            });
+            let Some((mode, kind, oid, path)) = parsed else {
+                return Err(command.unexpected(format!("cannot read tree entry {record:?}")));
+            };
+            entries.push(TreeEntry {
+                mode: mode.to_owned(),
+                kind: kind.to_owned(),
+                oid,
+                path: path.to_owned(),
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Writes `contents` as a blob (`git hash-object -w --stdin`, no filters) and returns its
+    /// id. One process.
+    pub fn write_blob(&self, contents: &[u8]) -> Result<Oid, GitError> {
+        let command = self
+            .command()
+            .args(["hash-object", "-w", "--no-filters", "--stdin"])
+            .input(contents.to_vec());
+        parse_oid(&command, &command.run()?)
+    }
+
+    /// Writes one tree of `entries` (mode, kind, id, name: names without `/`), as
+    /// `git mktree -z`, and returns its id. One process.
+    pub fn write_tree(&self, entries: &[(&str, &str, &Oid, &str)]) -> Result<Oid, GitError> {
+        let mut input = Vec::new();
+        for (mode, kind, oid, name) in entries {
+            input.extend_from_slice(format!("{mode} {kind} {oid}\t{name}\0").as_bytes());
+        }
+        let command = self.command().args(["mktree", "-z"]).input(input);
+        parse_oid(&command, &command.run()?)
+    }
+
+    /// Writes the commit of `tree` on `parent` with `message` (cleaned up as `git commit
+    /// --cleanup=whitespace` does), as the handle's identity and dates: the commit `git
+    /// commit` would make of the same tree. One process.
+    pub fn commit_tree(&self, tree: &Oid, parent: &Oid, message: &str) -> Result<Oid, GitError> {
+        let command = self
+            .command()
+            .with_identity()
+            .args(["commit-tree", tree.as_str(), "-p", parent.as_str()])
+            .input(cleanup_whitespace(message).into_bytes());
+        parse_oid(&command, &command.run()?)
+    }
+
+    /// Writes the annotated tag object `name` on commit `target` with `message`, as `git tag
+    /// --annotate --cleanup=whitespace` would (tagger: the handle's identity and committer
+    /// date), without creating a ref. Two processes (`git var`, `git mktag`).
+    pub fn write_tag(&self, name: &RefName, target: &Oid, message: &str) -> Result<Oid, GitError> {
+        let var = self
+            .command()
+            .with_identity()
+            .args(["var", "GIT_COMMITTER_IDENT"]);
+        let tagger = var.run()?.stdout_text().trim_end().to_owned();
+        let object = format!(
+            "object {target}\ntype commit\ntag {name}\ntagger {tagger}\n\n{}",
+            cleanup_whitespace(message)
+        );
+        let command = self.command().arg("mktag").input(object.into_bytes());
+        parse_oid(&command, &command.run()?)
+    }
+
     /// Author and subject of commit `rev`. A missing `rev` is an error
     /// ([`GitError::is_ref_not_found`]).
     pub fn commit_info(&self, rev: &str) -> Result<CommitInfo, GitError> {
@@ -472,6 +556,14 @@ impl Repo {
 /// The commit id in `git commit`'s summary line, `[<branch> [(root-commit) ]<oid>] <subject>`:
 /// the first word that is an object id followed by `]` (a branch name may contain `]` too, but
 /// is never an object id directly before it).
+/// The object id a plumbing command printed.
+fn parse_oid(
+    command: &GitCommand<'_>,
+    output: &crate::git_command::GitOutput,
+) -> Result<Oid, GitError> {
+    Oid::parse(output.stdout_text().trim()).map_err(|error| command.unexpected(error.to_string()))
+}
+
 fn committed_oid(summary: &str) -> Option<Oid> {
     let first_line = summary.lines().next()?.strip_prefix('[')?;
     first_line

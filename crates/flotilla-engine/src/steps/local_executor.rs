@@ -44,6 +44,47 @@ impl StepExecutor for LocalExecutor {
             return Err(StepErrorKind::Cancelled.into());
         }
         log.line(format!("# {} {}", step.name(), step.summary()));
+        if let Some(plumbing) = &ctx.plumbing {
+            match step {
+                Step::CreateBranch { branch, from, .. } => {
+                    return Ok(plumbing.create_branch(branch, from, log));
+                }
+                Step::StripPaths { paths, message, .. } => {
+                    return plumbing.strip_paths(paths, message, log);
+                }
+                Step::SetVersion {
+                    file,
+                    content,
+                    message,
+                    edits,
+                    ..
+                } => return plumbing.set_version((file, content), edits, message, log),
+                Step::TagAndPush {
+                    branch,
+                    tag,
+                    message,
+                } => return plumbing.tag_and_push((branch, tag, message), log),
+                Step::Reflect {
+                    branch,
+                    file,
+                    content,
+                    edits,
+                    version,
+                    message,
+                    ..
+                } => {
+                    return plumbing.reflect(
+                        branch,
+                        (file, content, edits),
+                        *version,
+                        message,
+                        log,
+                    );
+                }
+                // Only steps that need no work tree reach a plumbing run.
+                _ => {}
+            }
+        }
         match step {
             Step::CreateBranch { branch, from, tag } => create_branch(ctx, branch, from, tag, log),
             Step::StripPaths { paths, message, .. } => strip_paths(ctx, paths, message, log),

@@ -9,6 +9,7 @@ use flotilla_core::plan::RepoRun;
 use flotilla_git::{RefName, Repo as GitRepo};
 
 use crate::steps::mirror_state::MirrorState;
+use crate::steps::plumbing_run::PlumbingRun;
 use crate::steps::run_setup::RunSetup;
 use crate::steps::step_error::{StepError, StepErrorKind};
 use crate::workspace::Workspace;
@@ -19,7 +20,10 @@ pub struct RunContext {
     pub repo: Repo,
     pub run: RepoRun,
     pub url: String,
+    /// The run's work tree; the mirror itself when `plumbing` makes the release.
     pub work: GitRepo,
+    /// Set when the run needs no work tree: its steps write objects in the mirror.
+    pub plumbing: Option<PlumbingRun>,
     pub cancel: Arc<AtomicBool>,
 }
 
@@ -42,6 +46,22 @@ impl RunContext {
             MirrorState::Stale => Some(workspace.cache.refresh(&repo.name, &url)?),
             MirrorState::Fresh => None,
         };
+        let mirror_path = workspace.cache.mirror_path(&repo.name)?;
+        if mirror_path.exists() {
+            // The train's handle: the objects written carry its dates.
+            let in_mirror = GitRepo::open(git.clone(), &mirror_path)?;
+            if let Some(plumbing) = PlumbingRun::start(&in_mirror, &run, &repo, &url)? {
+                return Ok(Self {
+                    workspace,
+                    repo,
+                    run,
+                    url,
+                    work: in_mirror,
+                    plumbing: Some(plumbing),
+                    cancel,
+                });
+            }
+        }
         if dest.exists() {
             std::fs::remove_dir_all(&dest).map_err(|source| StepErrorKind::ClearWorkTree {
                 path: dest.clone(),
@@ -79,7 +99,15 @@ impl RunContext {
             run,
             url,
             work,
+            plumbing: None,
             cancel,
         })
+    }
+
+    /// The commit the run released: the release branch's tip.
+    pub fn release_rev(&self) -> String {
+        self.plumbing
+            .as_ref()
+            .map_or_else(|| "HEAD".to_owned(), |p| p.tip().to_string())
     }
 }

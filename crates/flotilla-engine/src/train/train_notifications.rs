@@ -29,7 +29,7 @@ pub async fn notify_run(
         other => other,
     };
     let ctx = Arc::clone(context);
-    let info = tokio::task::spawn_blocking(move || ctx.work.commit_info("HEAD").ok())
+    let info = tokio::task::spawn_blocking(move || ctx.work.commit_info(&ctx.release_rev()).ok())
         .await
         .ok()
         .flatten();
