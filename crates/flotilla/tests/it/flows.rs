@@ -220,7 +220,11 @@ fn release_final_tags_every_branch_and_publishes_npm_latest_and_images() {
     let packument: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(npm.join("design.json")).unwrap()).unwrap();
     assert_eq!(packument["dist-tags"]["latest"], "1.0.0");
-    assert_eq!(packument["dist-tags"]["rc"], "1.0.0-rc.1");
+    assert_eq!(
+        packument["dist-tags"].get("rc"),
+        None,
+        "the final removes the `rc` dist-tag it supersedes"
+    );
     let image = fleet.artifacts().join("oci/fleet/web");
     assert_eq!(layout_tags(&image), ["1.0.0", "1.0.0rc1"]);
     assert!(skopeo_inspect(&image, "1.0.0").is_some());
