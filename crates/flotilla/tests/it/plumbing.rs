@@ -2,7 +2,7 @@
 //! commits and tag, byte for byte, as the work-tree steps make; runs with commands still get a
 //! work tree.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support::{self, Sandbox};
 use flotilla_store::{NewTrain, SqliteStore, TrainKind, TrainStore as _};
@@ -154,4 +154,109 @@ fn collect_logs(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// A `git` first on `PATH` that, on the atomic push that takes the default branch along,
+/// lands a commit on the remote's `master` before the push starts: someone pushed to master
+/// between flotilla's fetch and its push.
+fn git_that_moves_master_before_the_combined_push(fleet: &mut Sandbox, repo: &str) -> PathBuf {
+    let real = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let bin = fleet.outside("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let marker = fleet.outside("move-master-once");
+    std::fs::write(&marker, "").unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+real='{real}'
+remote='{remote}'
+marker='{marker}'
+combined=no
+for arg in "$@"; do
+    case "$arg" in *:refs/heads/master) combined=yes ;; esac
+done
+if [ "$combined" = yes ] && [ -e "$marker" ]; then
+    rm -f "$marker"
+    index=$(mktemp)
+    GIT_INDEX_FILE=$index "$real" -C "$remote" read-tree master
+    blob=$(echo 'pushed meanwhile' | "$real" -C "$remote" hash-object -w --stdin)
+    GIT_INDEX_FILE=$index "$real" -C "$remote" update-index --add --cacheinfo "100644,$blob,MEANWHILE.md"
+    tree=$(GIT_INDEX_FILE=$index "$real" -C "$remote" write-tree)
+    rm -f "$index"
+    commit=$(GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com GIT_COMMITTER_NAME=dev \
+        GIT_COMMITTER_EMAIL=dev@example.com "$real" -C "$remote" commit-tree "$tree" -p master -m 'pushed meanwhile')
+    "$real" -C "$remote" update-ref refs/heads/master "$commit"
+fi
+exec "$real" "$@"
+"#,
+        real = real.trim(),
+        remote = fleet.remote(repo).display(),
+        marker = marker.display(),
+    );
+    let wrapper = bin.join("git");
+    std::fs::write(&wrapper, script).unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin];
+    dirs.extend(std::env::split_paths(&path));
+    fleet.set_env("PATH", std::env::join_paths(dirs).unwrap());
+    marker
+}
+
+#[test]
+fn when_master_moves_between_the_fetch_and_the_combined_push_the_release_lands_and_master_keeps_both()
+ {
+    let mut fleet = support::fleet().category("svc").repo("a", "svc").build();
+    let marker = git_that_moves_master_before_the_combined_push(&mut fleet, "a");
+    let before = fleet.rev("a", "master");
+
+    let out = fleet
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .success();
+    assert_eq!(out.json()["status"], "succeeded");
+    assert!(!marker.exists(), "the combined push was never tried");
+
+    // The release went out whole; master took the version on top of the commit pushed
+    // meanwhile, which it keeps.
+    assert_eq!(fleet.tags("a"), ["v1.0.0rc1"]);
+    assert_eq!(fleet.rev("a", "release-1.0.0"), fleet.rev("a", "v1.0.0rc1"));
+    let meanwhile = fleet.rev("a", "master^");
+    assert_ne!(meanwhile, before);
+    assert_eq!(fleet.subjects("a", "master^")[0], "pushed meanwhile");
+    assert_eq!(
+        fleet.show("a", "master", "MEANWHILE.md").as_deref(),
+        Some("pushed meanwhile\n")
+    );
+    assert_eq!(
+        fleet.show("a", "master", "VERSION"),
+        fleet.show("a", "v1.0.0rc1", "VERSION"),
+    );
+    assert_eq!(
+        fleet
+            .remote_git(
+                "a",
+                &["rev-list", "--count", &format!("{meanwhile}..master")]
+            )
+            .trim(),
+        "1",
+        "one reflect commit, not two"
+    );
+    let mut logs = Vec::new();
+    collect_logs(fleet.root(), &mut logs);
+    assert!(
+        logs.iter().any(|f| std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .contains("the default branch moved")),
+        "the push was retried without the default branch"
+    );
 }
