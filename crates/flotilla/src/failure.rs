@@ -3,6 +3,8 @@
 use std::process::ExitCode;
 
 use flotilla_core::Help;
+use flotilla_core::plan::PlanError;
+use flotilla_engine::EngineError;
 use serde::Serialize;
 
 /// Whose failure it is. `Input` is the user's to fix (exit 2); `Failed` is an operation that
@@ -25,6 +27,8 @@ pub struct Failure {
     pub label: &'static str,
     /// Where in the manifest, for manifest errors.
     pub location: Option<Location>,
+    /// Each reason a request was refused, for `--json` (`kind: "refused"`).
+    pub refused: Option<Box<PlanError>>,
 }
 
 /// A position in a file, 1-based.
@@ -46,6 +50,33 @@ impl Failure {
                 FailureKind::Failed => "failed",
             },
             location: None,
+            refused: None,
+        }
+    }
+
+    /// A request that planning refused (exit 2): each refusal with its repository and help,
+    /// for scripts; the text lists them all.
+    pub fn refused(err: &PlanError) -> Self {
+        let mut failure = Self::new(FailureKind::Input, err);
+        failure.label = "refused";
+        failure.refused = Some(Box::new(err.clone()));
+        if let [only] = err.refusals.as_slice() {
+            failure.message = match &only.repo {
+                Some(repo) => format!("{repo}: {}", only.message),
+                None => only.message.clone(),
+            };
+            failure.help.clone_from(&only.help);
+        }
+        failure
+    }
+
+    /// An engine's error: a refused plan keeps its refusals apart; otherwise the user's to fix
+    /// or a failed operation, as the engine says.
+    pub fn engine(err: EngineError) -> Self {
+        match &err {
+            EngineError::Plan(plan) => Self::refused(plan),
+            _ if err.is_user_error() => Self::input(err),
+            _ => Self::failed(err),
         }
     }
 
@@ -110,16 +141,29 @@ impl Failure {
         })
     }
 
-    /// The `--json` form: `{"error": {"kind", "message", "help", "location"}}`.
+    /// The `--json` form: `{"error": {"kind", "message", "help", "location"}}`, and
+    /// `refusals` (`[{"repo", "message", "help"}]`) when planning refused the request.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "error": {
-                "kind": self.label,
-                "message": self.message,
-                "help": self.help,
-                "location": self.location,
-            }
-        })
+        let mut error = serde_json::json!({
+            "kind": self.label,
+            "message": self.message,
+            "help": self.help,
+            "location": self.location,
+        });
+        if let Some(refused) = &self.refused {
+            error["refusals"] = refused
+                .refusals
+                .iter()
+                .map(|refusal| {
+                    serde_json::json!({
+                        "repo": refusal.repo,
+                        "message": refusal.message,
+                        "help": refusal.help,
+                    })
+                })
+                .collect();
+        }
+        serde_json::json!({ "error": error })
     }
 
     #[allow(clippy::print_stderr)]

@@ -128,13 +128,7 @@ fn user(by: Option<&String>) -> String {
 pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcome {
     let engine = super::release::engine(manifest, json).await?;
     let store = &engine.workspace().store;
-    let fail = |err: flotilla_engine::EngineError| {
-        if err.is_user_error() {
-            Failure::input(err)
-        } else {
-            Failure::failed(err)
-        }
-    };
+    let fail = Failure::engine;
     match command {
         DeployCommand::Status => {
             if json {

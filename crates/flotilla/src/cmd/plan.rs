@@ -19,17 +19,11 @@ pub fn run(args: &PlanArgs, manifest: &Path, json: bool) -> Outcome {
                 ..Facts::default()
             },
         };
-        plan::plan(&fleet, &request, &facts).map_err(Failure::input)?
+        plan::plan(&fleet, &request, &facts).map_err(|err| Failure::refused(&err))?
     } else {
         crate::async_runtime::runtime()?.block_on(async {
             let engine = super::release::engine(manifest, true).await?;
-            let (plan, warnings) = engine.preview(&request).await.map_err(|err| {
-                if err.is_user_error() {
-                    Failure::input(err)
-                } else {
-                    Failure::failed(err)
-                }
-            })?;
+            let (plan, warnings) = engine.preview(&request).await.map_err(Failure::engine)?;
             if let Some((_, first)) = warnings.first() {
                 let repos: Vec<&str> = warnings.iter().map(|(repo, _)| repo.as_str()).collect();
                 for (repo, error) in &warnings {

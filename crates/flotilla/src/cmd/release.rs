@@ -94,13 +94,7 @@ pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outco
 }
 
 pub async fn start(engine: &Engine, request: &Request, json: bool) -> Outcome {
-    let summary = engine.start(request).await.map_err(|err| {
-        if err.is_user_error() {
-            Failure::input(err)
-        } else {
-            Failure::failed(err)
-        }
-    })?;
+    let summary = engine.start(request).await.map_err(Failure::engine)?;
     finish(&summary, json)
 }
 

@@ -167,12 +167,53 @@ fn with_json_errors_are_json_objects_on_stdout_with_the_same_exit_codes() {
     );
     assert_eq!(location["line"], text.lines().count() + 2, "{value}");
     assert_eq!(location["column"], 1, "{value}");
-
     // Without --json: text on stderr, nothing on stdout, as before.
     let out = sandbox.flotilla(&["check"]);
     assert_eq!(out.code, Some(2));
     assert!(out.stdout.is_empty(), "{out}");
     assert!(out.stderr.starts_with("error: "), "{out}");
+
+    std::fs::write(sandbox.manifest(), &text).unwrap();
+
+    // A refused request lists each refusal with its repository and help, on stdout and in
+    // `plan` alike, and the text form says the same.
+    for args in [
+        &["--json", "release", "final", "9.9.9"][..],
+        &["--json", "plan", "release", "final", "9.9.9"][..],
+    ] {
+        let (code, value) = json_error(&sandbox, args);
+        assert_eq!(code, 2, "{value}");
+        assert_eq!(value["error"]["kind"], "refused", "{value}");
+        let refusals = value["error"]["refusals"].as_array().unwrap();
+        let repos: Vec<&str> = refusals
+            .iter()
+            .map(|r| r["repo"].as_str().unwrap())
+            .collect();
+        assert_eq!(repos, ["core", "identity"], "{value}");
+        for refusal in refusals {
+            assert_eq!(
+                refusal["message"],
+                "release branch release-9.9.9 does not exist"
+            );
+            assert_eq!(
+                refusal["help"],
+                "start the line first: flotilla release start 9.9.9"
+            );
+        }
+    }
+    let (code, value) = json_error(
+        &sandbox,
+        &["--json", "release", "final", "9.9.9", "--repo", "core"],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        value["error"]["message"], "core: release branch release-9.9.9 does not exist",
+        "one refusal is the message itself: {value}"
+    );
+    assert_eq!(
+        value["error"]["help"],
+        "start the line first: flotilla release start 9.9.9"
+    );
 }
 
 #[test]
