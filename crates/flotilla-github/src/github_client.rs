@@ -152,7 +152,7 @@ impl GithubClient {
             {
                 return Ok(Some(run));
             }
-            match reply.next_page().and_then(|next| self.api.join(&next).ok()) {
+            match self.next_page(&reply) {
                 Some(next) => url = next,
                 None => break,
             }
@@ -253,7 +253,7 @@ impl GithubClient {
                 return Err(reply.error());
             }
             jobs.extend(reply.json::<Jobs>()?.jobs);
-            match reply.next_page().and_then(|next| self.api.join(&next).ok()) {
+            match self.next_page(&reply) {
                 Some(next) => url = next,
                 None => break,
             }
@@ -386,6 +386,13 @@ impl GithubClient {
         let token = Secret::new(access.token);
         tokens.store(token.clone(), expires_at);
         Ok(token)
+    }
+
+    /// The next page a list answer links to, only on the API's own origin: the request to it
+    /// carries the token.
+    fn next_page(&self, reply: &crate::reply::Reply) -> Option<Url> {
+        let next = self.api.join(&reply.next_page()?).ok()?;
+        (next.origin() == self.api.origin()).then_some(next)
     }
 
     fn repo_url(&self, repo: &GithubRepo, rest: &[&str]) -> Url {

@@ -129,3 +129,20 @@ fn no_answer_at_all_is_retried_then_reported_as_unreachable() {
         "{error:?}"
     );
 }
+
+#[test]
+fn an_answer_saying_the_budget_is_spent_stops_requests_until_the_reset() {
+    let (fake, client) = token_fake();
+    // Two requests an hour: the second answer says none remain, until the hour is over.
+    fake.set_rate_limit_budget(2);
+    client.find(&repo(), WORKFLOW, "a").unwrap();
+    client.find(&repo(), WORKFLOW, "b").unwrap();
+    let error = client.find(&repo(), WORKFLOW, "c").unwrap_err();
+    assert!(
+        matches!(error, GithubError::RateLimited { .. }),
+        "{error:?}"
+    );
+    // The third request was never sent: the client knew from the headers.
+    assert_eq!(fake.calls(FakeGithub::LIST_RUNS), 2);
+    assert_eq!(fake.rate_limited(), 0);
+}

@@ -187,3 +187,17 @@ fn an_enterprise_server_api_under_a_path_works_the_same() {
     assert_eq!(done.conclusion, Some(Conclusion::Success));
     assert_eq!(fake.unauthorized(), 0);
 }
+
+#[test]
+fn the_client_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<GithubClient>();
+    let (fake, client) = token_fake();
+    std::thread::scope(|scope| {
+        for n in 0..4 {
+            let client = &client;
+            scope.spawn(move || dispatch_and_find(client, &format!("parallel-{n}")));
+        }
+    });
+    assert_eq!(fake.dispatches().len(), 4);
+}
