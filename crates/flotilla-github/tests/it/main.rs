@@ -11,4 +11,5 @@ mod common;
 mod conditional;
 mod errors;
 mod faults;
+mod real_github;
 mod runs;
