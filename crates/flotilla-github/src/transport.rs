@@ -92,7 +92,10 @@ impl Transport {
         let mut waits = 0;
         let mut first_cause: Option<String> = None;
         loop {
-            self.wait_for_reset(&described)?;
+            // A download from where the API redirected is not under the API's limit.
+            if bearer.is_some() {
+                self.wait_for_reset(&described)?;
+            }
             let mut builder = self
                 .client
                 .request(request.method.clone(), request.url.clone());
@@ -129,7 +132,9 @@ impl Transport {
             let (cause, status, retry_after) = match outcome {
                 Err(e) => (error_chain(&e), None, None),
                 Ok(reply) => {
-                    self.note_rate_limit(&reply);
+                    if bearer.is_some() {
+                        self.note_rate_limit(&reply);
+                    }
                     match self.rate_limit_wait(&reply, &mut waits)? {
                         Some(wait) => {
                             std::thread::sleep(wait);

@@ -177,6 +177,9 @@ fn a_wait_ends_when_its_cancel_flag_is_set_from_another_thread() {
 fn an_enterprise_server_api_under_a_path_works_the_same() {
     let fake = FakeGithub::start_at("/api/v3");
     assert!(fake.url.ends_with("/api/v3"));
+    fake.set_latency(Duration::from_millis(5));
+    fake.set_dispatch_latency(Duration::from_millis(20));
+    fake.set_run_appearance_delay(Duration::from_millis(50));
     fake.require_token("ghe-token");
     let client =
         GithubClient::new(config(&fake, GithubAuth::Token(Secret::new("ghe-token")))).unwrap();
