@@ -438,6 +438,19 @@ fn api_url(text: &str) -> Result<Url, GithubError> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(invalid("not an http or https URL"));
     }
+    let loopback = url.host_str().is_some_and(|host| {
+        host == "localhost"
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    if url.scheme() == "http" && !loopback {
+        return Err(invalid(
+            "plain http would send the token unencrypted: use https (http is for loopback only)",
+        ));
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
             "credentials belong in the auth settings, not the URL",
@@ -505,6 +518,14 @@ mod tests {
                 "{bad}: {error}"
             );
             assert!(!error.to_string().contains("pw@"), "{error}");
+        }
+        for fine in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/api/v3",
+            "http://[::1]:9",
+        ] {
+            let config = GithubConfig::new(GithubAuth::Token(Secret::new("t"))).with_api_url(fine);
+            GithubClient::new(config).unwrap();
         }
     }
 }
