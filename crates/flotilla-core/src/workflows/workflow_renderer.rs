@@ -201,7 +201,7 @@ fn render_template(name: &str, source: &str, context: &Context) -> Result<String
         format!("${{{{ {expression} }}}}")
     });
     env.add_filter("yaml", yaml_string);
-    env.add_filter("shell", |text: String| shell_quote(&text));
+    env.add_filter("shell", |text: &str| shell_quote(text));
     env.add_template("install", include_str!("templates/install.yml.j2"))
         .map_err(|err| failed(&err))?;
     env.add_template(name, source).map_err(|err| failed(&err))?;
@@ -223,8 +223,8 @@ fn describe(err: &minijinja::Error) -> String {
 }
 
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
-fn yaml_string(text: String) -> String {
-    serde_json::to_string(&text).unwrap_or_default()
+fn yaml_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 /// A POSIX shell word: unquoted when safe, else single-quoted.

@@ -37,8 +37,9 @@ fn fixtures() {
 }
 
 fn seed() -> flotilla_core::fleet::Fleet {
-    let text = std::fs::read_to_string(fixtures::root("workflows").join("seed/in.yaml")).unwrap();
-    manifest::load("flotilla.yaml", &text).unwrap()
+    let path = fixtures::root("workflows").join("seed/in.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    manifest::load("flotilla.yaml", &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
