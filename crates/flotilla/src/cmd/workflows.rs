@@ -33,8 +33,8 @@ pub fn run(command: &WorkflowsCommand, manifest: &Path, json: bool) -> Outcome {
             let workflows = WorkflowFleet::new(&fleet, &root, &overrides).with_jobs(*jobs as usize);
             let rendered = workflows.render(&repos).map_err(Failure::input)?;
             output::progress(&format!(
-                "checking the workflows of {} repositories",
-                rendered.len()
+                "checking the workflows of {}",
+                count(rendered.len(), "repository")
             ));
             let outcomes = workflows.check(&rendered, &report);
             check_report(&outcomes, json)
@@ -44,8 +44,8 @@ pub fn run(command: &WorkflowsCommand, manifest: &Path, json: bool) -> Outcome {
             let workflows = WorkflowFleet::new(&fleet, &root, &overrides).with_jobs(*jobs as usize);
             let rendered = workflows.render(&repos).map_err(Failure::input)?;
             output::progress(&format!(
-                "syncing the workflows of {} repositories",
-                rendered.len()
+                "syncing the workflows of {}",
+                count(rendered.len(), "repository")
             ));
             let outcomes = workflows.sync(&rendered, &report);
             sync_report(&outcomes, json)
@@ -151,7 +151,7 @@ fn state(outcome: &WorkflowOutcome) -> String {
         (Some(err), _, _) => format!("failed: {err}"),
         (None, _, Some(commit)) => format!("committed {}", short(commit.as_str())),
         (None, Some(drift), None) if !drift.is_clean() => {
-            format!("{} files drifted", drift.files.len())
+            format!("{} drifted", count(drift.files.len(), "file"))
         }
         _ => "in sync".to_owned(),
     }
@@ -225,8 +225,8 @@ fn check_report(outcomes: &[WorkflowOutcome], json: bool) -> Outcome {
             }
         }
         output::line(format!(
-            "\n{drifted} of {} repositories drifted{}",
-            outcomes.len(),
+            "\n{drifted} of {} drifted{}",
+            count(outcomes.len(), "repository"),
             if failed > 0 {
                 format!(", {failed} could not be read")
             } else {
@@ -237,7 +237,7 @@ fn check_report(outcomes: &[WorkflowOutcome], json: bool) -> Outcome {
     finish(
         drifted,
         failed,
-        "drifted from their rendering",
+        "drifted from the rendering",
         "run `flotilla workflows sync` to commit the rendering to them",
     )
 }
@@ -265,11 +265,26 @@ fn sync_report(outcomes: &[WorkflowOutcome], json: bool) -> Outcome {
 /// Exit 1 when anything drifted (check) or failed.
 fn finish(drifted: usize, failed: usize, what: &str, help: &str) -> Outcome {
     if failed > 0 {
-        return Err(Failure::failed(format!("{failed} repositories could not be read or synced"))
-            .with_help("see each repository's error above; running the command again redoes only what is left"));
+        return Err(Failure::failed(format!(
+            "{} could not be read or synced",
+            count(failed, "repository")
+        ))
+        .with_help(
+            "see each repository's error above; running the command again redoes only what is left",
+        ));
     }
     if drifted > 0 {
-        return Err(Failure::failed(format!("{drifted} repositories {what}")).with_help(help));
+        return Err(
+            Failure::failed(format!("{} {what}", count(drifted, "repository"))).with_help(help),
+        );
     }
     Ok(())
+}
+
+fn count(n: usize, what: &str) -> String {
+    match (n, what) {
+        (1, _) => format!("1 {what}"),
+        (_, "repository") => format!("{n} repositories"),
+        _ => format!("{n} {what}s"),
+    }
 }
