@@ -370,3 +370,66 @@ fn every_workflow_rendered_for_the_builtin_manifests_passes_actionlint() {
     assert!(findings[0]["line"].as_u64().unwrap() > 1);
     assert!(findings[0]["column"].as_u64().unwrap() > 1);
 }
+
+#[test]
+fn sync_commits_are_signed_when_the_manifest_signs_commits() {
+    if std::process::Command::new("ssh-keygen")
+        .arg("-?")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: ssh-keygen is not installed");
+        return;
+    }
+    let mut fleet = support::fleet()
+        .setting("git_user_email: bot@fleet.example")
+        .setting("sign: {commits: true}")
+        .repo("identity", "backend")
+        .build();
+    let key = fleet.outside("signing-key");
+    let status = std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "bot@fleet.example",
+            "-f",
+        ])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let global = fleet.outside("host.gitconfig");
+    std::fs::write(
+        &global,
+        format!(
+            "[gpg]\n\tformat = ssh\n[user]\n\tsigningkey = {}\n",
+            key.with_extension("pub").display()
+        ),
+    )
+    .unwrap();
+    fleet.set_env("GIT_CONFIG_GLOBAL", &global);
+    let allowed = fleet.outside("allowed_signers");
+    std::fs::write(&allowed, format!("bot@fleet.example {}", public.trim())).unwrap();
+
+    fleet.flotilla(&["workflows", "sync"]).success();
+    assert_eq!(fleet.count_subject("identity", "master", SUBJECT), 1);
+    let verify = fleet.git_handle().try_output(
+        &fleet.remote("identity"),
+        &[
+            "-c",
+            &format!("gpg.ssh.allowedSignersFile={}", allowed.display()),
+            "verify-commit",
+            "master",
+        ],
+    );
+    assert!(
+        verify.status.success(),
+        "the sync commit is not signed by the key: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
