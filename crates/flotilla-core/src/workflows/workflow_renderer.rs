@@ -107,7 +107,11 @@ impl<'a> WorkflowRenderer<'a> {
                 category: repo.category.clone(),
                 default_branch: repo.default_branch.clone(),
                 push: repo.handles(Event::Push),
-                image: repo.image.is_some(),
+                image: repo.image.as_ref().map(|i| ImageContext {
+                    name: i.name.clone(),
+                    context: i.context.clone(),
+                    builder: i.builder.is_some(),
+                }),
                 python: repo.python.as_ref().map(|p| PythonContext {
                     name: p.name.clone(),
                     source: p.source.clone(),
@@ -267,12 +271,20 @@ struct RepoContext {
     category: String,
     default_branch: String,
     push: bool,
-    image: bool,
+    image: Option<ImageContext>,
     python: Option<PythonContext>,
     npm: Option<NpmContext>,
     chart: Option<ChartContext>,
     /// The repository's commands that run on pushes, each as one shell line.
     checks: Vec<CommandContext>,
+}
+
+#[derive(Serialize)]
+struct ImageContext {
+    name: String,
+    context: String,
+    /// Whether an external builder (a Dockerfile build) makes it.
+    builder: bool,
 }
 
 #[derive(Serialize)]
