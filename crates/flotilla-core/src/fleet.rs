@@ -23,6 +23,8 @@ pub struct Fleet {
     pub repos: Vec<Repo>,
     pub environments: Vec<Environment>,
     pub notifications: Vec<Notification>,
+    /// How `flotilla workflows` renders the repositories' GitHub Actions workflows.
+    pub workflows: crate::workflows::WorkflowSettings,
 }
 
 impl Fleet {

@@ -19,6 +19,7 @@ pub mod template;
 mod text_newtype;
 pub mod version;
 pub mod version_file;
+pub mod workflows;
 mod yaml;
 
 pub use artifact::{ArtifactKind, ArtifactRef, Digest, DigestError, UnknownArtifactKind};

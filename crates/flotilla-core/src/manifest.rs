@@ -12,6 +12,7 @@ mod diagnostic;
 mod document;
 mod node_deserializer;
 mod resolver;
+mod workflows_doc;
 
 pub use diagnostic::{Diagnostic, ManifestErrors};
 

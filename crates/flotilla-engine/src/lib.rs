@@ -18,6 +18,7 @@ mod remote_url;
 mod run_outcome;
 mod steps;
 mod train;
+pub mod workflows;
 mod workspace;
 
 pub use cd::event_outcome::EventOutcome;

@@ -41,20 +41,8 @@ impl Workspace {
         })?;
         let state_dir = root.join(SqliteStore::STATE_DIR);
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&state_dir).await?);
-        // The manifest's identity, not a fallback: the host's own `user.name` must not sign
-        // a fleet's releases. `GIT_AUTHOR_*`/`GIT_COMMITTER_*` set by the caller still win.
-        let git = Git::new()
-            .with_identity(Identity::new(
-                fleet.settings.git_user_name.clone(),
-                fleet.settings.git_user_email.clone(),
-            ))
-            .with_signing(fleet.settings.sign_commits, fleet.settings.sign_tags)
-            // An unattended run must never wait for an ssh passphrase or host-key prompt.
-            .with_env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+        let git = Self::git_for(&fleet);
         let secret_names = fleet.secret_env_names();
-        let git = secret_names
-            .iter()
-            .fold(git, |git, name| git.without_env(*name));
         let cache = Arc::new(MirrorCache::new(git.clone(), state_dir.join("mirrors")));
         let redactor = Arc::new(Redactor::from_env_names(secret_names));
         Ok(Self {
@@ -66,6 +54,25 @@ impl Workspace {
             store,
             redactor,
         })
+    }
+
+    /// git as flotilla runs it for `fleet`: the manifest's identity and signing, no prompts, and
+    /// none of the fleet's secrets in its environment.
+    pub fn git_for(fleet: &Fleet) -> Git {
+        // The manifest's identity, not a fallback: the host's own `user.name` must not sign
+        // a fleet's releases. `GIT_AUTHOR_*`/`GIT_COMMITTER_*` set by the caller still win.
+        let git = Git::new()
+            .with_identity(Identity::new(
+                fleet.settings.git_user_name.clone(),
+                fleet.settings.git_user_email.clone(),
+            ))
+            .with_signing(fleet.settings.sign_commits, fleet.settings.sign_tags)
+            // An unattended run must never wait for an ssh passphrase or host-key prompt.
+            .with_env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+        fleet
+            .secret_env_names()
+            .iter()
+            .fold(git, |git, name| git.without_env(*name))
     }
 
     /// The remote as git should see it: relative paths are taken from the manifest's directory.

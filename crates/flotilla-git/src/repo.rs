@@ -498,13 +498,17 @@ impl Repo {
     }
 
     /// Writes the commit of `tree` on `parent` with `message` (cleaned up as `git commit
-    /// --cleanup=whitespace` does), as the handle's identity and dates: the commit `git
-    /// commit` would make of the same tree. One process.
+    /// --cleanup=whitespace` does), as the handle's identity and dates, signed when the handle
+    /// signs commits: the commit `git commit` would make of the same tree. One process.
     pub fn commit_tree(&self, tree: &Oid, parent: &Oid, message: &str) -> Result<Oid, GitError> {
-        let command = self
-            .command()
-            .with_identity()
-            .args(["commit-tree", tree.as_str(), "-p", parent.as_str()])
+        let command = self.command().with_identity().arg("commit-tree");
+        let command = if self.git.signs_commits() {
+            command.arg("--gpg-sign")
+        } else {
+            command
+        };
+        let command = command
+            .args([tree.as_str(), "-p", parent.as_str()])
             .input(cleanup_whitespace(message).into_bytes());
         parse_oid(&command, &command.run()?)
     }

@@ -101,6 +101,10 @@ pub enum Command {
     /// Continuous deployment: what runs where, approvals, history, rollback.
     #[command(subcommand)]
     Deploy(DeployCommand),
+    /// GitHub Actions workflows rendered per category from templates: print them, compare them
+    /// with each repository's default branch, commit them where they drifted.
+    #[command(subcommand)]
+    Workflows(WorkflowsCommand),
     /// Build a sample fleet of local repositories and run the main job end to end: master
     /// pushes, a release train with rc1, an rc2, the final, a hotfix.
     Demo(DemoArgs),
@@ -115,6 +119,40 @@ pub enum Command {
         /// Directory to write them into (created if missing).
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowsCommand {
+    /// Print the workflow files flotilla renders (or write them under --out DIR/<repo>/).
+    Render {
+        /// Only this repository (repeatable).
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+        /// Write the files to DIR/<repository>/.github/workflows/ instead of printing them.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Compare every repository's .github/workflows on its default branch with the rendering:
+    /// missing, changed (with a unified diff) and unexpected files. Exit 1 on drift.
+    Check {
+        /// Only this repository (repeatable).
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+        /// Repositories read at once.
+        #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: u32,
+    },
+    /// Commit the rendering to the default branch of every repository that drifted: one commit
+    /// each, pushed only while the branch is where it was read. Running it again completes an
+    /// interrupted sync and commits nothing where the workflows are in line.
+    Sync {
+        /// Only this repository (repeatable).
+        #[arg(long = "repo")]
+        repos: Vec<String>,
+        /// Repositories synced at once.
+        #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: u32,
     },
 }
 

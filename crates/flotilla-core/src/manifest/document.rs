@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::node_deserializer::Deferred;
+use super::workflows_doc::WorkflowsDoc;
 use crate::fleet::{Event, NotificationKind, NotifyOn, RegistryKind};
 use crate::version::{Channel, HotfixSemver};
 
@@ -37,6 +38,9 @@ pub(crate) struct Document {
     /// Where run and train outcomes are announced.
     #[serde(default)]
     pub notifications: Vec<Deferred<NotificationDoc>>,
+    /// GitHub Actions workflows rendered into every repository by `flotilla workflows`.
+    #[serde(default)]
+    pub workflows: Option<Deferred<WorkflowsDoc>>,
 }
 
 /// Fleet-wide settings.

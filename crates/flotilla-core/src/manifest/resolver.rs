@@ -16,6 +16,7 @@ use super::document::{
     VersionFileDoc,
 };
 use super::node_deserializer::{Deferred, quoted_list, read};
+use super::workflows_doc::WorkflowsDoc;
 use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
 use crate::fleet::{
     BUILDER_PLACEHOLDERS, Category, ChartArtifact, Command, DEFAULT_BUILDER_TIMEOUT_SECS, Deploy,
@@ -26,6 +27,7 @@ use crate::registry_limits::RegistryLimits;
 use crate::template::{Template, TemplateError};
 use crate::version::{BRANCH_PLACEHOLDERS, Stage, TAG_PLACEHOLDERS, Version};
 use crate::version_file::{VersionFile, VersionFileFormat};
+use crate::workflows::WorkflowSettings;
 use crate::yaml::TextPos;
 use crate::yaml::spanned_tree::{Cursor, Node, NodeId, ScalarKind, Tree, Value};
 
@@ -74,6 +76,7 @@ pub(crate) fn resolve_with<'a>(
     let environments = resolver.environments(&document.environments);
     let notifications = resolver.notifications(&document.notifications);
     resolver.refuse_secrets_in_env(&registries, &notifications);
+    let workflows = resolver.workflows(document.workflows, &categories, &repos);
     if !resolver.findings.is_empty() {
         return Err(resolver.findings);
     }
@@ -91,6 +94,7 @@ pub(crate) fn resolve_with<'a>(
         repos,
         environments,
         notifications,
+        workflows,
     })
 }
 
@@ -184,6 +188,22 @@ impl<'a> Resolver<'a> {
             seen.insert(name.to_owned(), pos);
             true
         }
+    }
+
+    fn workflows(
+        &mut self,
+        deferred: Option<Deferred<WorkflowsDoc>>,
+        categories: &BTreeMap<String, Option<ResolvedCategory>>,
+        repos: &[Repo],
+    ) -> WorkflowSettings {
+        let Some(deferred) = deferred else {
+            return WorkflowSettings::default();
+        };
+        let node = self.at(deferred.id);
+        let doc = self.read(&deferred).unwrap_or_default();
+        let categories: Vec<&str> = categories.keys().map(String::as_str).collect();
+        let repos: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();
+        doc.resolve(node, &categories, &repos, &mut self.findings)
     }
 
     fn nonzero<T: PartialEq + Default>(&mut self, value: T, pos: TextPos, message: &str) -> T {

@@ -7,3 +7,4 @@ mod version_edit;
 mod version_fuzz;
 mod version_props;
 mod version_tags;
+mod workflows;

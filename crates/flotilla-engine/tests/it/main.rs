@@ -13,3 +13,4 @@ mod rollback;
 mod step_executor;
 mod support;
 mod waves;
+mod workflows;

@@ -8,6 +8,7 @@ mod manifest;
 mod plan;
 mod release;
 mod version;
+mod workflows;
 
 use crate::async_runtime::runtime;
 use crate::cli::{Cli, Command};
@@ -37,6 +38,7 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Logs { run, step } => {
             runtime()?.block_on(demo::logs(&cli.manifest, run, step.as_deref()))
         }
+        Command::Workflows(command) => workflows::run(command, &cli.manifest, cli.json),
         Command::Demo(args) => runtime()?.block_on(demo::run(args, cli.json)),
         Command::Serve(args) => runtime()?.block_on(deploy::serve(args, &cli.manifest)),
         Command::Hook(command) => deploy::hook(command, cli.json),

@@ -35,3 +35,4 @@ mod rerun;
 mod secrets;
 mod serve;
 mod version_files;
+mod workflows;
