@@ -2,19 +2,21 @@
 //! deployments and their approval.
 
 use axum::body::Body;
+use axum::extract::FromRequestParts;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use flotilla_core::Help;
 use flotilla_store::{EventStatus, Id, StoreError};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::app_state::{AppState, error};
+use crate::auth::{Action, Principal};
 use crate::raw_body::{self, BodyError};
 
 /// The tail of a step log the API returns: logs of long builds can be large.
@@ -42,24 +44,23 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
+/// Every API request names who makes it; what each may do is checked by role. The principal
+/// is in the request's extensions for the handlers.
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let authorized = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-        .is_some_and(|token| state.api_token.matches(token));
-    if authorized {
-        next.run(request).await
-    } else {
-        let mut response = error(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong bearer token: send Authorization: Bearer <the API token>",
-        );
-        response.headers_mut().insert(
-            WWW_AUTHENTICATE,
-            axum::http::HeaderValue::from_static("Bearer"),
-        );
-        response
+    let (mut parts, body) = request.into_parts();
+    match Principal::from_request_parts(&mut parts, &state).await {
+        Ok(principal) if principal.role.allows(Action::View) => {
+            parts.extensions.insert(principal);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(_) => error(StatusCode::FORBIDDEN, "this token may not read the API"),
+        Err(mut response) => {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+            response
+        }
     }
 }
 
@@ -270,18 +271,32 @@ struct Decision {
 async fn approve(
     state: State<AppState>,
     id: Path<String>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    if !principal.role.allows(Action::Decide) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "only an approver or an admin decides deployments",
+        );
+    }
     decide(state, id, &headers, body, true).await
 }
 
 async fn reject(
     state: State<AppState>,
     id: Path<String>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    if !principal.role.allows(Action::Decide) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "only an approver or an admin decides deployments",
+        );
+    }
     decide(state, id, &headers, body, false).await
 }
 

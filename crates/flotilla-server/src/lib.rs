@@ -5,6 +5,7 @@
 
 mod api;
 mod app_state;
+mod auth;
 mod connection_clock;
 mod connections;
 mod git_delivery;

@@ -1,0 +1,65 @@
+//! Roles and the actions they allow.
+
+/// What a token (and the person signed in with it) may do. Each role allows what the ones
+/// before it allow.
+#[allow(
+    dead_code,
+    reason = "tokens of every role are created by `flotilla token create`"
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Reads every page and the API.
+    Viewer,
+    /// Also retries, resumes and cancels trains.
+    Releaser,
+    /// Also approves, rejects and rolls back deployments.
+    Approver,
+    /// Also creates and revokes tokens.
+    Admin,
+}
+
+/// A kind of request, gated by role.
+#[allow(
+    dead_code,
+    reason = "the dashboard's train and token actions are gated by them"
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    /// Retry, resume, cancel a train.
+    Release,
+    /// Approve, reject, roll back a deployment.
+    Decide,
+    /// Create and revoke tokens.
+    Administer,
+}
+
+impl Role {
+    /// Whether this role may do `action`.
+    #[must_use]
+    pub fn allows(self, action: Action) -> bool {
+        let needed = match action {
+            Action::View => Self::Viewer,
+            Action::Release => Self::Releaser,
+            Action::Decide => Self::Approver,
+            Action::Administer => Self::Admin,
+        };
+        self >= needed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_allows_what_the_ones_before_it_allow() {
+        assert!(Role::Viewer.allows(Action::View));
+        assert!(!Role::Viewer.allows(Action::Release));
+        assert!(Role::Releaser.allows(Action::Release));
+        assert!(!Role::Releaser.allows(Action::Decide));
+        assert!(Role::Approver.allows(Action::Decide));
+        assert!(!Role::Approver.allows(Action::Administer));
+        assert!(Role::Admin.allows(Action::Administer));
+    }
+}
