@@ -2,6 +2,7 @@
 //! [`StepExecutor`](step_executor::StepExecutor) seam.
 
 pub mod artifact_lookup;
+pub mod artifact_report;
 pub mod chart_repository;
 pub mod chart_repository_error;
 pub mod create_branch;

@@ -7,6 +7,7 @@ mod import;
 mod manifest;
 mod plan;
 mod release;
+mod runner;
 mod version;
 
 use crate::async_runtime::runtime;
@@ -48,5 +49,6 @@ pub fn run(cli: &Cli) -> Outcome {
             Ok(())
         }
         Command::Man { out } => docs::man(out, cli.json),
+        Command::Runner(command) => runtime()?.block_on(runner::run(command, &cli.manifest)),
     }
 }
