@@ -15,10 +15,12 @@ use crate::blocking::blocking;
 use crate::engine_error::EngineError;
 use crate::notifier::Notifier;
 use crate::progress::ProgressSink;
+use crate::steps::github_actions_executor::GithubActionsExecutor;
 use crate::steps::local_executor::LocalExecutor;
 use crate::steps::published::Published;
 use crate::steps::step_error::StepError;
 use crate::steps::step_executor::StepExecutor;
+use crate::steps::workflow_runs::WorkflowRuns;
 use crate::train::published_listener::PublishedListener;
 use crate::train::train_overview::TrainOverview;
 use crate::train::train_runner::TrainRunner;
@@ -60,6 +62,18 @@ impl Engine {
     #[must_use]
     pub fn with_executor(mut self, executor: Arc<dyn StepExecutor>) -> Self {
         self.executor = executor;
+        self
+    }
+
+    /// Sends the commands and publish steps of `executor: github-actions` repositories to
+    /// runners through `runs` (the GitHub client, or a test's fake); every other step, and
+    /// every step of local repositories, stays on this machine. Without a `github:` section in
+    /// the manifest nothing changes.
+    #[must_use]
+    pub fn with_workflow_runs(mut self, runs: Arc<dyn WorkflowRuns>) -> Self {
+        if let Some(settings) = &self.workspace.fleet.github {
+            self.executor = Arc::new(GithubActionsExecutor::new(runs, settings));
+        }
         self
     }
 

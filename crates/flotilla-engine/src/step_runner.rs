@@ -102,6 +102,8 @@ impl StepRunner {
                 work,
                 plumbing: None,
                 cancel,
+                train_id: String::new(),
+                run_id: String::new(),
             },
             steps,
         })
