@@ -298,6 +298,13 @@ pub enum ReleaseCommand {
         /// Train id or unique prefix; the latest train when omitted.
         train: Option<String>,
     },
+    /// Stop a train driven by another process of this machine, as Ctrl-C would: its running
+    /// steps stop and its workflow runs in flight on GitHub Actions are cancelled; `resume`
+    /// continues it later.
+    Cancel {
+        /// Train id or unique prefix; the latest train when omitted.
+        train: Option<String>,
+    },
     /// Run one repository of a train again.
     Retry {
         /// Train id or unique prefix.
