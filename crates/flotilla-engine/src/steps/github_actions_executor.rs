@@ -95,7 +95,7 @@ impl GithubActionsExecutor {
             .into());
         };
         let mut names: Vec<&str> = Vec::new();
-        for step in ctx.run.steps.iter().filter(|s| runs_on_runner(s)) {
+        for step in ctx.run.steps.iter().filter(|s| on_runner(ctx, s)) {
             let name = runner_step_name(step);
             if !names.contains(&name) {
                 names.push(name);
@@ -149,7 +149,7 @@ impl StepExecutor for GithubActionsExecutor {
         else {
             return self.local.execute(ctx, step, log);
         };
-        if !runs_on_runner(step) {
+        if !on_runner(ctx, step) {
             return self.local.execute(ctx, step, log);
         }
         if ctx.cancel.load(std::sync::atomic::Ordering::SeqCst) {
@@ -194,6 +194,25 @@ impl StepExecutor for GithubActionsExecutor {
     ) -> Vec<(String, Result<Option<String>, StepError>)> {
         self.local.finish_train(workspace, git, train)
     }
+}
+
+/// Whether `step` of a GitHub Actions repository's run goes to the runner: its commands and
+/// publish steps, except a chart for a directory or git chart repository, which the host
+/// packages from its own checkout of the tag (the train lists such charts in the
+/// repository's index at its end, from what the host holds).
+fn on_runner(ctx: &RunContext, step: &Step) -> bool {
+    if let Step::PublishChart { registry, .. } = step {
+        let indexed = ctx
+            .workspace
+            .fleet
+            .registries
+            .get(registry.as_str())
+            .is_some_and(|r| !r.url.starts_with("http://") && !r.url.starts_with("https://"));
+        if indexed {
+            return false;
+        }
+    }
+    runs_on_runner(step)
 }
 
 /// What the runner checks out: the tag the run pushed (or found), else its source branch (a
