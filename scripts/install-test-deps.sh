@@ -10,13 +10,14 @@ else
 fi
 
 missing=()
-for tool in skopeo umoci; do
+# openssl generates the GitHub App keys of crates/flotilla-github's tests.
+for tool in skopeo umoci openssl; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then
     "${SUDO[@]}" apt-get update
-    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends skopeo umoci
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends skopeo umoci openssl
 fi
 
 # Python projects with their own build files are built with `python3 -m build`: the tests

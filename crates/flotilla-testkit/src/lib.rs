@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod endpoint;
+pub mod fake_github;
 pub mod fixtures;
 mod fleet;
 mod git;
@@ -27,6 +28,7 @@ mod snapshot_filters;
 pub mod wait;
 
 pub use endpoint::Endpoint;
+pub use fake_github::FakeGithub;
 pub use fleet::{Fleet, INITIAL_VERSION};
 pub use git::Git;
 pub use http_probe::http_status;
