@@ -16,6 +16,7 @@ use crate::engine_error::EngineError;
 use crate::notifier::Notifier;
 use crate::progress::ProgressSink;
 use crate::steps::github_actions_executor::GithubActionsExecutor;
+use crate::steps::github_workflow_runs::GithubWorkflowRuns;
 use crate::steps::local_executor::LocalExecutor;
 use crate::steps::published::Published;
 use crate::steps::step_error::StepError;
@@ -27,6 +28,19 @@ use crate::train::train_runner::TrainRunner;
 use crate::train::train_services::TrainServices;
 use crate::train::train_summary::TrainSummary;
 use crate::workspace::Workspace;
+
+/// Steps on this machine, unless the manifest sends some repositories' builds to GitHub
+/// Actions runners: then the GitHub client of its `github:` section, connected at first use.
+fn default_executor(workspace: &Workspace) -> Arc<dyn StepExecutor> {
+    let fleet = &workspace.fleet;
+    match &fleet.github {
+        Some(settings) if fleet.repos.iter().any(|r| r.executor.is_remote()) => {
+            let runs = GithubWorkflowRuns::new(settings.clone(), workspace.root.clone());
+            Arc::new(GithubActionsExecutor::new(Arc::new(runs), settings))
+        }
+        _ => Arc::new(LocalExecutor),
+    }
+}
 
 /// Executes requests against a workspace.
 #[derive(Clone)]
@@ -47,11 +61,12 @@ pub struct Engine {
 impl Engine {
     pub fn new(workspace: Workspace, progress: ProgressSink, cancel: Arc<AtomicBool>) -> Self {
         let notifier = Notifier::new(workspace.fleet.notifications.clone());
+        let executor = default_executor(&workspace);
         Self {
             workspace,
             progress,
             cancel,
-            executor: Arc::new(LocalExecutor),
+            executor,
             notifier,
             deploy_observer: None,
             deploy_server_pushes: false,

@@ -7,6 +7,7 @@ pub mod chart_repository;
 pub mod chart_repository_error;
 pub mod create_branch;
 pub mod github_actions_executor;
+pub mod github_workflow_runs;
 pub mod image_builder;
 pub mod local_executor;
 pub mod mirror_state;
