@@ -21,9 +21,9 @@ fn arg(n: usize, default: u64) -> u64 {
 }
 
 fn main() {
-    let flotilla = std::env::args()
-        .nth(1)
-        .expect("usage: bench-github-actions FLOTILLA [REPOS] [DISPATCH_MS] [RUN_SECS] [POLL_SECS]");
+    let flotilla = std::env::args().nth(1).expect(
+        "usage: bench-github-actions FLOTILLA [REPOS] [DISPATCH_MS] [RUN_SECS] [POLL_SECS]",
+    );
     let repos = arg(2, 200);
     let dispatch = Duration::from_millis(arg(3, 300));
     let run = Duration::from_secs(arg(4, 30));
@@ -33,17 +33,16 @@ fn main() {
     github.require_token("bench-token");
     github.set_dispatch_latency(dispatch);
     github.set_run_duration(Duration::ZERO, run);
-    github.set_runner(|d| RunnerResult::success(format!("built {} on the fake's runner\n", d.repo)));
+    github
+        .set_runner(|d| RunnerResult::success(format!("built {} on the fake's runner\n", d.repo)));
 
-    let mut fleet = Fleet::new()
-        .binary(&flotilla)
-        .section(&format!(
-            "categories:\n  svc: {{max_parallel: {repos}, executor: github-actions}}\n\
+    let mut fleet = Fleet::new().binary(&flotilla).section(&format!(
+        "categories:\n  svc: {{max_parallel: {repos}, executor: github-actions}}\n\
              github:\n  owner: bench\n  api_url: {}\n  insecure: true\n  \
              auth: {{token_env: BENCH_GITHUB_TOKEN}}\n  poll_interval_secs: {poll}\n  \
              dispatch_timeout_secs: 60",
-            github.url
-        ));
+        github.url
+    ));
     for i in 0..repos {
         fleet = fleet
             .repo(&format!("svc{i:03}"), "svc")
@@ -55,7 +54,13 @@ fn main() {
     let started = Instant::now();
     let out = sandbox.flotilla(&["release", "start", "1.0.0", "--json"]);
     let wall = started.elapsed();
-    assert_eq!(out.code, Some(0), "the train failed:\n{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code,
+        Some(0),
+        "the train failed:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
 
     // The `run` step of each run is the whole remote part: find, dispatch, wait, logs.
     let db = sandbox.root().join(".flotilla/state.db");
@@ -75,7 +80,11 @@ fn main() {
     added.sort_unstable();
     step_ms.sort_unstable();
     let pick = |v: &[i64], q: f64| {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
         let i = ((v.len() - 1) as f64 * q).round() as usize;
         v[i]
     };
