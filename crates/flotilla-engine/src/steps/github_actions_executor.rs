@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use flotilla_core::ArtifactKind;
 use flotilla_core::executor::Executor;
-use flotilla_core::fleet::RegistryKind;
+use flotilla_core::fleet::{Event, RegistryKind};
 use flotilla_core::github_settings::GithubSettings;
 use flotilla_core::plan::{ArtifactRef, Step, artifact_of, runner_step_name, runs_on_runner};
 use flotilla_git::Git;
@@ -196,11 +196,16 @@ impl StepExecutor for GithubActionsExecutor {
     }
 }
 
-/// Whether `step` of a GitHub Actions repository's run goes to the runner: its commands and
-/// publish steps, except a chart for a directory or git chart repository, which the host
-/// packages from its own checkout of the tag (the train lists such charts in the
-/// repository's index at its end, from what the host holds).
+/// Whether `step` of a GitHub Actions repository's run goes to the runner: the commands and
+/// publish steps of a tagged release, except a chart for a directory or git chart repository,
+/// which the host packages from its own checkout of the tag (the train lists such charts in
+/// the repository's index at its end, from what the host holds). A master-push build that
+/// flotilla runs itself stays on the host: on GitHub, the repository's own `flotilla-dev.yml`
+/// builds on push.
 fn on_runner(ctx: &RunContext, step: &Step) -> bool {
+    if ctx.run.event == Event::Push {
+        return false;
+    }
     if let Step::PublishChart { registry, .. } = step {
         let indexed = ctx
             .workspace

@@ -61,7 +61,14 @@ fn play_runner(
 ) -> (String, bool) {
     let checkout = tempfile::tempdir().unwrap();
     let cloned = Command::new("git")
-        .args(["clone", "-q", "--branch", git_ref])
+        .args([
+            "-c",
+            "advice.detachedHead=false",
+            "clone",
+            "-q",
+            "--branch",
+            git_ref,
+        ])
         .arg(remote)
         .arg(checkout.path())
         .status()
@@ -350,5 +357,23 @@ async fn a_failed_runner_fails_its_run_with_the_run_page_and_blocks_only_its_dep
         actions.dispatched.lock().unwrap().len(),
         1,
         "only core ran on a runner"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_master_push_build_stays_on_the_host() {
+    let sandbox = fleet();
+    let actions = Arc::new(InProcessActions::new(&sandbox, &[]));
+    let engine = engine(&sandbox, flotilla_engine::progress::silent())
+        .await
+        .with_workflow_runs(Arc::clone(&actions) as Arc<dyn WorkflowRuns>);
+    let summary = engine
+        .start(&crate::support::push("identity"))
+        .await
+        .unwrap();
+    assert_eq!(summary.status, TrainStatus::Succeeded, "{summary:#?}");
+    assert!(
+        actions.dispatched.lock().unwrap().is_empty(),
+        "GitHub builds master pushes itself (flotilla-dev.yml); flotilla's own push flow builds here"
     );
 }

@@ -199,7 +199,14 @@ fn run_steps(
 ) -> RunnerResult {
     let checkout = tempfile::tempdir().unwrap();
     let clone = Command::new("git")
-        .args(["clone", "-q", "--branch", &dispatch.git_ref])
+        .args([
+            "-c",
+            "advice.detachedHead=false",
+            "clone",
+            "-q",
+            "--branch",
+            &dispatch.git_ref,
+        ])
         .arg(remotes.join(format!("{}.git", dispatch.repo)))
         .arg(checkout.path())
         .output()
