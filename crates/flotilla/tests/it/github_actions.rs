@@ -390,7 +390,7 @@ fn resume_after_kill_re_attaches_to_the_run_in_flight_without_a_second_dispatch(
 }
 
 /// `release cancel` while a run is in flight: the driver is interrupted, the workflow run is
-/// cancelled on GitHub and the train's run ends cancelled.
+/// cancelled on GitHub and the train's run ends cancelled; `resume` dispatches a new attempt.
 #[test]
 fn release_cancel_cancels_the_workflow_run_in_flight() {
     let actions = Actions::new(&[("cli", "tool", &[])], &[], "");
@@ -416,6 +416,24 @@ fn release_cancel_cancels_the_workflow_run_in_flight() {
         .success();
     assert_eq!(run_states(&shown.json()), states(&[("cli", "cancelled")]));
     assert_eq!(actions.dispatches_of("cli"), 1);
+
+    // Resuming finds the cancelled attempt and dispatches the next one.
+    let resumed = actions
+        .sandbox
+        .flotilla(&["release", "resume", "--json"])
+        .success();
+    assert_eq!(run_states(&resumed.json()), states(&[("cli", "succeeded")]));
+    let correlations: Vec<String> = actions
+        .github
+        .dispatches()
+        .iter()
+        .map(|d| d.inputs["correlation"].clone())
+        .collect();
+    assert_eq!(correlations.len(), 2, "{correlations:?}");
+    assert!(
+        correlations[0].ends_with("-001") && correlations[1].ends_with("-002"),
+        "{correlations:?}"
+    );
 }
 
 /// A run that fails on the runner fails its repository with the run's page in the error and
