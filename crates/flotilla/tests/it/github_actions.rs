@@ -611,3 +611,22 @@ fn a_train_of_30_repositories_builds_on_runners_with_gates_on_real_registries() 
         "{calls} API calls for 30 runs: more than 12 a run"
     );
 }
+
+/// A slow GitHub that answers 5xx and rate-limits for a while: the client waits and retries,
+/// and the release goes through with one dispatch.
+#[test]
+fn transient_api_faults_and_rate_limits_do_not_fail_the_release() {
+    let actions = Actions::new(&[("cli", "tool", &[])], &[], "");
+    actions
+        .github
+        .set_latency(std::time::Duration::from_millis(50));
+    actions.github.fail_next_calls(2);
+    actions.github.secondary_rate_limit(1, 1);
+    let out = actions
+        .sandbox
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .success();
+    assert_eq!(run_states(&out.json()), states(&[("cli", "succeeded")]));
+    assert_eq!(actions.dispatches_of("cli"), 1);
+    assert!(actions.github.rate_limited() >= 1);
+}
