@@ -224,6 +224,10 @@ pub struct Repo {
     pub env: Vec<EnvEntry>,
     /// Where its build-and-publish steps run.
     pub executor: Executor,
+    /// The file of its release workflow in `.github/workflows` (what a GitHub Actions
+    /// executor dispatches, and what `flotilla workflows` writes): its own, its category's,
+    /// the `github` section's, else `flotilla-release.yml`.
+    pub release_workflow: String,
 }
 
 impl Repo {

@@ -218,6 +218,13 @@ mod tests {
             }
         );
         assert_eq!(executor("d"), Executor::Local);
+        let workflow = |name: &str| fleet.repo(name).unwrap().release_workflow.clone();
+        assert_eq!(
+            workflow("b"),
+            "backend.yml",
+            "a local repository knows it too"
+        );
+        assert_eq!(workflow("d"), "flotilla-release.yml");
         let github = fleet.github.as_ref().unwrap();
         assert_eq!(github.api_url, "http://127.0.0.1:9");
         assert_eq!(

@@ -1117,6 +1117,11 @@ impl<'a> Resolver<'a> {
             context.github_missing,
             &mut self.findings,
         );
+        let release_workflow = keys
+            .workflow
+            .or(context.github.map(|g| g.release_workflow.as_str()))
+            .unwrap_or(crate::github_settings::DEFAULT_RELEASE_WORKFLOW)
+            .to_owned();
         Some(Repo {
             name: doc.name.clone(),
             remote: doc.remote,
@@ -1141,6 +1146,7 @@ impl<'a> Resolver<'a> {
             commands,
             env,
             executor,
+            release_workflow,
         })
     }
 
