@@ -630,3 +630,32 @@ fn transient_api_faults_and_rate_limits_do_not_fail_the_release() {
     assert_eq!(actions.dispatches_of("cli"), 1);
     assert!(actions.github.rate_limited() >= 1);
 }
+
+/// Without the token the run fails at its first runner step, naming the variable, after the
+/// host's git steps; `resume` with the token set finishes it with one dispatch.
+#[test]
+fn a_missing_token_fails_the_run_by_name_and_resume_finishes_it() {
+    let mut actions = Actions::new(&[("cli", "tool", &[])], &[], "");
+    actions.sandbox.set_env(TOKEN_ENV, "");
+    let out = actions
+        .sandbox
+        .flotilla(&["release", "start", "1.0.0", "--json"])
+        .failure();
+    let error = out.json()["runs"][0]["error"].as_str().unwrap().to_owned();
+    assert!(error.contains(TOKEN_ENV), "{error}");
+    assert_eq!(actions.github.total_calls(), 0);
+    assert!(
+        actions
+            .sandbox
+            .tags("cli")
+            .contains(&"v1.0.0rc1".to_owned())
+    );
+
+    actions.sandbox.set_env(TOKEN_ENV, TOKEN);
+    let resumed = actions
+        .sandbox
+        .flotilla(&["release", "resume", "--json"])
+        .success();
+    assert_eq!(run_states(&resumed.json()), states(&[("cli", "succeeded")]));
+    assert_eq!(actions.dispatches_of("cli"), 1);
+}
