@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
+use crate::executor::{Executor, ExecutorKind};
+use crate::github_settings::GithubSettings;
 use crate::registry_limits::RegistryLimits;
 use crate::template::Template;
 use crate::version::HotfixSemver;
@@ -25,6 +27,8 @@ pub struct Fleet {
     pub notifications: Vec<Notification>,
     /// How `flotilla workflows` renders the repositories' GitHub Actions workflows.
     pub workflows: crate::workflows::WorkflowSettings,
+    /// How flotilla reaches GitHub, for repositories with `executor: github-actions`.
+    pub github: Option<GithubSettings>,
 }
 
 impl Fleet {
@@ -38,6 +42,7 @@ impl Fleet {
         let mut names = FLOTILLA_SECRET_ENV.to_vec();
         names.extend(self.registries.values().flat_map(Registry::credential_env));
         names.extend(self.notifications.iter().map(|n| n.url_env.as_str()));
+        names.extend(self.github.iter().flat_map(GithubSettings::secret_env));
         names
     }
 }
@@ -170,6 +175,10 @@ pub struct Category {
     /// Position in the fan-out: lower runs earlier.
     pub wave_order: u32,
     pub max_parallel: usize,
+    /// Where its repositories' build-and-publish steps run.
+    pub executor: ExecutorKind,
+    /// Its release workflow file, when it names one.
+    pub release_workflow: Option<String>,
 }
 
 /// Which artifact kinds a category publishes.
@@ -215,6 +224,12 @@ pub struct Repo {
     /// What its commands and image builder see beyond the basics: its category's entries, then
     /// its own.
     pub env: Vec<EnvEntry>,
+    /// Where its build-and-publish steps run.
+    pub executor: Executor,
+    /// The file of its release workflow in `.github/workflows` (what a GitHub Actions
+    /// executor dispatches, and what `flotilla workflows` writes): its own, its category's,
+    /// the `github` section's, else `flotilla-release.yml`.
+    pub release_workflow: String,
 }
 
 impl Repo {

@@ -7,7 +7,9 @@
 pub mod artifact;
 pub mod deploy;
 pub mod env_entry;
+pub mod executor;
 pub mod fleet;
+pub mod github_settings;
 pub mod help;
 pub mod import;
 pub mod manifest;

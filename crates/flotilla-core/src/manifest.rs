@@ -10,6 +10,7 @@ mod checks;
 pub(crate) mod dependency_graph;
 mod diagnostic;
 mod document;
+mod github_section;
 mod node_deserializer;
 mod resolver;
 mod workflows_doc;
@@ -186,5 +187,93 @@ mod tests {
         assert_eq!(semver("a"), Some(crate::HotfixSemver::BuildMetadata));
         assert_eq!(semver("b"), Some(crate::HotfixSemver::PatchBump));
         assert_eq!(semver("c"), None);
+    }
+
+    const GITHUB_FLEET: &str = "github:\n  owner: cloudforet-io\n  api_url: http://127.0.0.1:9/\n  \
+        insecure: true\n  auth: {app_id: 1, installation_id: 2, private_key_env: GH_APP_KEY}\n\
+        categories:\n  backend: {executor: github-actions, release_workflow: backend.yml}\n\
+        repositories:\n  - {name: a, remote: ../a.git, category: backend}\n  \
+        - {name: b, remote: ../b.git, category: backend, executor: local}\n  \
+        - {name: c, remote: ../c.git, category: tool, executor: github-actions, github_repository: other/c-repo}\n  \
+        - {name: d, remote: ../d.git, category: tool}\n";
+
+    #[test]
+    fn repositories_take_their_category_executor_unless_they_name_their_own() {
+        use crate::executor::Executor;
+        use crate::github_settings::{GithubAuth, GithubKey};
+        let fleet = load("flotilla.yaml", GITHUB_FLEET).unwrap();
+        let executor = |name: &str| fleet.repo(name).unwrap().executor.clone();
+        assert_eq!(
+            executor("a"),
+            Executor::GithubActions {
+                repository: "cloudforet-io/a".into(),
+                workflow: "backend.yml".into()
+            }
+        );
+        assert_eq!(executor("b"), Executor::Local);
+        assert_eq!(
+            executor("c"),
+            Executor::GithubActions {
+                repository: "other/c-repo".into(),
+                workflow: "flotilla-release.yml".into()
+            }
+        );
+        assert_eq!(executor("d"), Executor::Local);
+        let workflow = |name: &str| fleet.repo(name).unwrap().release_workflow.clone();
+        assert_eq!(
+            workflow("b"),
+            "backend.yml",
+            "a local repository knows it too"
+        );
+        assert_eq!(workflow("d"), "flotilla-release.yml");
+        let github = fleet.github.as_ref().unwrap();
+        assert_eq!(github.api_url, "http://127.0.0.1:9");
+        assert_eq!(
+            github.auth,
+            GithubAuth::App {
+                app_id: 1,
+                installation_id: 2,
+                private_key: GithubKey::Env("GH_APP_KEY".into())
+            }
+        );
+        // The App's key is a secret: no command sees it.
+        assert!(fleet.secret_env_names().contains(&"GH_APP_KEY"));
+    }
+
+    #[test]
+    fn github_mistakes_are_reported_at_their_keys() {
+        let text = "github:\n  owner: -bad\n  api_url: http://api.example\n  \
+            poll_interval_secs: 0\n  auth: {token_env: T, app_id: 3}\n\
+            repositories:\n  - {name: a, remote: ../a.git, category: tool, executor: github-actions, \
+            release_workflow: ../x.sh, github_repository: nope}\n";
+        let errors = load("flotilla.yaml", text).unwrap_err();
+        let shown: Vec<String> = errors.diagnostics.iter().map(ToString::to_string).collect();
+        let expected = [
+            "flotilla.yaml:2:10: `github.owner` \"-bad\" is not a GitHub account name",
+            "flotilla.yaml:3:12: `github.api_url` uses plain HTTP",
+            "flotilla.yaml:4:23: `github.poll_interval_secs` must be at least 1",
+            "flotilla.yaml:5:9: `github.auth` sets both a token and a GitHub App",
+            "flotilla.yaml:7:93: release workflow \"../x.sh\" is not a workflow file name",
+            "flotilla.yaml:7:121: `github_repository` \"nope\" is not `owner/name`",
+        ];
+        assert_eq!(shown.len(), expected.len(), "{shown:#?}");
+        for (shown, expected) in shown.iter().zip(expected) {
+            assert!(shown.starts_with(expected), "{shown}\nexpected: {expected}");
+        }
+    }
+
+    #[test]
+    fn github_actions_without_a_github_section_is_refused_once_per_place() {
+        let text = "categories:\n  backend: {executor: github-actions}\n\
+            repositories:\n  - {name: a, remote: ../a.git, category: backend}\n  \
+            - {name: b, remote: ../b.git, category: backend}\n";
+        let errors = load("flotilla.yaml", text).unwrap_err();
+        let shown: Vec<String> = errors.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("flotilla.yaml:2:23: `executor: github-actions` needs the manifest's `github` section")
+                && shown[0].contains("help: add `github: {owner: ORG}`"),
+            "{shown:#?}"
+        );
     }
 }

@@ -15,16 +15,32 @@ use crate::blocking::blocking;
 use crate::engine_error::EngineError;
 use crate::notifier::Notifier;
 use crate::progress::ProgressSink;
+use crate::steps::github_actions_executor::GithubActionsExecutor;
+use crate::steps::github_workflow_runs::GithubWorkflowRuns;
 use crate::steps::local_executor::LocalExecutor;
 use crate::steps::published::Published;
 use crate::steps::step_error::StepError;
 use crate::steps::step_executor::StepExecutor;
+use crate::steps::workflow_runs::WorkflowRuns;
 use crate::train::published_listener::PublishedListener;
 use crate::train::train_overview::TrainOverview;
 use crate::train::train_runner::TrainRunner;
 use crate::train::train_services::TrainServices;
 use crate::train::train_summary::TrainSummary;
 use crate::workspace::Workspace;
+
+/// Steps on this machine, unless the manifest sends some repositories' builds to GitHub
+/// Actions runners: then the GitHub client of its `github:` section, connected at first use.
+fn default_executor(workspace: &Workspace) -> Arc<dyn StepExecutor> {
+    let fleet = &workspace.fleet;
+    match &fleet.github {
+        Some(settings) if fleet.repos.iter().any(|r| r.executor.is_remote()) => {
+            let runs = GithubWorkflowRuns::new(settings.clone(), workspace.root.clone());
+            Arc::new(GithubActionsExecutor::new(Arc::new(runs), settings))
+        }
+        _ => Arc::new(LocalExecutor),
+    }
+}
 
 /// Executes requests against a workspace.
 #[derive(Clone)]
@@ -45,11 +61,12 @@ pub struct Engine {
 impl Engine {
     pub fn new(workspace: Workspace, progress: ProgressSink, cancel: Arc<AtomicBool>) -> Self {
         let notifier = Notifier::new(workspace.fleet.notifications.clone());
+        let executor = default_executor(&workspace);
         Self {
             workspace,
             progress,
             cancel,
-            executor: Arc::new(LocalExecutor),
+            executor,
             notifier,
             deploy_observer: None,
             deploy_server_pushes: false,
@@ -60,6 +77,18 @@ impl Engine {
     #[must_use]
     pub fn with_executor(mut self, executor: Arc<dyn StepExecutor>) -> Self {
         self.executor = executor;
+        self
+    }
+
+    /// Sends the commands and publish steps of `executor: github-actions` repositories to
+    /// runners through `runs` (the GitHub client, or a test's fake); every other step, and
+    /// every step of local repositories, stays on this machine. Without a `github:` section in
+    /// the manifest nothing changes.
+    #[must_use]
+    pub fn with_workflow_runs(mut self, runs: Arc<dyn WorkflowRuns>) -> Self {
+        if let Some(settings) = &self.workspace.fleet.github {
+            self.executor = Arc::new(GithubActionsExecutor::new(runs, settings));
+        }
         self
     }
 

@@ -16,6 +16,7 @@ pub mod progress;
 pub mod redactor;
 mod remote_url;
 mod run_outcome;
+mod step_runner;
 mod steps;
 mod train;
 pub mod workflows;
@@ -30,6 +31,9 @@ pub use fleet_status::{ArtifactLine, RepoStatus, fleet_status};
 pub use flotilla_store::{SqliteStore, Store, Train};
 pub use progress::{Progress, ProgressSink};
 pub use run_outcome::RunOutcome;
+pub use step_runner::StepRunner;
+pub use steps::artifact_report::ArtifactReport;
+pub use steps::github_actions_executor::GithubActionsExecutor;
 pub use steps::local_executor::LocalExecutor;
 pub use steps::mirror_state::MirrorState;
 pub use steps::published::Published;
@@ -39,6 +43,9 @@ pub use steps::step_error::{StepError, StepErrorKind};
 pub use steps::step_executor::StepExecutor;
 pub use steps::step_log::StepLog;
 pub use steps::step_output::StepOutput;
+pub use steps::workflow_runs::{
+    GithubRepo, WorkflowConclusion, WorkflowError, WorkflowRun, WorkflowRunStatus, WorkflowRuns,
+};
 pub use train::train_overview::{DriverState, TrainOverview};
 pub use train::train_summary::{RunSummary, TrainSummary};
 pub use workspace::Workspace;

@@ -2,9 +2,12 @@
 //! [`StepExecutor`](step_executor::StepExecutor) seam.
 
 pub mod artifact_lookup;
+pub mod artifact_report;
 pub mod chart_repository;
 pub mod chart_repository_error;
 pub mod create_branch;
+pub mod github_actions_executor;
+pub mod github_workflow_runs;
 pub mod image_builder;
 pub mod local_executor;
 pub mod mirror_state;
@@ -29,3 +32,5 @@ pub mod step_output;
 pub mod strip_paths;
 pub mod tag_and_push;
 pub mod target_error;
+pub mod workflow_dispatch;
+pub mod workflow_runs;

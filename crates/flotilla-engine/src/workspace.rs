@@ -29,6 +29,16 @@ pub struct Workspace {
 impl Workspace {
     /// Opens (creating if needed) the state of the fleet described by `manifest_path`.
     pub async fn open(fleet: Fleet, manifest_path: &Path) -> Result<Self, EngineError> {
+        Self::open_with_state(fleet, manifest_path, None).await
+    }
+
+    /// [`Self::open`] with the state in `state_dir` instead of beside the manifest: a runner
+    /// (`flotilla runner run-steps`) keeps its scratch state apart from the orchestrator's.
+    pub async fn open_with_state(
+        fleet: Fleet,
+        manifest_path: &Path,
+        state_dir: Option<PathBuf>,
+    ) -> Result<Self, EngineError> {
         let root = manifest_path
             .parent()
             .map(Path::to_path_buf)
@@ -39,7 +49,7 @@ impl Workspace {
             path: root.clone(),
             source,
         })?;
-        let state_dir = root.join(SqliteStore::STATE_DIR);
+        let state_dir = state_dir.unwrap_or_else(|| root.join(SqliteStore::STATE_DIR));
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&state_dir).await?);
         let git = Self::git_for(&fleet);
         let secret_names = fleet.secret_env_names();

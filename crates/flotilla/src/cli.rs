@@ -120,6 +120,37 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
     },
+    /// What a release workflow's job runs on a CI runner for `executor: github-actions`.
+    #[command(subcommand)]
+    Runner(RunnerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunnerCommand {
+    /// In a checkout of the release tag: execute the named build and publish steps of a
+    /// repository's release, as the orchestrator planned them, printing their logs (exit 1 on
+    /// the first failure). Nothing is pushed.
+    RunSteps(RunStepsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunStepsArgs {
+    /// Repository name in the manifest.
+    #[arg(long)]
+    pub repo: String,
+    /// The version released (e.g. 1.0.0rc1).
+    #[arg(long)]
+    pub version: String,
+    /// Comma-separated steps: command names and publish kinds (publish-image, publish-python,
+    /// publish-npm, publish-chart).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub steps: Vec<String>,
+    /// The train this run belongs to (shown in the log).
+    #[arg(long)]
+    pub train: Option<String>,
+    /// The orchestrator's run id (shown in the log).
+    #[arg(long)]
+    pub run: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +333,13 @@ pub enum ReleaseCommand {
     },
     /// Finish an unfinished train, doing nothing twice.
     Resume {
+        /// Train id or unique prefix; the latest train when omitted.
+        train: Option<String>,
+    },
+    /// Stop a train driven by another process of this machine, as Ctrl-C would: its running
+    /// steps stop and its workflow runs in flight on GitHub Actions are cancelled; `resume`
+    /// continues it later.
+    Cancel {
         /// Train id or unique prefix; the latest train when omitted.
         train: Option<String>,
     },

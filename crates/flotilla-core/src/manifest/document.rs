@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::node_deserializer::Deferred;
 use super::workflows_doc::WorkflowsDoc;
+use crate::executor::ExecutorKind;
 use crate::fleet::{Event, NotificationKind, NotifyOn, RegistryKind};
 use crate::version::{Channel, HotfixSemver};
 
@@ -41,6 +42,52 @@ pub(crate) struct Document {
     /// GitHub Actions workflows rendered into every repository by `flotilla workflows`.
     #[serde(default)]
     pub workflows: Option<Deferred<WorkflowsDoc>>,
+    /// How flotilla reaches GitHub: needed when a category or repository has `executor:
+    /// github-actions`.
+    #[serde(default)]
+    pub github: Option<Deferred<GithubDoc>>,
+}
+
+/// The GitHub API that runs the release workflows of `executor: github-actions` repositories.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "github", deny_unknown_fields)]
+pub(crate) struct GithubDoc {
+    /// REST API base URL. Default `https://api.github.com`; GitHub Enterprise Server:
+    /// `https://HOST/api/v3`.
+    pub api_url: Option<String>,
+    /// Allow a plain `http://` `api_url` (a local test server). Default false.
+    #[serde(default)]
+    pub insecure: bool,
+    /// The organisation or user that owns the repositories: a repository's GitHub name is
+    /// `<owner>/<repository name>` unless it sets `github_repository`.
+    pub owner: String,
+    /// How flotilla authenticates. Default: a token in `GITHUB_TOKEN`.
+    pub auth: Option<GithubAuthDoc>,
+    /// The release workflow file dispatched for a tag (in `.github/workflows`). Default
+    /// `flotilla-release.yml`; categories and repositories may name their own.
+    pub release_workflow: Option<String>,
+    /// Seconds between two looks at a workflow run in flight. Default 10.
+    pub poll_interval_secs: Option<u64>,
+    /// Seconds a dispatched workflow run has to appear before flotilla dispatches once more
+    /// (a lost dispatch), and then gives up. Default 120.
+    pub dispatch_timeout_secs: Option<u64>,
+}
+
+/// GitHub credentials: `token_env` alone, or a GitHub App (`app_id`, `installation_id` and one
+/// of `private_key_env`, `private_key_file`).
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename = "github_auth", deny_unknown_fields)]
+pub(crate) struct GithubAuthDoc {
+    /// Environment variable holding a token with `actions: write` on the repositories.
+    pub token_env: Option<String>,
+    /// The GitHub App's id.
+    pub app_id: Option<u64>,
+    /// The id of the App's installation on the owner.
+    pub installation_id: Option<u64>,
+    /// Environment variable holding the App's private key (PEM).
+    pub private_key_env: Option<String>,
+    /// File holding the App's private key (PEM), relative to the manifest.
+    pub private_key_file: Option<String>,
 }
 
 /// Fleet-wide settings.
@@ -131,6 +178,11 @@ pub(crate) struct CategoryDoc {
     pub wave_order: Option<u32>,
     /// How many of its repositories a train runs at once (at least 1).
     pub max_parallel: Option<usize>,
+    /// Where its repositories' commands and publish steps run: `local` (the default) or
+    /// `github-actions` (a runner, through the release workflow; needs the `github` section).
+    pub executor: Option<ExecutorKind>,
+    /// The release workflow file of its repositories. Default: `github.release_workflow`.
+    pub release_workflow: Option<String>,
     /// The external image builder of its repositories, as `image.builder` of a repository
     /// (which overrides it).
     pub image_builder: Option<Vec<String>>,
@@ -214,6 +266,12 @@ pub(crate) struct RepositoryDoc {
     /// Added to its category's `env`.
     #[serde(default)]
     pub env: Vec<String>,
+    /// Overrides its category's `executor` (`local` or `github-actions`).
+    pub executor: Option<ExecutorKind>,
+    /// Overrides its category's release workflow file.
+    pub release_workflow: Option<String>,
+    /// Its GitHub repository, `owner/name`. Default `<github.owner>/<name>`.
+    pub github_repository: Option<String>,
 }
 
 /// A file that carries the version.

@@ -15,6 +15,7 @@ use super::document::{
     NotificationDoc, NpmDoc, PublishesDoc, PythonDoc, RegistryDoc, RepositoryDoc, SettingsDoc,
     VersionFileDoc,
 };
+use super::github_section::{self, RepoGithubKeys};
 use super::node_deserializer::{Deferred, quoted_list, read};
 use super::workflows_doc::WorkflowsDoc;
 use crate::env_entry::{EnvEntry, FLOTILLA_SECRET_ENV};
@@ -23,6 +24,7 @@ use crate::fleet::{
     Environment, Event, Fleet, ImageArtifact, Notification, NotifyOn, NpmArtifact, Publishes,
     PythonArtifact, Registry, RegistryKind, Repo, Settings,
 };
+use crate::github_settings::GithubSettings;
 use crate::registry_limits::RegistryLimits;
 use crate::template::{Template, TemplateError};
 use crate::version::{BRANCH_PLACEHOLDERS, Stage, TAG_PLACEHOLDERS, Version};
@@ -63,6 +65,11 @@ pub(crate) fn resolve_with<'a>(
     };
     let (settings, image_namespace, namespace_ok) = resolver.settings(document.settings);
     let registries = resolver.registries(&document.registries, settings.registry_limits);
+    let github = document.github.as_ref().and_then(|deferred| {
+        let doc = resolver.read(deferred)?;
+        let node = resolver.at(deferred.id);
+        Some(github_section::settings(doc, node, &mut resolver.findings))
+    });
     let categories = resolver.categories(&document.categories);
     let repos = resolver.repositories(
         &document.repositories,
@@ -71,6 +78,8 @@ pub(crate) fn resolve_with<'a>(
             registries: &registries,
             image_namespace: &image_namespace,
             namespace_ok,
+            github: github.as_ref(),
+            github_missing: document.github.is_none(),
         },
     );
     let environments = resolver.environments(&document.environments);
@@ -95,6 +104,7 @@ pub(crate) fn resolve_with<'a>(
         environments,
         notifications,
         workflows,
+        github,
     })
 }
 
@@ -129,6 +139,8 @@ struct ResolvedCategory {
     hotfix_semver: Option<crate::HotfixSemver>,
     /// The category's `version_files`, already read.
     version_files: Vec<VersionFile>,
+    /// Where its `executor` is written (the manifest's start for a built-in default).
+    executor_pos: TextPos,
 }
 
 /// What resolving a repository needs from the rest of the manifest.
@@ -138,6 +150,10 @@ struct Context<'c> {
     image_namespace: &'c str,
     /// Whether the namespace is valid, so that names derived from it are worth checking.
     namespace_ok: bool,
+    /// The `github:` section, when it was read.
+    github: Option<&'c GithubSettings>,
+    /// Whether the manifest has no `github:` section at all.
+    github_missing: bool,
 }
 
 /// An example version for checking that templates render valid git refs.
@@ -554,6 +570,13 @@ impl<'a> Resolver<'a> {
             .as_deref()
             .map(|docs| self.version_files(docs, node.key("version_files"), &subject))
             .unwrap_or_default();
+        if let Some(workflow) = &doc.release_workflow {
+            github_section::workflow_file(
+                workflow,
+                node.key("release_workflow").pos(),
+                &mut self.findings,
+            );
+        }
         Some(ResolvedCategory {
             category: Category {
                 name: name.to_owned(),
@@ -565,12 +588,15 @@ impl<'a> Resolver<'a> {
                 dev_versions: doc.dev_versions.unwrap_or(base.dev_versions),
                 wave_order: doc.wave_order.unwrap_or(base.wave_order),
                 max_parallel,
+                executor: doc.executor.unwrap_or_default(),
+                release_workflow: doc.release_workflow.clone(),
             },
             image_prefix: base.image_prefix,
             image_builder: doc.image_builder.clone(),
             env,
             hotfix_semver: doc.hotfix_semver,
             version_files,
+            executor_pos: node.key("executor").pos(),
         })
     }
 
@@ -1083,6 +1109,39 @@ impl<'a> Resolver<'a> {
         let commands = self.commands(&doc.commands, node.key("commands"), name, &events);
         let mut env = category.env.clone();
         env.extend(self.env(&doc.env, node.key("env"), &format!("repository `{name}`")));
+        if let Some(workflow) = &doc.release_workflow {
+            github_section::workflow_file(
+                workflow,
+                node.key("release_workflow").pos(),
+                &mut self.findings,
+            );
+        }
+        let keys = RepoGithubKeys {
+            name,
+            kind: doc.executor.unwrap_or(base.executor),
+            kind_pos: if doc.executor.is_some() {
+                node.key("executor").pos()
+            } else {
+                category.executor_pos
+            },
+            workflow: doc
+                .release_workflow
+                .as_deref()
+                .or(base.release_workflow.as_deref()),
+            github_repository: doc.github_repository.as_deref(),
+            github_repository_pos: node.key("github_repository").pos(),
+        };
+        let executor = github_section::executor(
+            &keys,
+            context.github,
+            context.github_missing,
+            &mut self.findings,
+        );
+        let release_workflow = keys
+            .workflow
+            .or(context.github.map(|g| g.release_workflow.as_str()))
+            .unwrap_or(crate::github_settings::DEFAULT_RELEASE_WORKFLOW)
+            .to_owned();
         Some(Repo {
             name: doc.name.clone(),
             remote: doc.remote,
@@ -1106,6 +1165,8 @@ impl<'a> Resolver<'a> {
             chart: chart.flatten(),
             commands,
             env,
+            executor,
+            release_workflow,
         })
     }
 

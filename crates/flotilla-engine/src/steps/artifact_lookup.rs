@@ -60,6 +60,20 @@ pub fn is_published(workspace: &Workspace, artifact: &ArtifactRef) -> Result<boo
     }
 }
 
+/// The digest tag `tag` of image `name` has in registry `registry` (a server or a local
+/// layout), if the registry has it.
+pub fn image_digest(
+    workspace: &Workspace,
+    registry: &str,
+    name: &str,
+    tag: &str,
+) -> Result<Option<flotilla_publish::Digest>, StepError> {
+    match Target::resolve(workspace, registry, RegistryKind::Image)?.0 {
+        Target::Local(root) => Ok(OciLayoutTarget::new(root).digest(&ImageName::new(name)?, tag)?),
+        Target::Remote(r) => oci_digest(&r, name, tag),
+    }
+}
+
 /// The digest `tag` of `name` names in an OCI registry server, below the registry's namespace.
 fn oci_digest(
     registry: &flotilla_core::fleet::Registry,

@@ -25,6 +25,9 @@ pub struct RunContext {
     /// Set when the run needs no work tree: its steps write objects in the mirror.
     pub plumbing: Option<PlumbingRun>,
     pub cancel: Arc<AtomicBool>,
+    /// The train's and the run's ids in the store; empty outside a train.
+    pub train_id: String,
+    pub run_id: String,
 }
 
 impl RunContext {
@@ -40,6 +43,8 @@ impl RunContext {
             dest,
             mirrors,
             cancel,
+            train_id,
+            run_id,
         } = setup;
         let url = workspace.remote_url(&repo);
         let mirror = match mirrors {
@@ -59,6 +64,8 @@ impl RunContext {
                     work: in_mirror,
                     plumbing: Some(plumbing),
                     cancel,
+                    train_id,
+                    run_id,
                 });
             }
         }
@@ -101,6 +108,8 @@ impl RunContext {
             work,
             plumbing: None,
             cancel,
+            train_id,
+            run_id,
         })
     }
 

@@ -24,4 +24,7 @@ pub struct RunSetup {
     pub mirrors: MirrorState,
     /// Set when the train is cancelled; steps stop at their next check.
     pub cancel: Arc<AtomicBool>,
+    /// The train's and the run's ids in the store (a remote executor names its jobs by them).
+    pub train_id: String,
+    pub run_id: String,
 }

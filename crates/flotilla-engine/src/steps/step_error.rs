@@ -261,6 +261,43 @@ pub enum StepErrorKind {
         program: String,
         what: String,
     },
+    /// A call to the CI service failed (after the client's retries).
+    #[error("{repo}: GitHub Actions: {message}")]
+    Workflow { repo: String, message: String },
+    /// The dispatched workflow run ended without success.
+    #[error("{repo}: the workflow run of {workflow} ended {conclusion}: {url}")]
+    WorkflowRunFailed {
+        repo: String,
+        workflow: String,
+        conclusion: String,
+        url: String,
+    },
+    /// Two dispatches started no run that flotilla could find.
+    #[error(
+        "{repo}: no run of {workflow} named `flotilla {correlation}` appeared within {waited_secs} s of each of two dispatches"
+    )]
+    DispatchLost {
+        repo: String,
+        workflow: String,
+        correlation: String,
+        waited_secs: u64,
+    },
+    /// The runner said it succeeded, but the registry lacks what it should have published.
+    #[error("the runner's workflow succeeded but {name} {version} is not in {target}")]
+    RunnerArtifactMissing {
+        name: String,
+        version: String,
+        target: String,
+    },
+    /// The artifact is in its registry, but the runner's logs name no digest for it.
+    #[error(
+        "the runner's workflow succeeded and {name} {version} is in {target}, but its logs report no digest for it"
+    )]
+    RunnerArtifactUnreported {
+        name: String,
+        version: String,
+        target: String,
+    },
 }
 
 #[cfg(test)]

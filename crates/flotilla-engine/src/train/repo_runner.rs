@@ -94,6 +94,8 @@ impl RepoRunner<'_> {
             dest: workspace.work_dir().join(run.id.as_str()),
             mirrors: self.mirrors,
             cancel: Arc::clone(&services.cancel),
+            train_id: self.train.id.to_string(),
+            run_id: run.id.to_string(),
         };
         let executor = Arc::clone(&services.executor);
         let context = match blocking_step(move || executor.prepare(setup)).await {

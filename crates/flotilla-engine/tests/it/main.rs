@@ -5,6 +5,7 @@
 
 mod approval;
 mod deploy_fleet;
+mod github_actions_executor;
 mod gitops;
 mod leases;
 mod notifier;

@@ -7,6 +7,7 @@ mod import;
 mod manifest;
 mod plan;
 mod release;
+mod runner;
 mod version;
 mod workflows;
 
@@ -50,5 +51,6 @@ pub fn run(cli: &Cli) -> Outcome {
             Ok(())
         }
         Command::Man { out } => docs::man(out, cli.json),
+        Command::Runner(command) => runtime()?.block_on(runner::run(command, &cli.manifest)),
     }
 }

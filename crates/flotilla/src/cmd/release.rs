@@ -66,6 +66,10 @@ pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outco
             let summary = engine.retry(train, repo).await.map_err(Failure::failed)?;
             finish(&summary, json)
         }
+        ReleaseCommand::Cancel { train } => {
+            let train = find_train(&engine, train.as_deref()).await?;
+            cancel(&engine, &train).await
+        }
         ReleaseCommand::List { limit } => {
             let trains = engine
                 .train_overviews(*limit)
@@ -96,6 +100,63 @@ pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outco
 pub async fn start(engine: &Engine, request: &Request, json: bool) -> Outcome {
     let summary = engine.start(request).await.map_err(Failure::engine)?;
     finish(&summary, json)
+}
+
+/// Interrupts the train's live driver (SIGINT, as Ctrl-C) and waits until it let go.
+async fn cancel(engine: &Engine, train: &flotilla_engine::Train) -> Outcome {
+    let store = &engine.workspace().store;
+    let state = DriverState::of(&**store, train)
+        .await
+        .map_err(Failure::failed)?;
+    let (Some(pid), Some(host)) = state
+        .filter(|s| s.live)
+        .map_or((None, None), |s| (s.pid, s.host))
+    else {
+        return Err(Failure::input(format!(
+            "train {} has no live driver: nothing runs to cancel",
+            train.id
+        ))
+        .with_help("`flotilla release status` shows where it stopped"));
+    };
+    let here = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    if host != here {
+        return Err(Failure::input(format!(
+            "train {} is driven by pid {pid} on {host}, not on this machine",
+            train.id
+        ))
+        .with_help(format!("run `flotilla release cancel` on {host}")));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .map_err(|err| Failure::failed(format!("cannot run kill: {err}")))?;
+    if !status.success() {
+        return Err(Failure::failed(format!(
+            "cannot interrupt pid {pid}, the driver of train {}",
+            train.id
+        )));
+    }
+    output::progress(&format!(
+        "interrupted pid {pid}; waiting for it to stop train {}",
+        train.id
+    ));
+    loop {
+        let now = store
+            .train(train.id.as_str())
+            .await
+            .map_err(Failure::failed)?;
+        let live = DriverState::of(&**store, &now)
+            .await
+            .map_err(Failure::failed)?
+            .is_some_and(|s| s.live && s.pid == Some(pid));
+        if !live {
+            output::line(format!("train {} cancelled ({})", now.id, now.status));
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn find_train(

@@ -20,6 +20,7 @@ mod deployments;
 mod driver;
 mod failures;
 mod flows;
+mod github_actions;
 mod history;
 mod idempotency;
 mod import;

@@ -6,7 +6,7 @@
 //! docker-registry of its own.
 
 mod builder;
-mod clients;
+pub(crate) mod clients;
 mod request_log;
 mod stalls;
 
