@@ -64,7 +64,7 @@ impl<'a> WorkflowRenderer<'a> {
                         ),
                     };
                 let body = render_template(&template, source, &self.context(repo, kind))?;
-                let path = format!("{WORKFLOWS_DIR}/{}", kind.file_name());
+                let path = format!("{WORKFLOWS_DIR}/{}", kind.file_for(repo));
                 let text = format!("{}{body}", header(&template, repo));
                 if let Err((pos, message)) = crate::yaml::spanned_tree::Tree::parse(&text) {
                     return Err(WorkflowError::NotYaml {
@@ -158,7 +158,7 @@ impl<'a> WorkflowRenderer<'a> {
             },
             workflow: WorkflowContext {
                 kind: kind.as_str(),
-                file: kind.file_name(),
+                file: kind.file_for(repo).to_owned(),
             },
             runs_on: settings.runs_on.clone(),
             secrets,
@@ -262,7 +262,7 @@ struct Context {
 #[derive(Serialize)]
 struct WorkflowContext {
     kind: &'static str,
-    file: &'static str,
+    file: String,
 }
 
 #[derive(Serialize)]

@@ -191,3 +191,24 @@ fn a_broken_template_is_refused_with_its_name_and_line() {
         .unwrap_err();
     assert!(err.to_string().contains("line 1"), "{err}");
 }
+
+#[test]
+fn the_release_workflow_is_written_where_the_executor_dispatches_it() {
+    let mut fleet = seed();
+    let repo = fleet.repos[0].clone();
+    fleet.repos[0].release_workflow = "release-on-runner.yml".to_owned();
+    let none = BTreeMap::new();
+    let renderer = WorkflowRenderer::new(&fleet, &none);
+    let paths: Vec<String> = renderer
+        .render(&fleet.repos[0])
+        .unwrap()
+        .into_iter()
+        .map(|w| w.path)
+        .collect();
+    assert!(
+        paths.contains(&".github/workflows/release-on-runner.yml".to_owned()),
+        "{}: {paths:?}",
+        repo.name
+    );
+    assert!(!paths.iter().any(|p| p.ends_with("/flotilla-release.yml")));
+}
