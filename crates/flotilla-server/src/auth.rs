@@ -3,6 +3,9 @@
 
 pub(crate) mod principal;
 pub(crate) mod role;
+pub(crate) mod token_secret;
 
 pub(crate) use principal::Principal;
 pub(crate) use role::Action;
+pub use role::Role;
+pub use token_secret::TokenSecret;

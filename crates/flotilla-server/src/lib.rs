@@ -23,6 +23,7 @@ mod store_writer;
 mod timed_io;
 mod worker;
 
+pub use auth::{Role, TokenSecret};
 pub use hook_install::{install_hook, install_hook_with_secret};
 pub use metrics::Metrics;
 pub use secret::Secret;

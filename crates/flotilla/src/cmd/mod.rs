@@ -5,6 +5,7 @@ mod deploy;
 mod docs;
 mod import;
 mod manifest;
+mod people;
 mod plan;
 mod release;
 mod version;
@@ -44,6 +45,12 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Hook(command) => deploy::hook(command, cli.json),
         Command::Deploy(command) => {
             runtime()?.block_on(deploy::run(command, &cli.manifest, cli.json))
+        }
+        Command::Token(command) => {
+            runtime()?.block_on(people::token(command, &cli.manifest, cli.json))
+        }
+        Command::Audit { limit } => {
+            runtime()?.block_on(people::audit(*limit, &cli.manifest, cli.json))
         }
         Command::Completions { shell } => {
             docs::completions(*shell);
