@@ -299,6 +299,24 @@ pub struct ServeArgs {
     /// it is acknowledged as a duplicate and not acted on, whatever its delivery id header.
     #[arg(long, default_value_t = ServeConfig::DEFAULT_REPLAY_WINDOW.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub replay_window: u64,
+    /// Browsers reach the server over TLS (a proxy terminates it): session cookies are Secure.
+    #[arg(long)]
+    pub behind_tls: bool,
+    /// Session cookies are Secure when the request says X-Forwarded-Proto: https. Only when a
+    /// proxy alone can reach the server: anyone else could send the header.
+    #[arg(long)]
+    pub trust_forwarded_proto: bool,
+    /// Take the signed-in user's name from this header, set by a trusted reverse proxy
+    /// (oauth2-proxy style), e.g. X-Forwarded-User. Off by default; only when the proxy alone
+    /// can reach the server: anyone else could send the header.
+    #[arg(long, value_name = "HEADER")]
+    pub trusted_proxy_header: Option<String>,
+    /// The role of users known by --trusted-proxy-header.
+    #[arg(long, default_value = "viewer", value_parser = ["viewer", "releaser", "approver", "admin"])]
+    pub proxy_user_role: String,
+    /// How long a browser stays signed in.
+    #[arg(long, default_value_t = flotilla_server::AuthConfig::DEFAULT_SESSION_TTL.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(60..))]
+    pub session_ttl: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,10 +15,6 @@ pub enum Role {
 }
 
 /// A kind of request, gated by role.
-#[allow(
-    dead_code,
-    reason = "the dashboard's train and token actions are gated by them"
-)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     View,
@@ -58,6 +54,18 @@ impl Role {
             Action::Administer => Self::Admin,
         };
         self >= needed
+    }
+}
+
+impl Action {
+    /// The roles that may do it, for refusals.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Action::View => "any role",
+            Action::Release => "the releaser, approver or admin role",
+            Action::Decide => "the approver or admin role",
+            Action::Administer => "the admin role",
+        }
     }
 }
 

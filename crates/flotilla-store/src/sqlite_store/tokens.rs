@@ -5,6 +5,9 @@ use super::database::{SqliteStore, commit, now_millis};
 use crate::row_reader::RowReader;
 use crate::{ApiToken, Id, NewApiToken, Session, StoreError, StoreFuture, TokenStore};
 
+/// How precisely a token's last use is kept.
+const LAST_USED_RESOLUTION: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
+
 impl TokenStore for SqliteStore {
     fn create_token<'a>(&'a self, token: &'a NewApiToken) -> StoreFuture<'a, ApiToken> {
         Box::pin(async move {
@@ -87,17 +90,33 @@ impl TokenStore for SqliteStore {
     fn token_by_hash<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<ApiToken>> {
         Box::pin(async move {
             let row = sqlx::query(concat!(
-                "UPDATE api_tokens SET last_used_ms = $1 WHERE hash = $2 AND revoked_ms IS NULL \
-                 RETURNING ",
-                token_columns!()
+                "SELECT ",
+                token_columns!(),
+                " FROM api_tokens WHERE hash = $1 AND revoked_ms IS NULL"
             ))
-            .bind(now_millis())
             .bind(hash)
             .fetch_optional(&self.pool)
             .await
             .map_err(StoreError::query("looking a token up"))?;
-            row.map(|row| RowReader::new(&row, "api_tokens").api_token())
-                .transpose()
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let mut token = RowReader::new(&row, "api_tokens").api_token()?;
+            // Reads stay reads: the last use is written at most once a minute per token.
+            let now = Timestamp::now();
+            if token
+                .last_used_at
+                .is_none_or(|last| now.duration_since(last) >= LAST_USED_RESOLUTION)
+            {
+                sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE id = $2")
+                    .bind(now.as_millisecond())
+                    .bind(token.id.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::query("recording a token's use"))?;
+                token.last_used_at = Some(now);
+            }
+            Ok(Some(token))
         })
     }
 

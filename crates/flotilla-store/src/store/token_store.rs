@@ -17,8 +17,8 @@ pub trait TokenStore: Send + Sync {
     /// [`StoreError::NotFound`](crate::StoreError::NotFound) when there is none.
     fn revoke_token<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ApiToken>;
 
-    /// The live token whose text hashes to `hash`, its last use set to now; `None` for an
-    /// unknown or revoked one.
+    /// The live token whose text hashes to `hash`, its last use set to now (to the minute);
+    /// `None` for an unknown or revoked one.
     fn token_by_hash<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<ApiToken>>;
 
     /// Records a session of the token `token_id`, known by the hash of its id.

@@ -10,14 +10,6 @@ use crate::cli::TokenCommand;
 use crate::failure::{Failure, Outcome};
 use crate::output;
 
-/// The local user, as the CLI's actions are recorded: `$USER`, or `cli`.
-pub fn local_user() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|user| !user.is_empty())
-        .unwrap_or_else(|| "cli".to_owned())
-}
-
 pub async fn token(command: &TokenCommand, manifest: &Path, json: bool) -> Outcome {
     let engine = super::release::engine(manifest, json).await?;
     let store = &engine.workspace().store;
@@ -103,7 +95,7 @@ pub async fn audit_entry(
 ) -> Outcome {
     store
         .record_audit(&NewAuditEntry {
-            actor: local_user(),
+            actor: crate::local_user::local_user(),
             action: action.to_owned(),
             target: target.to_owned(),
             detail,

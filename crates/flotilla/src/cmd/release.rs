@@ -24,7 +24,8 @@ pub async fn engine(manifest: &Path, json: bool) -> Result<Engine, Failure> {
             cancel.store(true, Ordering::SeqCst);
         }
     });
-    Ok(engine)
+    // What the CLI starts is started by the local user (four-eyes, the audit log).
+    Ok(engine.acting_as(crate::local_user::local_user()))
 }
 
 /// An engine whose cancel flag the caller owns (`flotilla serve` finishes running work on the
