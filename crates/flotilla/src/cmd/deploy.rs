@@ -8,7 +8,7 @@ use flotilla_server::{ServeConfig, install_hook};
 use flotilla_store::{Deployment, DeploymentStatus, EventStatus};
 
 use crate::cli::{DeployCommand, HookCommand, ServeArgs};
-use crate::cmd::people::audit_entry;
+use crate::cmd::audit_trail::audit_entry;
 use crate::failure::{Failure, Outcome};
 use crate::output;
 

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+mod audit_trail;
 mod demo;
 mod deploy;
 mod docs;

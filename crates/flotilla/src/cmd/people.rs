@@ -3,10 +3,11 @@
 use std::path::Path;
 
 use flotilla_server::TokenSecret;
-use flotilla_store::{NewApiToken, NewAuditEntry, Store};
+use flotilla_store::NewApiToken;
 use serde_json::json;
 
 use crate::cli::TokenCommand;
+use crate::cmd::audit_trail::audit_entry;
 use crate::failure::{Failure, Outcome};
 use crate::output;
 
@@ -84,25 +85,6 @@ pub async fn token(command: &TokenCommand, manifest: &Path, json: bool) -> Outco
             Ok(())
         }
     }
-}
-
-/// Records an action of the local user.
-pub async fn audit_entry(
-    store: &dyn Store,
-    action: &str,
-    target: &str,
-    detail: Option<serde_json::Value>,
-) -> Outcome {
-    store
-        .record_audit(&NewAuditEntry {
-            actor: crate::local_user::local_user(),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            detail,
-        })
-        .await
-        .map_err(Failure::failed)?;
-    Ok(())
 }
 
 pub async fn audit(limit: u32, manifest: &Path, json: bool) -> Outcome {

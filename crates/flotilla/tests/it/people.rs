@@ -332,6 +332,23 @@ fn people_decide_under_their_own_names_with_roles_csrf_and_four_eyes_and_everyth
         VALUES.replace("0.1.0", "1.0.0")
     );
 
+    // Rolling back is deciding too; with nothing before 1.0.0 there is nothing to go back to.
+    let rollback = server.url(&format!("/api/v1/deployments/{id}/rollback"));
+    let viewer = exchange(
+        "POST",
+        &rollback,
+        &[("Authorization", &bearer(&victor))],
+        None,
+    );
+    assert_eq!(viewer.status, 403, "{}", viewer.body);
+    let nothing = exchange("POST", &rollback, &[("Authorization", &bearer(&bob))], None);
+    assert_eq!(nothing.status, 409, "{}", nothing.body);
+    assert!(
+        nothing.body.contains("no earlier successful deployment"),
+        "{}",
+        nothing.body
+    );
+
     // Signing out takes the form's CSRF token, and ends the session.
     let out = exchange(
         "POST",
@@ -482,49 +499,95 @@ fn an_environment_that_requires_provenance_refuses_a_digest_no_run_published() {
     assert_eq!(shown["error"], error);
 }
 
+/// A train whose repository `a` fails its build until the test creates a file.
+fn broken_fleet() -> Sandbox {
+    let mut fleet = support::fleet()
+        .category("svc")
+        .repo("a", "svc")
+        .file(
+            "scripts/build.sh",
+            &support::fails_until_file_exists("FLOTILLA_E2E_FIX"),
+        )
+        .command("build", &["sh", "scripts/build.sh"], &["tag"])
+        .repo("b", "svc")
+        .build();
+    let fix = fleet.outside("fix");
+    fleet.set_env("FLOTILLA_E2E_FIX", fix);
+    set_secrets(&mut fleet);
+    fleet.set_env("USER", "alice");
+    fleet
+}
+
 #[test]
-fn a_releaser_resumes_and_cancels_trains_and_a_viewer_may_not() {
-    let fleet = fleet();
+fn a_releaser_cancels_and_resumes_a_failed_train_and_a_viewer_may_not() {
+    let fleet = broken_fleet();
     let victor = create_token(&fleet, "victor", "viewer");
     let rita = create_token(&fleet, "rita", "releaser");
-    fleet.flotilla(&["release", "start", "1.0.0"]).success();
+    fleet.flotilla(&["release", "start", "1.0.0"]).failure();
     let server = Server::start(&fleet, free_port());
     let train = server.api("/trains")[0]["id"].as_str().unwrap().to_owned();
     let url = |action: &str| server.url(&format!("/api/v1/trains/{train}/{action}"));
+    let status = || server.api(&format!("/trains/{train}"))["status"].clone();
+    assert_eq!(status(), "failed");
 
-    let viewer = exchange(
+    for action in ["cancel", "resume"] {
+        let viewer = exchange(
+            "POST",
+            &url(action),
+            &[("Authorization", &bearer(&victor))],
+            None,
+        );
+        assert_eq!(viewer.status, 403, "{action}: {}", viewer.body);
+    }
+    assert_eq!(status(), "failed", "a viewer changed the train");
+    let unknown = exchange(
         "POST",
-        &url("cancel"),
-        &[("Authorization", &bearer(&victor))],
-        None,
+        &url("retry"),
+        &[
+            ("Authorization", &bearer(&rita)),
+            ("Content-Type", "application/json"),
+        ],
+        Some(r#"{"repo": "nope"}"#),
     );
-    assert_eq!(viewer.status, 403);
-    let done = exchange(
-        "POST",
-        &url("resume"),
-        &[("Authorization", &bearer(&rita))],
-        None,
-    );
-    assert_eq!(
-        done.status, 409,
-        "a succeeded train has nothing to resume: {}",
-        done.body
-    );
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+
     let cancelled = exchange(
         "POST",
         &url("cancel"),
         &[("Authorization", &bearer(&rita))],
         None,
     );
-    assert_eq!(
-        cancelled.status, 409,
-        "a succeeded train is final: {}",
-        cancelled.body
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(cancelled.json()["status"], "cancelled");
+
+    std::fs::write(fleet.outside("fix"), "fixed\n").unwrap();
+    let retried = exchange(
+        "POST",
+        &url("retry"),
+        &[
+            ("Authorization", &bearer(&rita)),
+            ("Content-Type", "application/json"),
+        ],
+        Some(r#"{"repo": "a"}"#),
+    );
+    assert_eq!(retried.status, 202, "{}", retried.body);
+    flotilla_testkit::wait::until("the retried train to succeed", || {
+        (status() == "succeeded").then_some(())
+    });
+    let again = exchange(
+        "POST",
+        &url("resume"),
+        &[("Authorization", &bearer(&rita))],
+        None,
     );
     assert_eq!(
-        server.api(&format!("/trains/{train}"))["status"],
-        "succeeded"
+        again.status, 409,
+        "a succeeded train has nothing to resume: {}",
+        again.body
     );
+
     let audit = audit_actions(&fleet);
-    assert!(!audit.contains_key("train.cancel"), "{audit:?}");
+    assert_eq!(audit["train.cancel"], ["rita"]);
+    assert_eq!(audit["train.retry"], ["rita"]);
+    assert!(!audit.contains_key("train.resume"), "{audit:?}");
 }
