@@ -208,9 +208,68 @@ fn tokens_are_stored_hashed_listed_without_their_text_and_refused_once_revoked()
         .json();
     assert!(listed[0]["revoked_at"].is_string(), "{listed:#}");
 
+    // Over the API, only an admin manages tokens; the token is in the creation's answer only.
+    let tokens = server.url("/api/v1/tokens");
+    let json = ("Content-Type", "application/json");
+    let dave = create_token(&fleet, "dave", "approver");
+    let body = r#"{"name": "erin", "role": "releaser"}"#;
+    let refused = exchange(
+        "POST",
+        &tokens,
+        &[("Authorization", &bearer(&dave)), json],
+        Some(body),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let created = exchange(
+        "POST",
+        &tokens,
+        &[("Authorization", &bearer(API_TOKEN)), json],
+        Some(body),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let erin = created.json()["token"].as_str().unwrap().to_owned();
+    let me = exchange(
+        "GET",
+        &server.url("/api/v1/session"),
+        &[("Authorization", &bearer(&erin))],
+        None,
+    );
+    assert_eq!(me.json()["name"], "erin");
+    assert_eq!(me.json()["role"], "releaser");
+    assert!(
+        me.json()["csrf"].is_null(),
+        "a bearer request needs no CSRF token"
+    );
+    let listed = exchange(
+        "GET",
+        &tokens,
+        &[("Authorization", &bearer(API_TOKEN))],
+        None,
+    );
+    assert!(
+        listed.body.contains("erin") && !listed.body.contains(&erin),
+        "{}",
+        listed.body
+    );
+    let revoke = server.url("/api/v1/tokens/erin/revoke");
+    let revoked = exchange(
+        "POST",
+        &revoke,
+        &[("Authorization", &bearer(API_TOKEN))],
+        None,
+    );
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    let after = exchange(
+        "GET",
+        &server.url("/api/v1/session"),
+        &[("Authorization", &bearer(&erin))],
+        None,
+    );
+    assert_eq!(after.status, 401);
+
     let audit = audit_actions(&fleet);
-    assert_eq!(audit["token.create"], ["alice"]);
-    assert_eq!(audit["token.revoke"], ["alice"]);
+    assert_eq!(audit["token.create"], ["alice", "alice", "api-token"]);
+    assert_eq!(audit["token.revoke"], ["alice", "api-token"]);
 }
 
 /// A train that alice started from the CLI published identity's 1.0.0 and asked for prd.
