@@ -159,7 +159,16 @@ async fn a_pending_deployment_is_decided_once_and_unknown_ones_are_404() {
     }
 
     // A unique prefix of the id is enough; the server's API token decides as "api-token".
-    let prefix = &second.id.as_str()[..14];
+    // Ids made in the same millisecond share all but their last characters: the prefix
+    // reaches the first character that tells them apart.
+    let differs = first
+        .id
+        .as_str()
+        .bytes()
+        .zip(second.id.as_str().bytes())
+        .position(|(a, b)| a != b)
+        .unwrap();
+    let prefix = &second.id.as_str()[..=differs.max(13)];
     let by_prefix: Value = server
         .api(Method::POST, &format!("/deployments/{prefix}/reject"))
         .send()
