@@ -328,6 +328,10 @@ pub struct Command {
 }
 
 /// A deployment environment (used by continuous deployment).
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent yes/no keys of the manifest, not states"
+)]
 #[derive(Debug, Clone, Serialize)]
 pub struct Environment {
     pub name: String,
@@ -335,6 +339,10 @@ pub struct Environment {
     /// Whether master-push builds (`x.y.z.YYYYMMDD.HHMMSS`) deploy here.
     pub dev_builds: bool,
     pub approval: bool,
+    /// Whoever started the train that made a deployment may not approve it.
+    pub four_eyes: bool,
+    /// Only digests a flotilla run published deploy here.
+    pub require_provenance: bool,
     pub deploy: Deploy,
 }
 

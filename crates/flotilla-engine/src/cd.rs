@@ -29,6 +29,7 @@ pub(crate) mod image_deployment;
 pub(crate) mod image_reference;
 pub(crate) mod image_reference_error;
 pub(crate) mod poll_state;
+pub(crate) mod provenance;
 pub(crate) mod reconciliation;
 pub(crate) mod registry_poller;
 pub(crate) mod rollback;

@@ -22,7 +22,9 @@ use crate::steps::published::Published;
 use crate::steps::step_error::StepError;
 use crate::steps::step_executor::StepExecutor;
 use crate::steps::workflow_runs::WorkflowRuns;
+use crate::train::driver_lease::DriverLease;
 use crate::train::published_listener::PublishedListener;
+use crate::train::stored_request::StoredRequest;
 use crate::train::train_overview::TrainOverview;
 use crate::train::train_runner::TrainRunner;
 use crate::train::train_services::TrainServices;
@@ -56,6 +58,8 @@ pub struct Engine {
     /// Start continuous deployment for images pushed to servers too, not only to local
     /// directories (when no `flotilla serve` receives the registry's notifications).
     pub(crate) deploy_server_pushes: bool,
+    /// Who acts through this engine: recorded as the starter of its trains.
+    actor: Option<String>,
 }
 
 impl Engine {
@@ -70,7 +74,35 @@ impl Engine {
             notifier,
             deploy_observer: None,
             deploy_server_pushes: false,
+            actor: None,
         }
+    }
+
+    /// Records `actor` (a token's name, the local user) as the starter of the trains this
+    /// engine starts.
+    #[must_use]
+    pub fn acting_as(mut self, actor: impl Into<String>) -> Self {
+        self.actor = Some(actor.into());
+        self
+    }
+
+    /// Who started `train`, if a person or token did (not an event).
+    pub fn started_by(train: &Train) -> Option<String> {
+        StoredRequest::of(train).ok().and_then(|s| s.started_by)
+    }
+
+    /// Cancels a train no live process drives: it is marked `cancelled` and its runs stay as
+    /// they are (`resume` may finish it later). Refused while a live process drives it: that
+    /// process is stopped by its own interrupt.
+    pub async fn cancel(&self, train: &str) -> Result<Train, EngineError> {
+        let store = &self.workspace.store;
+        let train = store.train(train).await?;
+        let lease = DriverLease::acquire(store, &train.id).await?;
+        let cancelled = store
+            .set_train_status(&train.id, flotilla_store::TrainStatus::Cancelled)
+            .await;
+        lease.release().await?;
+        Ok(cancelled?)
     }
 
     /// Executes steps with `executor` instead of on this machine.
@@ -237,6 +269,7 @@ impl Engine {
             notifier: self.notifier.clone(),
             executor: Arc::clone(&self.executor),
             on_published: Arc::new(self.clone()),
+            actor: self.actor.clone(),
         })
     }
 }

@@ -41,6 +41,15 @@ pub enum EngineError {
         service: String,
         environment: String,
     },
+    /// Four-eyes: the approver started the train that made the deployment.
+    #[error(
+        "{approver} started train {train}, which made this deployment, and environment {environment} requires four eyes: someone else must approve it"
+    )]
+    FourEyes {
+        approver: String,
+        train: String,
+        environment: String,
+    },
     /// This process stalled past its lease and another took the train over.
     #[error(
         "train {train} was taken over by another process while this one went without a heartbeat; this one stopped"
@@ -81,6 +90,7 @@ impl EngineError {
             _ => matches!(
                 self,
                 Self::Plan(_)
+                    | Self::FourEyes { .. }
                     | Self::Store(StoreError::TrainConflict { .. } | StoreError::NotFound { .. })
             ),
         }

@@ -1,29 +1,26 @@
-//! The JSON API under `/api/v1`, behind the API bearer token: trains, runs, step logs, events,
-//! deployments and their approval.
+//! The JSON API under `/api/v1`, for any principal (a bearer token, a signed-in browser):
+//! trains, runs, step logs, events, deployments; the actions that change them are in
+//! `actions.rs`.
 
-use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
 use axum::http::header::WWW_AUTHENTICATE;
-use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::routing::get;
+use axum::{Json, Router};
 use flotilla_core::Help;
-use flotilla_store::{EventStatus, Id, StoreError};
+use flotilla_store::{EventStatus, Id};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::app_state::{AppState, error};
 use crate::auth::{Action, Principal};
-use crate::raw_body::{self, BodyError};
+use crate::store_answer::store_error;
 
 /// The tail of a step log the API returns: logs of long builds can be large.
 const LOG_TAIL: usize = 1024 * 1024;
-
-/// A decision body is a name: anything longer is not one.
-const DECISION_LIMIT: usize = 64 * 1024;
 
 /// Default and largest page of a listing.
 const DEFAULT_LIMIT: u32 = 50;
@@ -39,8 +36,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route("/deployments", get(deployments))
         .route("/deployments/pending", get(pending))
         .route("/deployments/{id}", get(deployment))
-        .route("/deployments/{id}/approve", post(approve))
-        .route("/deployments/{id}/reject", post(reject))
+        .merge(crate::actions::router())
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
@@ -62,25 +58,6 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
             response
         }
     }
-}
-
-/// A store error as an HTTP answer: what the caller can fix is 4xx with the store's message.
-fn store_error(err: &StoreError) -> Response {
-    let status = match err {
-        StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
-        StoreError::AmbiguousPrefix { .. } => StatusCode::BAD_REQUEST,
-        StoreError::InvalidTransition { .. }
-        | StoreError::DeploymentExpired { .. }
-        | StoreError::TrainConflict { .. } => StatusCode::CONFLICT,
-        _ => {
-            tracing::error!("API: {err}");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the state database failed; see the server's log",
-            );
-        }
-    };
-    error(status, err.with_help())
 }
 
 fn bad_id(text: &str) -> Response {
@@ -258,111 +235,5 @@ async fn deployment(State(state): State<AppState>, Path(id): Path<String>) -> Re
     match state.engine.workspace().store.deployment(&id).await {
         Ok(deployment) => Json(deployment).into_response(),
         Err(err) => store_error(&err),
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Decision {
-    /// Who decides, for the history; the token identifies no one.
-    by: Option<String>,
-}
-
-async fn approve(
-    state: State<AppState>,
-    id: Path<String>,
-    Extension(principal): Extension<Principal>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    if !principal.role.allows(Action::Decide) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "only an approver or an admin decides deployments",
-        );
-    }
-    decide(state, id, &headers, body, true).await
-}
-
-async fn reject(
-    state: State<AppState>,
-    id: Path<String>,
-    Extension(principal): Extension<Principal>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    if !principal.role.allows(Action::Decide) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "only an approver or an admin decides deployments",
-        );
-    }
-    decide(state, id, &headers, body, false).await
-}
-
-async fn decide(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: &HeaderMap,
-    body: Body,
-    approve: bool,
-) -> Response {
-    let body = match raw_body::read(body, headers, DECISION_LIMIT, state.body_timeout).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("a decision is {{\"by\": \"name\"}}, under {DECISION_LIMIT} bytes"),
-            );
-        }
-        Err(BodyError::TimedOut) => {
-            return error(
-                StatusCode::REQUEST_TIMEOUT,
-                "the body did not arrive within the body timeout",
-            );
-        }
-        Err(BodyError::Unreadable(reason)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("the body could not be read: {reason}"),
-            );
-        }
-    };
-    let decision: Decision = if body.iter().all(u8::is_ascii_whitespace) {
-        Decision::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(decision) => decision,
-            Err(err) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("the body must be empty or {{\"by\": \"name\"}}: {err}"),
-                );
-            }
-        }
-    };
-    let by = decision.by.unwrap_or_else(|| "api".to_owned());
-    if by.is_empty() || by.len() > 100 || by.chars().any(char::is_control) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "by must be a name of 1 to 100 characters without control characters",
-        );
-    }
-    let store = &state.engine.workspace().store;
-    let deployment = match store.deployment(&id).await {
-        Ok(deployment) => deployment,
-        Err(err) => return store_error(&err),
-    };
-    // The engine decides and, for an approval, carries the deployment out, as the CLI does.
-    let id = deployment.id.to_string();
-    let decided = if approve {
-        state.engine.approve(&id, &by).await
-    } else {
-        state.engine.reject(&id, &by).await
-    };
-    match decided {
-        Ok(deployment) => Json(deployment).into_response(),
-        Err(flotilla_engine::EngineError::Store(err)) => store_error(&err),
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.with_help()),
     }
 }

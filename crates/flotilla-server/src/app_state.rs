@@ -12,6 +12,7 @@ use flotilla_store::{EventReceipt, Id, NewEvent};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::auth::AuthConfig;
 use crate::metrics::{Metrics, Rejection, Source};
 use crate::raw_body::BodyError;
 use crate::secret::Secret;
@@ -29,6 +30,7 @@ pub(crate) struct Shared {
     pub hook_secret: Secret,
     pub registry_token: Secret,
     pub api_token: Secret,
+    pub auth: AuthConfig,
     pub body_limit: usize,
     pub body_timeout: Duration,
     pub metrics: Metrics,

@@ -3,6 +3,8 @@
 //! it, and processes the stored events with the engine; plus health, Prometheus metrics and a
 //! JSON API for trains, runs, logs, events and deployments.
 
+mod action_request;
+mod actions;
 mod api;
 mod app_state;
 mod auth;
@@ -11,6 +13,7 @@ mod connections;
 mod git_delivery;
 mod hook_install;
 mod hooks;
+mod html_page;
 mod metrics;
 mod raw_body;
 mod registry_envelope;
@@ -19,10 +22,12 @@ mod serve_config;
 mod server;
 mod server_error;
 mod signed_body;
+mod store_answer;
 mod store_writer;
 mod timed_io;
 mod worker;
 
+pub use auth::{AuthConfig, PagePrincipal, Role, TokenSecret};
 pub use hook_install::{install_hook, install_hook_with_secret};
 pub use metrics::Metrics;
 pub use secret::Secret;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use flotilla_engine::Engine;
 
+use crate::auth::AuthConfig;
 use crate::metrics::Metrics;
 use crate::secret::Secret;
 use crate::server_error::ServerError;
@@ -39,6 +40,8 @@ pub struct ServeConfig {
     /// How long the digest of a delivery's verified body is kept: the same body again within it
     /// is a replay, acknowledged and not acted on, whatever its delivery id header says.
     pub replay_window: Duration,
+    /// Sign-in: session lifetime, `Secure` cookies behind TLS, the trusted proxy's header.
+    pub auth: AuthConfig,
     /// Counters and the deploy latency histogram that `GET /metrics` shows.
     pub metrics: Metrics,
 }
@@ -78,6 +81,7 @@ impl ServeConfig {
             idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             replay_window: Self::DEFAULT_REPLAY_WINDOW,
+            auth: AuthConfig::default(),
             metrics: Metrics::new(),
         }
     }

@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use crate::app_state::{AppState, Shared, error};
+use crate::auth::login;
 use crate::connection_clock::ConnectionClock;
 use crate::connections::Connections;
 use crate::serve_config::ServeConfig;
@@ -82,6 +83,7 @@ pub async fn serve_on(
         hook_secret: config.hook_secret,
         registry_token: config.registry_token,
         api_token: config.api_token,
+        auth: config.auth,
         body_limit: config.body_limit,
         body_timeout: config.body_timeout,
         metrics: config.metrics,
@@ -221,6 +223,8 @@ fn router(state: AppState) -> Router {
         .route("/hooks/registry", post(hooks::registry))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/login", get(login::form).post(login::sign_in))
+        .route("/logout", post(login::sign_out))
         .nest("/api/v1", api::router(state.clone()))
         .with_state(state)
 }

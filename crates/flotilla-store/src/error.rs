@@ -99,6 +99,11 @@ pub enum StoreError {
         to: &'static str,
     },
 
+    #[error(
+        "a live token is already named {name}; revoke it first (`flotilla token revoke {name}`) or choose another name"
+    )]
+    TokenNameTaken { name: String },
+
     #[error("{operation} failed in the state database: {source}")]
     Query {
         operation: &'static str,
@@ -145,6 +150,8 @@ impl Help for StoreError {
 fn listing_hint(entity: &str) -> &'static str {
     if entity == "deployment" {
         "`flotilla deploy history SERVICE` lists deployments"
+    } else if entity == "token" {
+        "`flotilla token list` lists tokens"
     } else {
         "`flotilla status` lists trains"
     }

@@ -1,5 +1,5 @@
 //! Durable state of flotilla: trains, runs, steps, artifacts, events, repository and train
-//! leases, and deployments.
+//! leases, deployments, API tokens (hashed), sessions and the audit log.
 //!
 //! The engine holds an `Arc<dyn Store>` ([`Store`] is the union of one trait per aggregate);
 //! [`SqliteStore`] keeps the state in `.flotilla/state.db`. The SQL uses `$n` placeholders, `ON CONFLICT`, `RETURNING` and a partial
@@ -7,7 +7,9 @@
 //! `BEGIN IMMEDIATE`, the pragmas set at connection, the row decoding and the event batches
 //! (rows sent as one JSON array, read with `json_each`).
 
+mod api_token;
 mod artifact;
+mod audit_entry;
 mod deployment;
 mod error;
 mod event;
@@ -18,6 +20,7 @@ mod new_train_run;
 mod row_reader;
 mod run;
 mod schema;
+mod session;
 mod sqlite_store;
 mod step;
 mod store;
@@ -27,7 +30,9 @@ mod train;
 mod train_driver;
 mod train_lease;
 
+pub use api_token::{ApiToken, NewApiToken};
 pub use artifact::{Artifact, ArtifactKind, ArtifactRecord, NewArtifact};
+pub use audit_entry::{AuditEntry, NewAuditEntry};
 pub use deployment::{Deployment, DeploymentStatus, NewDeployment};
 pub use error::StoreError;
 pub use event::{Event, EventReceipt, EventStatus, HandledEvent, NewEvent};
@@ -36,10 +41,12 @@ pub use lease::Lease;
 pub use lease_holder::LeaseHolder;
 pub use new_train_run::NewTrainRun;
 pub use run::{NewRun, Run, RunStatus, RunWithLastStep};
+pub use session::Session;
 pub use sqlite_store::SqliteStore;
 pub use step::{NewStep, Step, StepOutcome, StepStatus};
 pub use store::{
-    ArtifactStore, DeploymentStore, EventStore, LeaseStore, RunStore, StepStore, Store, TrainStore,
+    ArtifactStore, AuditStore, DeploymentStore, EventStore, LeaseStore, RunStore, StepStore, Store,
+    TokenStore, TrainStore,
 };
 pub use store_future::StoreFuture;
 pub use train::{NewTrain, Train, TrainKind, TrainStatus};

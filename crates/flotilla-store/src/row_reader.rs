@@ -6,9 +6,9 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, Row, Sqlite, Type};
 
 use crate::{
-    Artifact, ArtifactKind, Deployment, DeploymentStatus, Event, EventStatus, Id, Lease,
-    LeaseHolder, Run, RunStatus, Step, StepStatus, StoreError, Train, TrainDriver, TrainKind,
-    TrainLease, TrainStatus,
+    ApiToken, Artifact, ArtifactKind, AuditEntry, Deployment, DeploymentStatus, Event, EventStatus,
+    Id, Lease, LeaseHolder, Run, RunStatus, Step, StepStatus, StoreError, Train, TrainDriver,
+    TrainKind, TrainLease, TrainStatus,
 };
 
 /// Reads the columns of one record from a row; `prefix` selects aliased columns (`s_id`) when a
@@ -206,6 +206,38 @@ impl<'r> RowReader<'r> {
             },
             heartbeat_at: self.timestamp("heartbeat_ms")?,
             expires_at: self.timestamp("expires_ms")?,
+        })
+    }
+
+    /// A text column, for records assembled from a join.
+    pub(crate) fn text(&self, column: &str) -> Result<String, StoreError> {
+        self.get(column)
+    }
+
+    /// A timestamp column, for records assembled from a join.
+    pub(crate) fn at(&self, column: &str) -> Result<Timestamp, StoreError> {
+        self.timestamp(column)
+    }
+
+    pub(crate) fn api_token(&self) -> Result<ApiToken, StoreError> {
+        Ok(ApiToken {
+            id: self.id("id")?,
+            name: self.get("name")?,
+            role: self.get("role")?,
+            created_at: self.timestamp("created_ms")?,
+            revoked_at: self.optional_timestamp("revoked_ms")?,
+            last_used_at: self.optional_timestamp("last_used_ms")?,
+        })
+    }
+
+    pub(crate) fn audit_entry(&self) -> Result<AuditEntry, StoreError> {
+        Ok(AuditEntry {
+            id: self.id("id")?,
+            at: self.timestamp("at_ms")?,
+            actor: self.get("actor")?,
+            action: self.get("action")?,
+            target: self.get("target")?,
+            detail: self.optional_json("detail")?,
         })
     }
 }

@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "replay keys: digests of verified delivery bodies",
         sql: include_str!("../migrations/sqlite/0005_replay_keys.sql"),
     },
+    Migration {
+        version: 6,
+        description: "api tokens (hashed), sessions and the audit log",
+        sql: include_str!("../migrations/sqlite/0006_people.sql"),
+    },
 ];
 
 /// The schema version this build writes.

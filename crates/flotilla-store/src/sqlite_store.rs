@@ -5,6 +5,7 @@
 mod columns;
 
 mod artifacts;
+mod audit;
 mod database;
 mod deployments;
 mod event_batch;
@@ -14,6 +15,7 @@ mod leases;
 mod runs;
 mod status_counts;
 mod steps;
+mod tokens;
 mod trains;
 mod transition;
 

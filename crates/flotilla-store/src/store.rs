@@ -1,11 +1,13 @@
 //! The store's traits, one per aggregate, and [`Store`], their union: what the engine holds.
 
 mod artifact_store;
+mod audit_store;
 mod deployment_store;
 mod event_store;
 mod lease_store;
 mod run_store;
 mod step_store;
+mod token_store;
 mod train_store;
 
 use std::fmt::Debug;
@@ -13,11 +15,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use artifact_store::ArtifactStore;
+pub use audit_store::AuditStore;
 pub use deployment_store::DeploymentStore;
 pub use event_store::EventStore;
 pub use lease_store::LeaseStore;
 pub use run_store::RunStore;
 pub use step_store::StepStore;
+pub use token_store::TokenStore;
 pub use train_store::TrainStore;
 
 /// flotilla's durable state: [`SqliteStore`](crate::SqliteStore) for one node, `PostgreSQL` for
@@ -36,6 +40,8 @@ pub trait Store:
     + EventStore
     + LeaseStore
     + DeploymentStore
+    + TokenStore
+    + AuditStore
     + Debug
     + Send
     + Sync

@@ -101,6 +101,16 @@ pub enum Command {
     /// Continuous deployment: what runs where, approvals, history, rollback.
     #[command(subcommand)]
     Deploy(DeployCommand),
+    /// Tokens people and programs sign in with, each with a role (viewer, releaser, approver,
+    /// admin): create (shown once, stored hashed), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The audit log: every state-changing action, who did it and when, newest first.
+    Audit {
+        /// At most this many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// GitHub Actions workflows rendered per category from templates: print them, compare them
     /// with each repository's default branch, commit them where they drifted.
     #[command(subcommand)]
@@ -320,6 +330,45 @@ pub struct ServeArgs {
     /// it is acknowledged as a duplicate and not acted on, whatever its delivery id header.
     #[arg(long, default_value_t = ServeConfig::DEFAULT_REPLAY_WINDOW.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub replay_window: u64,
+    /// Browsers reach the server over TLS (a proxy terminates it): session cookies are Secure.
+    #[arg(long)]
+    pub behind_tls: bool,
+    /// Session cookies are Secure when the request says X-Forwarded-Proto: https. Only when a
+    /// proxy alone can reach the server: anyone else could send the header.
+    #[arg(long)]
+    pub trust_forwarded_proto: bool,
+    /// Take the signed-in user's name from this header, set by a trusted reverse proxy
+    /// (oauth2-proxy style), e.g. X-Forwarded-User. Off by default; only when the proxy alone
+    /// can reach the server: anyone else could send the header.
+    #[arg(long, value_name = "HEADER")]
+    pub trusted_proxy_header: Option<String>,
+    /// The role of users known by --trusted-proxy-header.
+    #[arg(long, default_value = "viewer", value_parser = ["viewer", "releaser", "approver", "admin"])]
+    pub proxy_user_role: String,
+    /// How long a browser stays signed in.
+    #[arg(long, default_value_t = flotilla_server::AuthConfig::DEFAULT_SESSION_TTL.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(60..))]
+    pub session_ttl: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once and only its SHA-256 is stored.
+    Create {
+        /// Who uses it: recorded on their approvals and in the audit log.
+        #[arg(long)]
+        name: String,
+        /// viewer (reads), releaser (also retries, resumes, cancels trains), approver (also
+        /// approves, rejects, rolls back deployments), admin (also manages tokens).
+        #[arg(long, value_parser = ["viewer", "releaser", "approver", "admin"])]
+        role: String,
+    },
+    /// Every token, live and revoked (never their text).
+    List,
+    /// Stop accepting the live token NAME and end its sessions.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ mod cmd;
 mod color_choice;
 mod failure;
 mod fleet_file;
+mod local_user;
 mod log_format;
 mod output;
 mod progress_bars;

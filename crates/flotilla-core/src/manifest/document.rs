@@ -386,6 +386,10 @@ pub(crate) struct CommandDoc {
 }
 
 /// A deployment environment.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent yes/no keys of the manifest, not states"
+)]
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename = "environment", deny_unknown_fields)]
 pub(crate) struct EnvironmentDoc {
@@ -400,6 +404,14 @@ pub(crate) struct EnvironmentDoc {
     /// Whether a deployment waits for approval. Default false.
     #[serde(default)]
     pub approval: bool,
+    /// Whether whoever started the train that made a deployment is refused as its approver.
+    /// Default false.
+    #[serde(default)]
+    pub four_eyes: bool,
+    /// Whether only image digests that a flotilla run published deploy here; any other is
+    /// refused, with the reason on the deployment. Default false.
+    #[serde(default)]
+    pub require_provenance: bool,
     pub deploy: DeployDoc,
 }
 

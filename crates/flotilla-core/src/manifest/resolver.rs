@@ -1742,6 +1742,8 @@ impl<'a> Resolver<'a> {
             channels: doc.channels,
             dev_builds: doc.dev_builds,
             approval: doc.approval,
+            four_eyes: doc.four_eyes,
+            require_provenance: doc.require_provenance,
             deploy,
         })
     }

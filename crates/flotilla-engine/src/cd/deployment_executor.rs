@@ -11,6 +11,7 @@ use crate::cd::deploy_error::DeployError;
 use crate::cd::deployer::{DeployRequest, Deployer};
 use crate::cd::gitops::GitopsDeployer;
 use crate::cd::helm::HelmDeployer;
+use crate::cd::provenance::Provenance;
 use crate::engine_error::EngineError;
 
 /// Applies an approved deployment with its environment's deployer and records the result.
@@ -39,6 +40,26 @@ impl<'a> DeploymentExecutor<'a> {
                 ))
             })?;
         let deployer = self.deployer(environment, &deployment.service);
+        // Refused before any effect: the reason is the deployment's error, for the history,
+        // `deploy status --json` and the dashboard.
+        if let Some(reason) = Provenance::new(self.cd)
+            .refusal(&deployment.environment, &deployment.digest)
+            .await?
+        {
+            if deployment.status != DeploymentStatus::Running {
+                store.deployment_started(&deployment.id).await?;
+            }
+            let done = store
+                .deployment_finished(
+                    &deployment.id,
+                    DeploymentStatus::Failed,
+                    Some(&reason),
+                    Some(&json!({ "refused": "provenance" })),
+                )
+                .await?;
+            self.cd.notify(&done).await;
+            return Ok(done);
+        }
         // A deployment left `running` by a stopped process is carried on: the deployers check
         // what is already there, so doing it again changes nothing twice.
         if deployment.status != DeploymentStatus::Running {

@@ -12,6 +12,7 @@ use flotilla_store::{Deployment, DeploymentStatus, EventStatus, NewDeployment, T
 use crate::cd::cd_context::CdContext;
 use crate::cd::deployment_executor::DeploymentExecutor;
 use crate::cd::event_outcome::EventOutcome;
+use crate::cd::provenance::Provenance;
 use crate::engine_error::EngineError;
 use crate::steps::published::Published;
 use crate::steps::step_error::{StepError, StepErrorKind};
@@ -117,6 +118,13 @@ impl<'a> ImageDeployment<'a> {
                         ));
                         continue;
                     }
+                    // A digest the environment refuses is not put before an approver: it is
+                    // recorded and refused at once, with the reason.
+                    let needs_approval = needs_approval
+                        && Provenance::new(self.cd)
+                            .refusal(&environment, digest)
+                            .await?
+                            .is_none();
                     let deployment = store
                         .create_deployment(&NewDeployment {
                             service: matched.service.clone(),

@@ -158,6 +158,22 @@ impl RepoRunner<'_> {
             } else {
                 blocking_step(execute).await
             };
+            // What was published is recorded before continuous deployment sees it: an
+            // environment that requires provenance deploys only recorded digests.
+            if let Ok(output) = &outcome {
+                for artifact in &output.artifacts {
+                    store
+                        .record_artifact(&NewArtifact {
+                            run_id: run.id.clone(),
+                            kind: artifact.kind,
+                            name: artifact.name.clone(),
+                            version: artifact.version.clone(),
+                            digest: artifact.digest.to_string(),
+                            target: artifact.target.clone(),
+                        })
+                        .await?;
+                }
+            }
             let outcome = match outcome {
                 Ok(output) => services
                     .on_published
@@ -168,18 +184,6 @@ impl RepoRunner<'_> {
             };
             match outcome {
                 Ok(output) => {
-                    for artifact in &output.artifacts {
-                        store
-                            .record_artifact(&NewArtifact {
-                                run_id: run.id.clone(),
-                                kind: artifact.kind,
-                                name: artifact.name.clone(),
-                                version: artifact.version.clone(),
-                                digest: artifact.digest.to_string(),
-                                target: artifact.target.clone(),
-                            })
-                            .await?;
-                    }
                     store
                         .step_finished(
                             &stored.id,

@@ -18,6 +18,10 @@ pub struct StoredRequest {
     /// again after a crash attaches to this train instead of starting another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// Who started the train: the token's name (API, dashboard) or the local user (CLI);
+    /// `None` for a train an event started. Four-eyes environments refuse them as approver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 impl StoredRequest {

@@ -56,6 +56,7 @@ impl TrainRunner {
             plan,
             commit_date: format!("{} +0000", now.as_second()),
             event: event.map(ToString::to_string),
+            started_by: self.services.actor.clone(),
         };
         let runs: Vec<NewTrainRun> = stored.plan.runs.iter().map(new_train_run).collect();
         let driver = DriverLease::this_process();

@@ -18,6 +18,8 @@ pub struct TrainServices {
     pub notifier: Notifier,
     pub executor: Arc<dyn StepExecutor>,
     pub on_published: Arc<dyn PublishedListener>,
+    /// Who starts the trains (recorded with each new one).
+    pub actor: Option<String>,
 }
 
 impl TrainServices {

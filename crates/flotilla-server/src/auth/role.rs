@@ -2,10 +2,6 @@
 
 /// What a token (and the person signed in with it) may do. Each role allows what the ones
 /// before it allow.
-#[allow(
-    dead_code,
-    reason = "tokens of every role are created by `flotilla token create`"
-)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
     /// Reads every page and the API.
@@ -19,10 +15,6 @@ pub enum Role {
 }
 
 /// A kind of request, gated by role.
-#[allow(
-    dead_code,
-    reason = "the dashboard's train and token actions are gated by them"
-)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     View,
@@ -35,6 +27,23 @@ pub enum Action {
 }
 
 impl Role {
+    pub const ALL: [Self; 4] = [Self::Viewer, Self::Releaser, Self::Approver, Self::Admin];
+
+    /// The name stored with a token and typed after `--role`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Releaser => "releaser",
+            Self::Approver => "approver",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The role named `text`, if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
     /// Whether this role may do `action`.
     #[must_use]
     pub fn allows(self, action: Action) -> bool {
@@ -45,6 +54,18 @@ impl Role {
             Action::Administer => Self::Admin,
         };
         self >= needed
+    }
+}
+
+impl Action {
+    /// The roles that may do it, for refusals.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Action::View => "any role",
+            Action::Release => "the releaser, approver or admin role",
+            Action::Decide => "the approver or admin role",
+            Action::Administer => "the admin role",
+        }
     }
 }
 

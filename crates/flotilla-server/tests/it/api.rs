@@ -128,16 +128,23 @@ async fn a_pending_deployment_is_decided_once_and_unknown_ones_are_404() {
     assert_eq!(pending.as_array().unwrap().len(), 2);
     assert_eq!(pending[0]["id"], first.id.as_str());
 
-    let rejected = server
+    // The decider is the principal, never a name from the body.
+    let named = server
         .api(Method::POST, &format!("/deployments/{}/reject", first.id))
         .json(&json!({ "by": "alice" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), 400);
+    let rejected = server
+        .api(Method::POST, &format!("/deployments/{}/reject", first.id))
         .send()
         .await
         .unwrap();
     assert_eq!(rejected.status(), 200);
     let rejected: Value = rejected.json().await.unwrap();
     assert_eq!(rejected["status"], "rejected");
-    assert_eq!(rejected["decided_by"], "alice");
+    assert_eq!(rejected["decided_by"], "api-token");
     for action in ["approve", "reject"] {
         let again = server
             .api(Method::POST, &format!("/deployments/{}/{action}", first.id))
@@ -151,8 +158,17 @@ async fn a_pending_deployment_is_decided_once_and_unknown_ones_are_404() {
         );
     }
 
-    // A unique prefix of the id is enough, and without a body the decider is "api".
-    let prefix = &second.id.as_str()[..14];
+    // A unique prefix of the id is enough; the server's API token decides as "api-token".
+    // Ids made in the same millisecond share all but their last characters: the prefix
+    // reaches the first character that tells them apart.
+    let differs = first
+        .id
+        .as_str()
+        .bytes()
+        .zip(second.id.as_str().bytes())
+        .position(|(a, b)| a != b)
+        .unwrap();
+    let prefix = &second.id.as_str()[..=differs.max(13)];
     let by_prefix: Value = server
         .api(Method::POST, &format!("/deployments/{prefix}/reject"))
         .send()
@@ -161,7 +177,7 @@ async fn a_pending_deployment_is_decided_once_and_unknown_ones_are_404() {
         .json()
         .await
         .unwrap();
-    assert_eq!(by_prefix["decided_by"], "api");
+    assert_eq!(by_prefix["decided_by"], "api-token");
     assert_eq!(
         server
             .store
@@ -273,7 +289,6 @@ async fn a_final_image_waits_for_approval_and_the_api_approval_deploys_it() {
     let id = pending[0]["id"].as_str().unwrap();
     let approved = server
         .api(Method::POST, &format!("/deployments/{id}/approve"))
-        .json(&json!({ "by": "alice" }))
         .send()
         .await
         .unwrap();
@@ -281,7 +296,7 @@ async fn a_final_image_waits_for_approval_and_the_api_approval_deploys_it() {
     let approved: Value = approved.json().await.unwrap();
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["status"], "succeeded", "{approved}");
-    assert_eq!(approved["decided_by"], "alice");
+    assert_eq!(approved["decided_by"], "api-token");
     let after = GIT.output(&deploy, &["rev-parse", "master"]).stdout;
     assert_ne!(before, after, "no deploy commit");
     let values = GIT

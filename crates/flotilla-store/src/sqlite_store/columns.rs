@@ -33,3 +33,13 @@ macro_rules! deployment_columns {
          decided_by, decided_ms, expires_ms, created_ms, started_ms, finished_ms, error, detail"
     };
 }
+macro_rules! token_columns {
+    () => {
+        "id, name, role, created_ms, revoked_ms, last_used_ms"
+    };
+}
+macro_rules! audit_columns {
+    () => {
+        "id, at_ms, actor, action, target, detail"
+    };
+}

@@ -10,4 +10,7 @@ pub trait ArtifactStore: Send + Sync {
 
     /// The artifacts recorded by the runs of a train, oldest first.
     fn artifacts_of_train<'a>(&'a self, train_id: &'a Id) -> StoreFuture<'a, Vec<Artifact>>;
+
+    /// The artifacts recorded with this digest, oldest first: which runs published it.
+    fn artifacts_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Artifact>>;
 }

@@ -90,3 +90,31 @@ async fn artifacts_of_a_train_gather_its_runs() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn artifacts_are_found_by_digest_with_the_run_that_published_them() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let identity = run(&*store, None, "identity", 0).await;
+        store
+            .record_artifact(&image(&identity.id, "sha256:aa"))
+            .await
+            .unwrap();
+        store
+            .record_artifact(&image(&identity.id, "sha256:bb"))
+            .await
+            .unwrap();
+
+        let found = store.artifacts_with_digest("sha256:aa").await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].run_id, identity.id);
+        assert!(
+            store
+                .artifacts_with_digest("sha256:cc")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}

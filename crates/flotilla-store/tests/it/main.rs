@@ -10,5 +10,6 @@ mod migrations;
 mod runs;
 mod steps;
 mod support;
+mod tokens;
 mod train_leases;
 mod trains;

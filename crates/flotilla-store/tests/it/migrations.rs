@@ -109,6 +109,7 @@ async fn a_version_1_database_is_upgraded_keeping_its_data() {
     let pool = raw_pool(&state.path.join(SqliteStore::DB_FILE)).await;
     sqlx::raw_sql(concat!(
         "DROP TABLE deployments; DROP TABLE train_leases; DROP TABLE replay_keys; ",
+        "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE audit_log; DROP INDEX artifacts_digest; ",
         "DELETE FROM schema_version WHERE version > 1; ",
         version_1_leases!()
     ))
@@ -140,6 +141,7 @@ async fn a_version_2_database_keeps_its_leases_with_typed_holders() {
     let far: i64 = 4_102_444_800_000;
     sqlx::raw_sql(concat!(
         "DROP TABLE train_leases; DROP TABLE replay_keys; ",
+        "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE audit_log; DROP INDEX artifacts_digest; ",
         "DELETE FROM schema_version WHERE version > 2; ",
         version_1_leases!(),
         "INSERT INTO repo_leases VALUES \

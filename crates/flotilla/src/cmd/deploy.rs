@@ -8,6 +8,7 @@ use flotilla_server::{ServeConfig, install_hook};
 use flotilla_store::{Deployment, DeploymentStatus, EventStatus};
 
 use crate::cli::{DeployCommand, HookCommand, ServeArgs};
+use crate::cmd::audit_trail::audit_entry;
 use crate::failure::{Failure, Outcome};
 use crate::output;
 
@@ -25,6 +26,15 @@ pub async fn serve(args: &ServeArgs, manifest: &Path) -> Outcome {
     config.idle_timeout = Duration::from_secs(args.idle_timeout);
     config.max_connections = args.max_connections;
     config.replay_window = Duration::from_secs(args.replay_window);
+    config.auth.behind_tls = args.behind_tls;
+    config.auth.trust_forwarded_proto = args.trust_forwarded_proto;
+    config
+        .auth
+        .proxy_user_header
+        .clone_from(&args.trusted_proxy_header);
+    config.auth.proxy_user_role = flotilla_server::Role::parse(&args.proxy_user_role)
+        .unwrap_or(flotilla_server::Role::Viewer);
+    config.auth.session_ttl = Duration::from_secs(args.session_ttl);
     let metrics = config.metrics.clone();
     let (engine, cancel) = super::release::engine_without_signals(manifest, true).await?;
     let engine = config
@@ -153,11 +163,29 @@ pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcom
             print_deployments(&pending, json)
         }
         DeployCommand::Approve { id, by } => {
-            let done = engine.approve(id, &user(by.as_ref())).await.map_err(fail)?;
+            let by = user(by.as_ref());
+            let done = engine.approve(id, &by).await.map_err(fail)?;
+            let detail = serde_json::json!({ "by": by, "status": done.status });
+            audit_entry(
+                &**store,
+                "deployment.approve",
+                done.id.as_str(),
+                Some(detail),
+            )
+            .await?;
             finish(&done, json)
         }
         DeployCommand::Reject { id, by } => {
-            let done = engine.reject(id, &user(by.as_ref())).await.map_err(fail)?;
+            let by = user(by.as_ref());
+            let done = engine.reject(id, &by).await.map_err(fail)?;
+            let detail = serde_json::json!({ "by": by });
+            audit_entry(
+                &**store,
+                "deployment.reject",
+                done.id.as_str(),
+                Some(detail),
+            )
+            .await?;
             print_deployments(std::slice::from_ref(&done), json)
         }
         DeployCommand::Rollback {
@@ -165,10 +193,19 @@ pub async fn run(command: &DeployCommand, manifest: &Path, json: bool) -> Outcom
             environment,
             by,
         } => {
+            let by = user(by.as_ref());
             let done = engine
-                .rollback(service, environment, &user(by.as_ref()))
+                .rollback(service, environment, &by)
                 .await
                 .map_err(fail)?;
+            let detail = serde_json::json!({ "by": by, "service": service, "environment": environment, "version": done.version, "status": done.status });
+            audit_entry(
+                &**store,
+                "deployment.rollback",
+                done.id.as_str(),
+                Some(detail),
+            )
+            .await?;
             finish(&done, json)
         }
         DeployCommand::Image { reference, digest } => {

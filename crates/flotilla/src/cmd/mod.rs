@@ -1,10 +1,12 @@
 //! One module per command group.
 
+mod audit_trail;
 mod demo;
 mod deploy;
 mod docs;
 mod import;
 mod manifest;
+mod people;
 mod plan;
 mod release;
 mod runner;
@@ -45,6 +47,12 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Hook(command) => deploy::hook(command, cli.json),
         Command::Deploy(command) => {
             runtime()?.block_on(deploy::run(command, &cli.manifest, cli.json))
+        }
+        Command::Token(command) => {
+            runtime()?.block_on(people::token(command, &cli.manifest, cli.json))
+        }
+        Command::Audit { limit } => {
+            runtime()?.block_on(people::audit(*limit, &cli.manifest, cli.json))
         }
         Command::Completions { shell } => {
             docs::completions(*shell);

@@ -10,6 +10,7 @@ use flotilla_engine::{DriverState, Engine, ProgressSink, TrainSummary, Workspace
 use flotilla_store::TrainStatus;
 
 use crate::cli::ReleaseCommand;
+use crate::cmd::audit_trail::audit_entry;
 use crate::failure::{Failure, Outcome};
 use crate::output;
 
@@ -24,7 +25,8 @@ pub async fn engine(manifest: &Path, json: bool) -> Result<Engine, Failure> {
             cancel.store(true, Ordering::SeqCst);
         }
     });
-    Ok(engine)
+    // What the CLI starts is started by the local user (four-eyes, the audit log).
+    Ok(engine.acting_as(crate::local_user::local_user()))
 }
 
 /// An engine whose cancel flag the caller owns (`flotilla serve` finishes running work on the
@@ -56,6 +58,8 @@ pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outco
         }
         ReleaseCommand::Resume { train } => {
             let train = find_train(&engine, train.as_deref()).await?;
+            let store = &*engine.workspace().store;
+            audit_entry(store, "train.resume", train.id.as_str(), None).await?;
             let summary = engine
                 .resume(train.id.as_str())
                 .await
@@ -63,6 +67,15 @@ pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outco
             finish(&summary, json)
         }
         ReleaseCommand::Retry { train, repo } => {
+            let found = engine
+                .workspace()
+                .store
+                .train(train)
+                .await
+                .map_err(Failure::failed)?;
+            let detail = serde_json::json!({ "repo": repo });
+            let store = &*engine.workspace().store;
+            audit_entry(store, "train.retry", found.id.as_str(), Some(detail)).await?;
             let summary = engine.retry(train, repo).await.map_err(Failure::failed)?;
             finish(&summary, json)
         }

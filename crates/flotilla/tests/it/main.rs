@@ -27,6 +27,7 @@ mod import;
 mod inspect;
 mod notifications;
 mod npm_chart_builds;
+mod people;
 mod plumbing;
 mod python_builds;
 mod real_fleet;

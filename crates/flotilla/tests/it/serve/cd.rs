@@ -280,7 +280,7 @@ fn an_older_release_candidate_is_ignored_and_rollback_restores_the_previous_fina
 }
 
 /// Approving through the API (`POST /api/v1/deployments/{id}/approve`) must deploy, as
-/// `flotilla deploy approve` does.
+/// `flotilla deploy approve` does, recorded under the token's name.
 #[test]
 fn approving_through_the_api_deploys() {
     let sandbox = cd_fleet();
@@ -299,9 +299,10 @@ fn approving_through_the_api_deploys() {
         "POST",
         &server.url(&format!("/api/v1/deployments/{id}/approve")),
         &[("Authorization", &format!("Bearer {API_TOKEN}"))],
-        Some(br#"{"by": "carol"}"#),
+        None,
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["decided_by"], "api-token");
     wait::within(Duration::from_secs(30), "prd to run 1.0.0", || {
         (deploy_status(&sandbox).get("prd").map(String::as_str) == Some("1.0.0")).then_some(())
     });
