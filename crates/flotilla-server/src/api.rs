@@ -41,6 +41,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route("/deployments/{id}", get(deployment))
         .route("/deployments/{id}/approve", post(approve))
         .route("/deployments/{id}/reject", post(reject))
+        .route("/trace", get(crate::trace_api::trace))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 

@@ -21,6 +21,7 @@ mod server_error;
 mod signed_body;
 mod store_writer;
 mod timed_io;
+mod trace_api;
 mod worker;
 
 pub use hook_install::{install_hook, install_hook_with_secret};

@@ -83,4 +83,21 @@ impl ArtifactStore for SqliteStore {
                 .collect()
         })
     }
+
+    fn artifacts_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Artifact>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                artifact_columns!(),
+                " FROM artifacts WHERE digest = $1 ORDER BY created_ms, id"
+            ))
+            .bind(digest)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("finding the artifacts of a digest"))?;
+            rows.iter()
+                .map(|row| RowReader::new(row, "artifacts").artifact())
+                .collect()
+        })
+    }
 }

@@ -310,6 +310,21 @@ impl DeploymentStore for SqliteStore {
         })
     }
 
+    fn deployments_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Deployment>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                deployment_columns!(),
+                " FROM deployments WHERE digest = $1 ORDER BY created_ms, id"
+            ))
+            .bind(digest)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("finding the deployments of a digest"))?;
+            deployments(&rows)
+        })
+    }
+
     fn previous_successful<'a>(
         &'a self,
         service: &'a str,

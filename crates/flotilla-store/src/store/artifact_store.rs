@@ -10,4 +10,8 @@ pub trait ArtifactStore: Send + Sync {
 
     /// The artifacts recorded by the runs of a train, oldest first.
     fn artifacts_of_train<'a>(&'a self, train_id: &'a Id) -> StoreFuture<'a, Vec<Artifact>>;
+
+    /// Every artifact recorded with `digest` (the same bytes may be published under several
+    /// names or by several runs), oldest first: what `flotilla trace` follows back to a run.
+    fn artifacts_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Artifact>>;
 }

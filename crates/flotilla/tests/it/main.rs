@@ -34,5 +34,6 @@ mod registries;
 mod rerun;
 mod secrets;
 mod serve;
+mod trace;
 mod version_files;
 mod workflows;
