@@ -8,6 +8,7 @@ mod app_state;
 mod auth;
 mod connection_clock;
 mod connections;
+mod dashboard;
 mod git_delivery;
 mod hook_install;
 mod hooks;

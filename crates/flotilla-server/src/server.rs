@@ -222,6 +222,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", api::router(state.clone()))
+        .merge(crate::dashboard::router())
         .with_state(state)
 }
 

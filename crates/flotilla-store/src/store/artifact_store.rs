@@ -14,4 +14,9 @@ pub trait ArtifactStore: Send + Sync {
     /// Every artifact recorded with `digest` (the same bytes may be published under several
     /// names or by several runs), oldest first: what `flotilla trace` follows back to a run.
     fn artifacts_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Artifact>>;
+
+    /// For each of `digests` that a run of a train published: `(digest, train id)`, one row
+    /// per pair. The fleet page's "from which train", for every cell in one query.
+    fn trains_of_digests<'a>(&'a self, digests: &'a [String])
+    -> StoreFuture<'a, Vec<(String, Id)>>;
 }
