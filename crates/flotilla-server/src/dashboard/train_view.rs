@@ -87,7 +87,7 @@ impl RepoView {
                 "waiting on the gate: the earlier waves' artifacts in their registries".to_owned(),
             ),
             RunStatus::Pending => ("queued", "queued behind an earlier wave".to_owned()),
-            RunStatus::Running => ("running", format!("running {step}")),
+            RunStatus::Running => ("running", format!("at step {step}")),
             RunStatus::Blocked => (
                 "blocked",
                 format!(

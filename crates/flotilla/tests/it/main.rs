@@ -14,6 +14,7 @@ mod commands;
 mod concurrency;
 mod conventions;
 mod crash;
+mod dashboard;
 mod demo;
 mod deploy_image;
 mod deployments;
