@@ -5,8 +5,10 @@
 
 mod assets;
 mod deployments_page;
+pub(crate) mod fleet_cache;
 mod fleet_page;
 mod format;
+pub(crate) mod live_frames;
 mod live_stream;
 mod plan_page;
 mod run_page;

@@ -87,6 +87,8 @@ pub async fn serve_on(
         metrics: config.metrics,
         writer: writer.clone(),
         worker: worker.clone(),
+        fleet_cache: crate::dashboard::fleet_cache::FleetCache::default(),
+        live_frames: crate::dashboard::live_frames::LiveFrames::default(),
     });
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("flotilla serve listening on http://{addr}");

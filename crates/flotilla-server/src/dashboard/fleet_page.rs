@@ -1,4 +1,5 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -62,23 +63,22 @@ impl FleetPage {
     ) -> Response {
         let workspace = state.engine.workspace();
         let store = &workspace.store;
+        let cache = &state.fleet_cache;
         let read = async {
-            let matrix = store.deployment_matrix().await?;
-            let latest = store.latest_deployments().await?;
-            let pending = store.pending_deployments().await?;
-            let digests: Vec<String> = matrix
-                .iter()
-                .map(|d| d.digest.clone())
-                .filter(|d| !d.is_empty())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let trains = store.trains_of_digests(&digests).await?;
-            Ok::<_, flotilla_store::StoreError>((matrix, latest, pending, trains))
+            let version = cache.version(&**store).await?;
+            let key = format!(
+                "{version}\n{}\n{}\n{}",
+                filter.q, filter.category, viewer.name
+            );
+            if let Some(html) = cache.page(&key) {
+                return Ok(Err(html));
+            }
+            Ok(Ok((key, cache.read(&**store, version).await?)))
         };
-        let (matrix, latest, pending, trains) = match read.await {
-            Ok(read) => read,
-            Err(err) => {
+        let (key, data) = match read.await {
+            Ok(Ok(read)) => read,
+            Ok(Err(html)) => return Templates::html(&html),
+            Err::<_, flotilla_store::StoreError>(err) => {
                 tracing::error!("fleet page: {err}");
                 return Templates::error(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -86,8 +86,15 @@ impl FleetPage {
                 );
             }
         };
+        let (matrix, latest, pending, trains) =
+            (&data.matrix, &data.latest, &data.pending, &data.trains);
         let fleet = &workspace.fleet;
         let environments: Vec<String> = fleet.environments.iter().map(|e| e.name.clone()).collect();
+        let tag_templates: HashMap<&str, &flotilla_core::Template> = fleet
+            .repos
+            .iter()
+            .map(|r| (r.name.as_str(), &r.tag_template))
+            .collect();
         let categories: BTreeMap<String, String> = fleet
             .repos
             .iter()
@@ -133,7 +140,11 @@ impl FleetPage {
                             version: d.version.clone(),
                             since: when(d.finished_at),
                             status: d.status.to_string(),
-                            tag: tag_of(&state, service, &d.version),
+                            tag: tag_templates.get(service).and_then(|template| {
+                                Version::parse(&d.version)
+                                    .ok()
+                                    .map(|v| v.render_tag(template))
+                            }),
                             train: train_of.get(d.digest.as_str()).map(ToString::to_string),
                             train_short: train_of
                                 .get(d.digest.as_str())
@@ -168,7 +179,7 @@ impl FleetPage {
             .into_iter()
             .collect();
         all_categories.sort();
-        Templates::page(
+        let html = match Templates::text(
             "fleet.html",
             &serde_json::json!({
                 "title": "Fleet",
@@ -181,16 +192,15 @@ impl FleetPage {
                 "category": filter.category,
                 "categories": all_categories,
             }),
-        )
+        ) {
+            Ok(html) => Arc::<str>::from(html),
+            Err(message) => {
+                return Templates::error(StatusCode::INTERNAL_SERVER_ERROR, &message);
+            }
+        };
+        cache.keep_page(key, Arc::clone(&html));
+        Templates::html(&html)
     }
-}
-
-/// The git tag of a version of a service, by its tag template; `None` for a dev build.
-fn tag_of(state: &AppState, service: &str, version: &str) -> Option<String> {
-    let repo = state.engine.workspace().fleet.repo(service)?;
-    Version::parse(version)
-        .ok()
-        .map(|v| v.render_tag(&repo.tag_template))
 }
 
 /// A latest deployment worth showing next to what runs, as `flotilla deploy status` does.

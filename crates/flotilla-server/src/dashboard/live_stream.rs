@@ -34,7 +34,7 @@ impl LiveStream {
     pub(crate) fn answer<F, Fut>(name: &'static str, read: F) -> Response
     where
         F: Fn() -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Option<Frame>> + Send,
+        Fut: Future<Output = Option<std::sync::Arc<Frame>>> + Send,
     {
         let started = Instant::now();
         let state = (read, None::<String>, Phase::Watching, true);
@@ -62,13 +62,13 @@ impl LiveStream {
                 if last.as_deref() == Some(frame.html.as_str()) && !frame.finished {
                     continue;
                 }
-                let event = Event::default().event(name).data(&frame.html);
+                let event = Event::default().event(name).data(frame.html.as_str());
                 let next = if frame.finished {
                     Phase::Finished
                 } else {
                     Phase::Watching
                 };
-                last = Some(frame.html);
+                last = Some(frame.html.clone());
                 return Some((Ok(event), (read, last, next, false)));
             }
         });

@@ -80,12 +80,15 @@ impl RunPage {
             let state = state.clone();
             let id = id.clone();
             async move {
-                let (run, view) = read(&state, &id).await.ok()?;
-                let html = Templates::text("run_steps.html", &json!({ "run": view })).ok()?;
-                Some(Frame {
-                    html,
-                    finished: finished(&run),
-                })
+                let reading = async {
+                    let (run, view) = read(&state, &id).await.ok()?;
+                    let html = Templates::text("run_steps.html", &json!({ "run": view })).ok()?;
+                    Some(Frame {
+                        html,
+                        finished: finished(&run),
+                    })
+                };
+                state.live_frames.get(&format!("run {id}"), reading).await
             }
         })
     }

@@ -1,4 +1,4 @@
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -67,6 +67,11 @@ impl Templates {
             Ok(html) => html_response(StatusCode::OK, html),
             Err(message) => Self::error(StatusCode::INTERNAL_SERVER_ERROR, &message),
         }
+    }
+
+    /// A page rendered earlier.
+    pub(crate) fn html(html: &Arc<str>) -> Response {
+        html_response(StatusCode::OK, html.to_string())
     }
 
     /// An error page with `status`.

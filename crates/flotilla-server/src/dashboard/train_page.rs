@@ -50,10 +50,14 @@ impl TrainPage {
             let state = state.clone();
             let id = id.clone();
             async move {
-                let view = read(&state, &id).await.ok()?;
-                let finished = !view.active;
-                let html = Templates::text("train_waves.html", &json!({ "train": view })).ok()?;
-                Some(Frame { html, finished })
+                let reading = async {
+                    let view = read(&state, &id).await.ok()?;
+                    let finished = !view.active;
+                    let html =
+                        Templates::text("train_waves.html", &json!({ "train": view })).ok()?;
+                    Some(Frame { html, finished })
+                };
+                state.live_frames.get(&format!("train {id}"), reading).await
             }
         })
     }

@@ -405,6 +405,20 @@ impl DeploymentStore for SqliteStore {
         )
     }
 
+    fn deployments_version(&self) -> StoreFuture<'_, String> {
+        Box::pin(async move {
+            let (count, stamps, artifacts): (i64, i64, i64) = sqlx::query_as(
+                "SELECT count(*), coalesce(sum(coalesce(started_ms, 0) \
+                 + coalesce(finished_ms, 0) + coalesce(decided_ms, 0)), 0), \
+                 (SELECT count(*) FROM artifacts) FROM deployments",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::query("reading the deployments' version"))?;
+            Ok(format!("{count}:{stamps}:{artifacts}"))
+        })
+    }
+
     fn deployment_matrix(&self) -> StoreFuture<'_, Vec<Deployment>> {
         self.list(
             one_per_pair!(" AND c.status = 'succeeded'", succeeded_last_first!()),

@@ -101,4 +101,9 @@ pub trait DeploymentStore: Send + Sync {
     /// Every deployment of the image `digest`, in any environment, oldest first: the path a
     /// build took to production, with the approvals on the way.
     fn deployments_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Deployment>>;
+
+    /// A value that changes whenever a deployment is created or changes status, or an artifact
+    /// is recorded: what a reader caching the fleet's view compares. (Every transition sets a
+    /// timestamp that was unset, so their sum grows with each.)
+    fn deployments_version(&self) -> StoreFuture<'_, String>;
 }
