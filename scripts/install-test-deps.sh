@@ -14,10 +14,14 @@ missing=()
 for tool in skopeo umoci openssl; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# The dashboard's browser tests drive Debian's Chromium, headless, through its WebDriver.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     "${SUDO[@]}" apt-get update
-    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends skopeo umoci openssl
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends \
+        skopeo umoci openssl chromium chromium-driver
 fi
 
 # Python projects with their own build files are built with `python3 -m build`: the tests

@@ -57,6 +57,16 @@ pub enum EngineError {
     TrainTakenOver { train: String },
     #[error("{0}")]
     ImageReference(#[from] crate::cd::image_reference_error::ImageReferenceError),
+    #[error("{service} has nothing deployed in {environment}")]
+    NothingDeployed {
+        service: String,
+        environment: String,
+    },
+    #[error("no environment is named {environment:?}")]
+    UnknownEnvironment {
+        environment: String,
+        known: Vec<String>,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -72,6 +82,16 @@ impl Help for EngineError {
                 environment,
             } => Some(format!(
                 "see `flotilla deploy history {service} --env {environment}`"
+            )),
+            Self::NothingDeployed {
+                service,
+                environment,
+            } => Some(format!(
+                "`flotilla deploy history {service} --env {environment}` shows what was tried there; `flotilla deploy status` what runs where"
+            )),
+            Self::UnknownEnvironment { known, .. } => Some(format!(
+                "the manifest's environments are: {}",
+                known.join(", ")
             )),
             Self::TrainTakenOver { train } => Some(format!(
                 "the other process finishes it; `flotilla release status {train}` shows it"
@@ -92,6 +112,8 @@ impl EngineError {
                 Self::Plan(_)
                     | Self::FourEyes { .. }
                     | Self::Store(StoreError::TrainConflict { .. } | StoreError::NotFound { .. })
+                    | Self::NothingDeployed { .. }
+                    | Self::UnknownEnvironment { .. }
             ),
         }
     }

@@ -18,6 +18,7 @@ mod remote_url;
 mod run_outcome;
 mod step_runner;
 mod steps;
+pub mod trace;
 mod train;
 pub mod workflows;
 mod workspace;
@@ -46,6 +47,7 @@ pub use steps::step_output::StepOutput;
 pub use steps::workflow_runs::{
     GithubRepo, WorkflowConclusion, WorkflowError, WorkflowRun, WorkflowRunStatus, WorkflowRuns,
 };
+pub use trace::{Trace, TraceApproval, TraceOrigin, TraceQuery, TraceTrain};
 pub use train::train_overview::{DriverState, TrainOverview};
 pub use train::train_summary::{RunSummary, TrainSummary};
 pub use workspace::Workspace;

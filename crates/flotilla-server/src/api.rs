@@ -37,6 +37,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route("/deployments/pending", get(pending))
         .route("/deployments/{id}", get(deployment))
         .merge(crate::actions::router())
+        .route("/trace", get(crate::trace_api::trace))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 

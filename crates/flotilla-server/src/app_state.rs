@@ -36,6 +36,10 @@ pub(crate) struct Shared {
     pub metrics: Metrics,
     pub writer: StoreWriter,
     pub worker: Worker,
+    /// The dashboard's fleet view, until the deployments change.
+    pub fleet_cache: crate::dashboard::fleet_cache::FleetCache,
+    /// The latest reading of each live train and run page, shared by their streams.
+    pub live_frames: crate::dashboard::live_frames::LiveFrames,
 }
 
 impl Deref for AppState {

@@ -10,6 +10,7 @@ mod app_state;
 mod auth;
 mod connection_clock;
 mod connections;
+mod dashboard;
 mod git_delivery;
 mod hook_install;
 mod hooks;
@@ -25,6 +26,7 @@ mod signed_body;
 mod store_answer;
 mod store_writer;
 mod timed_io;
+mod trace_api;
 mod worker;
 
 pub use auth::{AuthConfig, PagePrincipal, Role, TokenSecret};

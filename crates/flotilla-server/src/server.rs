@@ -89,6 +89,8 @@ pub async fn serve_on(
         metrics: config.metrics,
         writer: writer.clone(),
         worker: worker.clone(),
+        fleet_cache: crate::dashboard::fleet_cache::FleetCache::default(),
+        live_frames: crate::dashboard::live_frames::LiveFrames::default(),
     });
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("flotilla serve listening on http://{addr}");
@@ -226,6 +228,7 @@ fn router(state: AppState) -> Router {
         .route("/login", get(login::form).post(login::sign_in))
         .route("/logout", post(login::sign_out))
         .nest("/api/v1", api::router(state.clone()))
+        .merge(crate::dashboard::router())
         .with_state(state)
 }
 

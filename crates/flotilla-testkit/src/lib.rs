@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 mod endpoint;
 pub mod fake_github;
 pub mod fixtures;

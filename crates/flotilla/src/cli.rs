@@ -111,6 +111,17 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Where what runs came from: a service's deployment in an environment (or an image
+    /// digest) → the artifacts with its digest → the version tag → the commit → the train and
+    /// run that published it, with the approvals on the way. A digest no flotilla run
+    /// published is marked "not published by flotilla".
+    Trace {
+        /// A service (repository) with --env, or an image digest (sha256:…).
+        target: String,
+        /// The environment whose current deployment of the service to trace.
+        #[arg(long)]
+        env: Option<String>,
+    },
     /// GitHub Actions workflows rendered per category from templates: print them, compare them
     /// with each repository's default branch, commit them where they drifted.
     #[command(subcommand)]

@@ -27,15 +27,6 @@ impl WorkflowKind {
         }
     }
 
-    /// The file `repo` keeps this workflow in: the release workflow is the one the GitHub
-    /// Actions executor dispatches, so it follows the repository's `release_workflow`.
-    pub fn file_for(self, repo: &crate::fleet::Repo) -> &str {
-        match self {
-            Self::Release => &repo.release_workflow,
-            Self::Dev | Self::Pr => self.file_name(),
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Dev => "dev",

@@ -64,7 +64,7 @@ impl<'a> WorkflowRenderer<'a> {
                         ),
                     };
                 let body = render_template(&template, source, &self.context(repo, kind))?;
-                let path = format!("{WORKFLOWS_DIR}/{}", kind.file_for(repo));
+                let path = format!("{WORKFLOWS_DIR}/{}", file_for(kind, repo));
                 let text = format!("{}{body}", header(&template, repo));
                 if let Err((pos, message)) = crate::yaml::spanned_tree::Tree::parse(&text) {
                     return Err(WorkflowError::NotYaml {
@@ -158,7 +158,7 @@ impl<'a> WorkflowRenderer<'a> {
             },
             workflow: WorkflowContext {
                 kind: kind.as_str(),
-                file: kind.file_for(repo).to_owned(),
+                file: file_for(kind, repo).to_owned(),
             },
             runs_on: settings.runs_on.clone(),
             secrets,
@@ -328,4 +328,13 @@ struct FleetContext {
     r#ref: Option<String>,
     path: String,
     token_secret: String,
+}
+
+/// The file `repo` keeps a workflow in: the release workflow is the one the GitHub Actions
+/// executor dispatches, so it follows the repository's `release_workflow`.
+fn file_for(kind: WorkflowKind, repo: &Repo) -> &str {
+    match kind {
+        WorkflowKind::Release => &repo.release_workflow,
+        WorkflowKind::Dev | WorkflowKind::Pr => kind.file_name(),
+    }
 }

@@ -30,6 +30,9 @@ pub struct RunSummary {
     pub status: RunStatus,
     pub last_step: Option<String>,
     pub error: Option<String>,
+    /// For a blocked run: what it waits for (the repository that failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
 }
 
 impl TrainSummary {
@@ -52,6 +55,7 @@ impl TrainSummary {
                     status: r.run.status,
                     last_step: r.last_step.map(|s| format!("{} ({})", s.kind, s.status)),
                     error: r.run.error,
+                    blocked_by: r.run.blocked_by,
                 })
                 .collect(),
         })

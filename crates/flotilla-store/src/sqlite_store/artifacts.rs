@@ -100,4 +100,31 @@ impl ArtifactStore for SqliteStore {
                 .collect()
         })
     }
+
+    fn trains_of_digests<'a>(
+        &'a self,
+        digests: &'a [String],
+    ) -> StoreFuture<'a, Vec<(String, Id)>> {
+        Box::pin(async move {
+            const OP: &str = "finding the trains of digests";
+            let list = serde_json::to_string(digests).map_err(|error| StoreError::Query {
+                operation: OP,
+                source: sqlx::Error::Encode(Box::new(error)),
+            })?;
+            let pairs: Vec<(String, String)> = sqlx::query_as(
+                "SELECT DISTINCT a.digest, r.train_id FROM artifacts a \
+                 JOIN runs r ON r.id = a.run_id \
+                 WHERE r.train_id IS NOT NULL \
+                 AND a.digest IN (SELECT value FROM json_each($1))",
+            )
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(OP))?;
+            Ok(pairs
+                .into_iter()
+                .map(|(digest, train)| (digest, Id::from_stored(train)))
+                .collect())
+        })
+    }
 }

@@ -310,6 +310,21 @@ impl DeploymentStore for SqliteStore {
         })
     }
 
+    fn deployments_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Deployment>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                deployment_columns!(),
+                " FROM deployments WHERE digest = $1 ORDER BY created_ms, id"
+            ))
+            .bind(digest)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("finding the deployments of a digest"))?;
+            deployments(&rows)
+        })
+    }
+
     fn previous_successful<'a>(
         &'a self,
         service: &'a str,
@@ -388,6 +403,20 @@ impl DeploymentStore for SqliteStore {
             one_per_pair!("", "created_ms DESC, id DESC"),
             "listing the latest deployments",
         )
+    }
+
+    fn deployments_version(&self) -> StoreFuture<'_, String> {
+        Box::pin(async move {
+            let (count, stamps, artifacts): (i64, i64, i64) = sqlx::query_as(
+                "SELECT count(*), coalesce(sum(coalesce(started_ms, 0) \
+                 + coalesce(finished_ms, 0) + coalesce(decided_ms, 0)), 0), \
+                 (SELECT count(*) FROM artifacts) FROM deployments",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::query("reading the deployments' version"))?;
+            Ok(format!("{count}:{stamps}:{artifacts}"))
+        })
     }
 
     fn deployment_matrix(&self) -> StoreFuture<'_, Vec<Deployment>> {

@@ -11,6 +11,12 @@ pub trait ArtifactStore: Send + Sync {
     /// The artifacts recorded by the runs of a train, oldest first.
     fn artifacts_of_train<'a>(&'a self, train_id: &'a Id) -> StoreFuture<'a, Vec<Artifact>>;
 
-    /// The artifacts recorded with this digest, oldest first: which runs published it.
+    /// Every artifact recorded with `digest` (the same bytes may be published under several
+    /// names or by several runs), oldest first: what `flotilla trace` follows back to a run.
     fn artifacts_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Artifact>>;
+
+    /// For each of `digests` that a run of a train published: `(digest, train id)`, one row
+    /// per pair. The fleet page's "from which train", for every cell in one query.
+    fn trains_of_digests<'a>(&'a self, digests: &'a [String])
+    -> StoreFuture<'a, Vec<(String, Id)>>;
 }

@@ -97,4 +97,13 @@ pub trait DeploymentStore: Send + Sync {
     /// What runs where: the [current](DeploymentStore::current_deployment) deployment of every
     /// (service, environment) that has one, by service then environment.
     fn deployment_matrix(&self) -> StoreFuture<'_, Vec<Deployment>>;
+
+    /// Every deployment of the image `digest`, in any environment, oldest first: the path a
+    /// build took to production, with the approvals on the way.
+    fn deployments_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Deployment>>;
+
+    /// A value that changes whenever a deployment is created or changes status, or an artifact
+    /// is recorded: what a reader caching the fleet's view compares. (Every transition sets a
+    /// timestamp that was unset, so their sum grows with each.)
+    fn deployments_version(&self) -> StoreFuture<'_, String>;
 }

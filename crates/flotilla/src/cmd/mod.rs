@@ -10,6 +10,7 @@ mod people;
 mod plan;
 mod release;
 mod runner;
+mod trace;
 mod version;
 mod workflows;
 
@@ -40,6 +41,9 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Status => runtime()?.block_on(demo::fleet_table(&cli.manifest, cli.json)),
         Command::Logs { run, step } => {
             runtime()?.block_on(demo::logs(&cli.manifest, run, step.as_deref()))
+        }
+        Command::Trace { target, env } => {
+            runtime()?.block_on(trace::run(target, env.as_deref(), &cli.manifest, cli.json))
         }
         Command::Workflows(command) => workflows::run(command, &cli.manifest, cli.json),
         Command::Demo(args) => runtime()?.block_on(demo::run(args, cli.json)),
