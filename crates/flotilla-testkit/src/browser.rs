@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 pub use fantoccini;
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder};
-use serde_json::{Value, json};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
 
 use crate::{free_port, wait};
 
@@ -69,24 +68,77 @@ impl Browser {
         }
     }
 
-    /// Sends `headers` with every request the browser makes from now on, `EventSource`
-    /// streams included (a Chrome DevTools command through chromedriver).
-    pub async fn set_extra_headers(&self, headers: &[(&str, &str)]) {
-        let headers: serde_json::Map<String, Value> = headers
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), json!(value)))
-            .collect();
+    /// Opens `url` signed out, which must send the browser to flotilla's sign-in page; there
+    /// types `token` into the form and submits it, and waits until the browser is back at
+    /// `url` with the session cookie the form set. What a person does, keys and clicks.
+    pub async fn sign_in(&self, url: &str, token: &str) {
+        self.client.goto(url).await.expect("the page opens");
+        let login = self.client.current_url().await.expect("a current URL");
+        assert_eq!(
+            login.path(),
+            "/login",
+            "{url} without a session sends the browser to /login"
+        );
         self.client
-            .issue_cmd(DevTools::new("Network.enable", json!({})))
+            .find(Locator::Id("token"))
             .await
-            .expect("Network.enable");
+            .expect("the sign-in form has a token field")
+            .send_keys(token)
+            .await
+            .expect("the token is typed");
         self.client
-            .issue_cmd(DevTools::new(
-                "Network.setExtraHTTPHeaders",
-                json!({ "headers": headers }),
-            ))
+            .find(Locator::Css("form[action='/login'] button[type=submit]"))
             .await
-            .expect("Network.setExtraHTTPHeaders");
+            .expect("the sign-in form has a button")
+            .click()
+            .await
+            .expect("the form is submitted");
+        let wanted = url::Url::parse(url).expect("an absolute URL");
+        wait::until_async("the browser to be back from /login", || async {
+            let here = self.client.current_url().await.ok()?;
+            (here.path() == wanted.path() && here.query() == wanted.query()).then_some(())
+        })
+        .await;
+    }
+
+    /// Signs the browser out with the page's own sign-out button.
+    pub async fn sign_out(&self) {
+        self.client
+            .find(Locator::Id("sign-out"))
+            .await
+            .expect("a signed-in page has a sign-out button")
+            .click()
+            .await
+            .expect("sign out");
+        wait::until_async("the browser to be signed out", || async {
+            let here = self.client.current_url().await.ok()?;
+            (here.path() == "/login").then_some(())
+        })
+        .await;
+    }
+
+    /// The answer to a `fetch` the page's own script could make: `method` on `path` with a
+    /// form `body` and the browser's cookies. What a forged form or a script on the page
+    /// would get.
+    pub async fn fetch_form(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let answer = self
+            .client
+            .execute_async(
+                "var done = arguments[arguments.length - 1];\
+                 fetch(arguments[1], {method: arguments[0], body: arguments[2], redirect: 'manual',\
+                   credentials: 'same-origin',\
+                   headers: {'Content-Type': 'application/x-www-form-urlencoded'}})\
+                 .then(function (r) { return r.text().then(function (t) { done([r.status, t]); }); })\
+                 .catch(function (e) { done([0, String(e)]); });",
+                vec![json!(method), json!(path), json!(body)],
+            )
+            .await
+            .expect("the script runs");
+        let status = answer[0].as_u64().expect("a status");
+        (
+            u16::try_from(status).expect("an HTTP status"),
+            answer[1].as_str().unwrap_or_default().to_owned(),
+        )
     }
 
     /// Saves a PNG of the window as `<screenshots dir>/<name>.png` and returns its path.
@@ -127,37 +179,4 @@ pub fn screenshots_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("the screenshots directory");
     ANNOUNCED.call_once(|| eprintln!("screenshots: {}", dir.display()));
     dir
-}
-
-/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct DevTools {
-    command: &'static str,
-    params: Value,
-}
-
-impl DevTools {
-    fn new(command: &'static str, params: Value) -> Self {
-        Self { command, params }
-    }
-}
-
-impl WebDriverCompatibleCommand for DevTools {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({ "cmd": self.command, "params": self.params }).to_string()),
-        )
-    }
 }

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use flotilla_core::fleet::Deploy;
 use flotilla_store::{Deployment, StoreError};
@@ -53,8 +53,14 @@ impl DeploymentsPage {
     pub(crate) async fn get(
         State(state): State<AppState>,
         viewer: Viewer,
+        uri: Uri,
         Query(query): Query<DeploymentsQuery>,
     ) -> Response {
+        // A decision brings the browser back to this page, as filtered.
+        let here = uri
+            .path_and_query()
+            .map_or("/deployments", axum::http::uri::PathAndQuery::as_str)
+            .to_owned();
         let store = &state.engine.workspace().store;
         let read = async {
             let pending = store.pending_deployments().await?;
@@ -102,6 +108,7 @@ impl DeploymentsPage {
                 "viewer": viewer.name,
                 "csrf": viewer.csrf,
                 "may_decide": viewer.may(Action::Decide),
+                "here": here,
                 "pending": pending.iter().map(view).collect::<Vec<_>>(),
                 "current": current,
                 "history": history.iter().map(view).collect::<Vec<_>>(),

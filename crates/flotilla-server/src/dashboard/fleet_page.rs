@@ -66,9 +66,11 @@ impl FleetPage {
         let cache = &state.fleet_cache;
         let read = async {
             let version = cache.version(&**store).await?;
+            // The session's CSRF token is in the page (its sign-out form), so a rendered page
+            // is kept for one session only.
             let key = format!(
-                "{version}\n{}\n{}\n{}",
-                filter.q, filter.category, viewer.name
+                "{version}\n{}\n{}\n{}\n{}",
+                filter.q, filter.category, viewer.name, viewer.csrf
             );
             if let Some(html) = cache.page(&key) {
                 return Ok(Err(html));
@@ -185,6 +187,7 @@ impl FleetPage {
                 "title": "Fleet",
                 "nav": "fleet",
                 "viewer": viewer.name,
+                "csrf": viewer.csrf,
                 "environments": environments,
                 "rows": rows,
                 "pending_count": pending.len(),

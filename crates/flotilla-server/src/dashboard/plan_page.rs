@@ -45,6 +45,7 @@ impl PlanPage {
             "title": "Plan",
             "nav": "plan",
             "viewer": viewer.name,
+            "csrf": viewer.csrf,
             "request": query.request,
         });
         if query.request.trim().is_empty() {

@@ -62,6 +62,7 @@ impl RunPage {
                 "title": format!("Run {} {}", run.repo, run.version),
                 "nav": "trains",
                 "viewer": viewer.name,
+                "csrf": viewer.csrf,
                 "live": !finished(&run),
                 "run": view,
             }),

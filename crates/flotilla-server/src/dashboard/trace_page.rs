@@ -31,6 +31,7 @@ impl TracePage {
             "title": "Trace",
             "nav": "trace",
             "viewer": viewer.name,
+            "csrf": viewer.csrf,
             "environments": environments,
             "service": params.service.clone().unwrap_or_default(),
             "env": params.env.clone().unwrap_or_default(),

@@ -60,6 +60,7 @@ impl TrainsPage {
                 "title": "Trains",
                 "nav": "trains",
                 "viewer": viewer.name,
+                "csrf": viewer.csrf,
                 "trains": lines,
             }),
         )

@@ -3,10 +3,8 @@
 //! the fleet matrix against `deploy status`, a train's waves changing without a reload, a run's
 //! log with its secret redacted, the trace against `flotilla trace --json`, and a screenshot of
 //! each page.
-//!
-//! Sign-in: pages take the skeleton's bearer-token principal until sessions exist, so the
-//! browser is signed in by sending the API token as an `Authorization` header with every
-//! request (a DevTools command). That is [`sign_in`], the one place to switch to `/login`.
+//! The browser signs in as a person does: a page sends it to `/login`, where it types a token
+//! that `flotilla token create` printed.
 
 use std::collections::BTreeMap;
 
@@ -16,16 +14,11 @@ use flotilla_testkit::{free_port, wait};
 use serde_json::{Value, json};
 
 use crate::serve::harness::{API_TOKEN, Reply, Server, http, set_secrets};
-use crate::support::{self, Sandbox, run_id, sandbox, waiting_build, wire_waiting_builds};
+use crate::support::{
+    self, Sandbox, create_token, run_id, sandbox, waiting_build, wire_waiting_builds,
+};
 
 const TOKEN: &str = "pypi-e2eSECRETtoken-dashboard-7f3a9c";
-
-/// Signs the browser in as the holder of `token`.
-async fn sign_in(browser: &Browser, token: &str) {
-    browser
-        .set_extra_headers(&[("Authorization", &format!("Bearer {token}"))])
-        .await;
-}
 
 fn get(server: &Server, path: &str, token: Option<&str>) -> Reply {
     let bearer = token.map(|t| format!("Bearer {t}"));
@@ -313,6 +306,7 @@ async fn in_a_browser_a_train_goes_live_a_log_is_redacted_and_every_page_is_capt
         "chromium and chromedriver are needed: bash scripts/install-test-deps.sh"
     );
     let sandbox = leaky_and_waiting();
+    let ada = create_token(&sandbox, "ada", "admin");
     let server = Server::start(&sandbox, free_port());
     let mut cli = sandbox.spawn(&["release", "start", "1.0.0"]);
     wait::for_file_from(&sandbox.outside("started.b"), &mut cli);
@@ -323,13 +317,11 @@ async fn in_a_browser_a_train_goes_live_a_log_is_redacted_and_every_page_is_capt
     let train = summary["train"].as_str().unwrap().to_owned();
 
     let browser = Browser::start().await;
-    sign_in(&browser, API_TOKEN).await;
-    let c = &browser.client;
-
     // A train page, opened while `b` builds: it changes without a reload.
-    c.goto(&server.url(&format!("/trains/{train}")))
-        .await
-        .unwrap();
+    browser
+        .sign_in(&server.url(&format!("/trains/{train}")), &ada)
+        .await;
+    let c = &browser.client;
     c.execute("window.flotillaMarker = 'no reload';", vec![])
         .await
         .unwrap();
@@ -420,11 +412,10 @@ async fn in_a_browser_the_fleet_is_what_deploy_status_says_and_the_trace_what_th
         "chromium and chromedriver are needed: bash scripts/install-test-deps.sh"
     );
     let (sandbox, server) = demo_served();
+    let ada = create_token(&sandbox, "ada", "admin");
     let browser = Browser::start().await;
-    sign_in(&browser, API_TOKEN).await;
+    browser.sign_in(&server.url("/"), &ada).await;
     let c = &browser.client;
-
-    c.goto(&server.url("/")).await.unwrap();
     let cells = c
         .execute(
             "var out = {};\

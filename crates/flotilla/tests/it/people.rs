@@ -10,8 +10,10 @@ use serde_json::Value;
 use crate::serve::harness::{
     API_TOKEN, REGISTRY_TOKEN, Server, envelope, fake_digest, set_secrets,
 };
-use crate::support::{self, Sandbox};
-use flotilla_testkit::free_port;
+use crate::support::{self, Sandbox, create_token};
+use flotilla_testkit::browser::fantoccini::Locator;
+use flotilla_testkit::browser::{self, Browser};
+use flotilla_testkit::{free_port, wait};
 
 const VALUES: &str = "identity:\n  image:\n    version: 0.1.0  # set by flotilla\n";
 
@@ -43,19 +45,6 @@ fn fleet() -> Sandbox {
     set_secrets(&mut fleet);
     fleet.set_env("USER", "alice");
     fleet
-}
-
-/// `flotilla token create`: the token's text.
-fn create_token(fleet: &Sandbox, name: &str, role: &str) -> String {
-    let created = fleet
-        .flotilla(&["token", "create", "--name", name, "--role", role, "--json"])
-        .success()
-        .json();
-    assert_eq!(created["name"], name);
-    assert_eq!(created["role"], role);
-    let token = created["token"].as_str().unwrap().to_owned();
-    assert!(token.starts_with("flt_") && token.len() > 40, "{token}");
-    token
 }
 
 /// One HTTP exchange with its response headers (names lowercase).
@@ -128,6 +117,16 @@ const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded")
 /// The deployment `id` as the API shows it.
 fn deployment(server: &Server, id: &str) -> Value {
     server.api(&format!("/deployments/{id}"))
+}
+
+/// The deployment `id` still waits and prd's values file is still `before`.
+fn assert_still_pending(fleet: &Sandbox, server: &Server, id: &str, before: &str, why: &str) {
+    assert_eq!(deployment(server, id)["status"], "pending", "{why}");
+    assert_eq!(
+        fleet.show("deploy", "master", "values/prd.yaml").unwrap(),
+        before,
+        "{why}"
+    );
 }
 
 /// `action → actors` of the audit log as `flotilla audit --json` prints it.
@@ -298,14 +297,7 @@ fn people_decide_under_their_own_names_with_roles_csrf_and_four_eyes_and_everyth
 
     let server = Server::start(&fleet, free_port());
     let approve = server.url(&format!("/api/v1/deployments/{id}/approve"));
-    let still_pending = |why: &str| {
-        assert_eq!(deployment(&server, &id)["status"], "pending", "{why}");
-        assert_eq!(
-            fleet.show("deploy", "master", "values/prd.yaml").unwrap(),
-            before,
-            "{why}"
-        );
-    };
+    let still_pending = |why: &str| assert_still_pending(&fleet, &server, &id, &before, why);
 
     // A viewer's forged approval.
     let forged = exchange(
@@ -433,6 +425,118 @@ fn people_decide_under_their_own_names_with_roles_csrf_and_four_eyes_and_everyth
     assert_eq!(listed[0]["action"], "deployment.approve");
     assert_eq!(listed[0]["actor"], "bob");
     assert_eq!(listed[0]["target"], id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_a_viewer_cannot_decide_and_an_approver_approves_production_by_a_click() {
+    assert!(
+        browser::available(),
+        "chromium and chromedriver are needed: bash scripts/install-test-deps.sh"
+    );
+    let fleet = fleet();
+    let victor = create_token(&fleet, "victor", "viewer");
+    let bob = create_token(&fleet, "bob", "approver");
+    fleet.flotilla(&["release", "start", "1.0.0"]).success();
+    fleet.flotilla(&["release", "final", "1.0.0"]).success();
+    let pending = fleet
+        .flotilla(&["deploy", "pending", "--json"])
+        .success()
+        .json();
+    let id = pending[0]["id"].as_str().unwrap().to_owned();
+    let before = fleet.show("deploy", "master", "values/prd.yaml").unwrap();
+    let head = fleet.remote_git("deploy", &["rev-parse", "master"]);
+    let server = Server::start(&fleet, free_port());
+    let still_pending = |why: &str| assert_still_pending(&fleet, &server, &id, &before, why);
+    let approve = format!("/api/v1/deployments/{id}/approve");
+    let page = server.url("/deployments?env=prd");
+    let browser = Browser::start().await;
+    let c = &browser.client;
+
+    // A viewer sees the deployment waiting, and nothing to decide it with.
+    browser.sign_in(&page, &victor).await;
+    let row = c
+        .find(Locator::Id(&format!("d-{id}")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("an approver decides"), "{row}");
+    assert!(
+        c.find_all(Locator::Css("button.approve, button.reject"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    browser.screenshot("deployments-viewer").await;
+    // The form a viewer could forge, with the session's own CSRF token, is refused.
+    let csrf = c
+        .find(Locator::Css("form[action='/logout'] input[name=csrf]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = browser
+        .fetch_form("POST", &approve, &format!("csrf={csrf}&next=%2F"))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("viewer"), "{body}");
+    still_pending("a viewer's forged form");
+    browser.sign_out().await;
+
+    // An approver: a form without the CSRF token is refused; the button approves.
+    browser.sign_in(&page, &bob).await;
+    let (status, body) = browser.fetch_form("POST", &approve, "next=%2F").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("CSRF"), "{body}");
+    still_pending("a form without the CSRF token");
+    let who = c.find(Locator::Css(".who strong")).await.unwrap();
+    assert_eq!(who.text().await.unwrap(), "bob");
+    let button = c
+        .find(Locator::Css(&format!("#d-{id} button.approve")))
+        .await
+        .unwrap();
+    assert_eq!(button.text().await.unwrap(), "Approve 1.0.0 for prd");
+    browser.screenshot("deployments-pending").await;
+    button.click().await.unwrap();
+    let done = wait::until("the approval to deploy", || {
+        let d = deployment(&server, &id);
+        (d["status"] != "pending" && d["status"] != "running").then_some(d)
+    });
+    assert_eq!(done["status"], "succeeded", "{done:#}");
+    assert_eq!(done["decided_by"], "bob");
+
+    // One commit in the deploy repository, changing one line.
+    let log = fleet.remote_git(
+        "deploy",
+        &["log", "--format=%H %s", &format!("{}..master", head.trim())],
+    );
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.contains("1.0.0"), "{log}");
+    let changed = fleet.remote_git("deploy", &["diff", "--numstat", head.trim(), "master"]);
+    assert_eq!(changed.trim(), "1\t1\tvalues/prd.yaml");
+    assert_eq!(
+        fleet.show("deploy", "master", "values/prd.yaml").unwrap(),
+        VALUES.replace("0.1.0", "1.0.0")
+    );
+    // The browser is back on the page it approved from, with nothing waiting any more.
+    wait::until_async("the page to show nothing waiting", || async {
+        let here = c.current_url().await.ok()?;
+        let text = c.find(Locator::Id("main")).await.ok()?.text().await.ok()?;
+        (here.path() == "/deployments"
+            && here.query() == Some("env=prd")
+            && text.contains("Nothing is waiting."))
+        .then_some(())
+    })
+    .await;
+    browser.screenshot("deployments-approved").await;
+    browser.close().await;
+
+    let audit = audit_actions(&fleet);
+    assert_eq!(audit["deployment.approve"], ["bob"]);
+    assert_eq!(audit["session.sign-in"], ["victor", "bob"]);
 }
 
 #[test]

@@ -143,3 +143,16 @@ pub fn key_values(text: &str) -> std::collections::BTreeMap<String, String> {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
 }
+
+/// `flotilla token create`: the token's text.
+pub fn create_token(fleet: &Sandbox, name: &str, role: &str) -> String {
+    let created = fleet
+        .flotilla(&["token", "create", "--name", name, "--role", role, "--json"])
+        .success()
+        .json();
+    assert_eq!(created["name"], name);
+    assert_eq!(created["role"], role);
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("flt_") && token.len() > 40, "{token}");
+    token
+}
