@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "api tokens (hashed), sessions and the audit log",
         sql: include_str!("../migrations/sqlite/0006_people.sql"),
     },
+    Migration {
+        version: 7,
+        description: "a journal of deployment changes, for readers that keep the fleet's view",
+        sql: include_str!("../migrations/sqlite/0007_deployment_changes.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use flotilla_core::Version;
-use flotilla_store::{Deployment, DeploymentStatus, Id};
+use flotilla_store::{Deployment, DeploymentStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::app_state::AppState;
@@ -64,23 +64,9 @@ impl FleetPage {
         let workspace = state.engine.workspace();
         let store = &workspace.store;
         let cache = &state.fleet_cache;
-        let read = async {
-            let version = cache.version(&**store).await?;
-            // The session's CSRF token is in the page (its sign-out form), so a rendered page
-            // is kept for one session only.
-            let key = format!(
-                "{version}\n{}\n{}\n{}\n{}",
-                filter.q, filter.category, viewer.name, viewer.csrf
-            );
-            if let Some(html) = cache.page(&key) {
-                return Ok(Err(html));
-            }
-            Ok(Ok((key, cache.read(&**store, version).await?)))
-        };
-        let (key, data) = match read.await {
-            Ok(Ok(read)) => read,
-            Ok(Err(html)) => return Templates::html(&html),
-            Err::<_, flotilla_store::StoreError>(err) => {
+        let data = match cache.current(&**store).await {
+            Ok(data) => data,
+            Err(err) => {
                 tracing::error!("fleet page: {err}");
                 return Templates::error(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,8 +74,19 @@ impl FleetPage {
                 );
             }
         };
-        let (matrix, latest, pending, trains) =
-            (&data.matrix, &data.latest, &data.pending, &data.trains);
+        // The session's CSRF token is in the page (its sign-out form), so a rendered page is
+        // kept for one session only.
+        let key = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            data.version(),
+            filter.q,
+            filter.category,
+            viewer.name,
+            viewer.csrf
+        );
+        if let Some(html) = cache.page(&key) {
+            return Templates::html(&html);
+        }
         let fleet = &workspace.fleet;
         let environments: Vec<String> = fleet.environments.iter().map(|e| e.name.clone()).collect();
         let tag_templates: HashMap<&str, &flotilla_core::Template> = fleet
@@ -102,15 +99,8 @@ impl FleetPage {
             .iter()
             .map(|r| (r.name.clone(), r.category.clone()))
             .collect();
-        let train_of: HashMap<&str, &Id> = trains.iter().map(|(d, t)| (d.as_str(), t)).collect();
-        let pair = |d: &Deployment| (d.service.clone(), d.environment.clone());
-        let current: HashMap<_, _> = matrix.iter().map(|d| (pair(d), d)).collect();
-        let latest: HashMap<_, _> = latest.iter().map(|d| (pair(d), d)).collect();
-        let waiting: HashMap<_, _> = pending.iter().map(|d| (pair(d), d)).collect();
-
-        let mut services: BTreeSet<&str> = matrix.iter().map(|d| d.service.as_str()).collect();
-        services.extend(latest.keys().map(|(s, _)| s.as_str()));
-        services.extend(waiting.keys().map(|(s, _)| s.as_str()));
+        let services: BTreeSet<&str> = data.pairs.keys().map(|(s, _)| s.as_str()).collect();
+        let pending_count: usize = data.pairs.values().map(|p| p.pending.len()).sum();
         let needle = filter.q.trim().to_lowercase();
         let mut rows = Vec::new();
         for service in services {
@@ -125,13 +115,15 @@ impl FleetPage {
                 .iter()
                 .map(|environment| {
                     let key = (service.to_owned(), environment.clone());
-                    let now = current.get(&key);
-                    let pending = waiting.get(&key).map(|d| Pending {
+                    let pair = data.pairs.get(&key);
+                    let now = pair.and_then(|p| p.current.as_ref());
+                    // The newest request waiting is the one an approval would deploy.
+                    let pending = pair.and_then(|p| p.pending.last()).map(|d| Pending {
                         id: d.id.to_string(),
                         version: d.version.clone(),
                     });
-                    let later = latest
-                        .get(&key)
+                    let later = pair
+                        .and_then(|p| p.latest.as_ref())
                         .filter(|d| unsettled(d) && now.is_none_or(|n| n.id != d.id))
                         .map(|d| format!("{} {}", d.version, d.status));
                     if now.is_none() && pending.is_none() && later.is_none() {
@@ -147,9 +139,10 @@ impl FleetPage {
                                     .ok()
                                     .map(|v| v.render_tag(template))
                             }),
-                            train: train_of.get(d.digest.as_str()).map(ToString::to_string),
-                            train_short: train_of
-                                .get(d.digest.as_str())
+                            train: data.trains.get(&d.digest).map(ToString::to_string),
+                            train_short: data
+                                .trains
+                                .get(&d.digest)
                                 .map(|t| t.as_str().chars().skip(16).collect()),
                             digest: short(&d.digest),
                             later,
@@ -190,7 +183,7 @@ impl FleetPage {
                 "csrf": viewer.csrf,
                 "environments": environments,
                 "rows": rows,
-                "pending_count": pending.len(),
+                "pending_count": pending_count,
                 "q": filter.q,
                 "category": filter.category,
                 "categories": all_categories,

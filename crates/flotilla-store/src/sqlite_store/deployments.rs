@@ -5,7 +5,8 @@ use super::id_prefix::{PREFIX_CANDIDATES, id_prefix_pattern, prefix_not_found, u
 use super::transition::Transition;
 use crate::row_reader::RowReader;
 use crate::{
-    Deployment, DeploymentStatus, DeploymentStore, Id, NewDeployment, StoreError, StoreFuture,
+    Deployment, DeploymentChanges, DeploymentStatus, DeploymentStore, Id, NewDeployment,
+    PairDeployments, StoreError, StoreFuture,
 };
 
 /// The order in which deployments of one service and environment succeeded, last first: the
@@ -13,6 +14,20 @@ use crate::{
 macro_rules! succeeded_last_first {
     () => {
         "finished_ms DESC, created_ms DESC, id DESC"
+    };
+}
+
+/// What runs in the service `$1` in the environment `$2`: its deployment that succeeded last.
+macro_rules! current_of_pair {
+    () => {
+        concat!(
+            "SELECT ",
+            deployment_columns!(),
+            " FROM deployments WHERE service = $1 AND environment = $2 \
+             AND status = 'succeeded' ORDER BY ",
+            succeeded_last_first!(),
+            " LIMIT 1"
+        )
     };
 }
 
@@ -269,19 +284,12 @@ impl DeploymentStore for SqliteStore {
         environment: &'a str,
     ) -> StoreFuture<'a, Option<Deployment>> {
         Box::pin(async move {
-            let row = sqlx::query(concat!(
-                "SELECT ",
-                deployment_columns!(),
-                " FROM deployments WHERE service = $1 AND environment = $2 \
-             AND status = 'succeeded' ORDER BY ",
-                succeeded_last_first!(),
-                " LIMIT 1"
-            ))
-            .bind(service)
-            .bind(environment)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::query("looking up the current deployment"))?;
+            let row = sqlx::query(current_of_pair!())
+                .bind(service)
+                .bind(environment)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("looking up the current deployment"))?;
             row.map(|row| RowReader::new(&row, "deployments").deployment())
                 .transpose()
         })
@@ -405,17 +413,80 @@ impl DeploymentStore for SqliteStore {
         )
     }
 
-    fn deployments_version(&self) -> StoreFuture<'_, String> {
+    fn deployment_changes(&self, after: Option<i64>) -> StoreFuture<'_, DeploymentChanges> {
         Box::pin(async move {
-            let (count, stamps, artifacts): (i64, i64, i64) = sqlx::query_as(
-                "SELECT count(*), coalesce(sum(coalesce(started_ms, 0) \
-                 + coalesce(finished_ms, 0) + coalesce(decided_ms, 0)), 0), \
-                 (SELECT count(*) FROM artifacts) FROM deployments",
+            const OP: &str = "reading the journal of deployment changes";
+            // One read transaction: the head and the pairs up to it are one snapshot.
+            let mut tx = self.pool.begin().await.map_err(StoreError::query(OP))?;
+            let (head, oldest, artifacts): (i64, Option<i64>, i64) = sqlx::query_as(
+                "SELECT coalesce(max(seq), 0), min(seq), (SELECT count(*) FROM artifacts) \
+                 FROM deployment_changes",
             )
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(StoreError::query("reading the deployments' version"))?;
-            Ok(format!("{count}:{stamps}:{artifacts}"))
+            .map_err(StoreError::query(OP))?;
+            let reaches_back = |after: i64| after <= head && oldest.is_none_or(|o| o <= after + 1);
+            let pairs = match after {
+                Some(after) if reaches_back(after) => Some(
+                    sqlx::query_as(
+                        "SELECT DISTINCT service, environment FROM deployment_changes \
+                         WHERE seq > $1 AND seq <= $2",
+                    )
+                    .bind(after)
+                    .bind(head)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(OP))?,
+                ),
+                _ => None,
+            };
+            tx.commit().await.map_err(StoreError::query(OP))?;
+            Ok(DeploymentChanges {
+                head,
+                artifacts,
+                pairs,
+            })
+        })
+    }
+
+    fn pair_deployments<'a>(
+        &'a self,
+        service: &'a str,
+        environment: &'a str,
+    ) -> StoreFuture<'a, PairDeployments> {
+        Box::pin(async move {
+            const OP: &str = "reading the deployments of a service in an environment";
+            let mut tx = self.pool.begin().await.map_err(StoreError::query(OP))?;
+            let mut read = async |sql: &'static str| {
+                let rows = sqlx::query(sql)
+                    .bind(service)
+                    .bind(environment)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(OP))?;
+                deployments(&rows)
+            };
+            let current = read(current_of_pair!()).await?;
+            let latest = read(concat!(
+                "SELECT ",
+                deployment_columns!(),
+                " FROM deployments WHERE service = $1 AND environment = $2 \
+                 ORDER BY created_ms DESC, id DESC LIMIT 1"
+            ))
+            .await?;
+            let pending = read(concat!(
+                "SELECT ",
+                deployment_columns!(),
+                " FROM deployments WHERE service = $1 AND environment = $2 \
+                 AND status = 'pending' ORDER BY created_ms, id"
+            ))
+            .await?;
+            tx.commit().await.map_err(StoreError::query(OP))?;
+            Ok(PairDeployments {
+                current: current.into_iter().next(),
+                latest: latest.into_iter().next(),
+                pending,
+            })
         })
     }
 

@@ -1,6 +1,9 @@
 use jiff::Timestamp;
 
-use crate::{Deployment, DeploymentStatus, Id, NewDeployment, StoreFuture};
+use crate::{
+    Deployment, DeploymentChanges, DeploymentStatus, Id, NewDeployment, PairDeployments,
+    StoreFuture,
+};
 
 /// The deployments part of [`Store`](crate::Store).
 pub trait DeploymentStore: Send + Sync {
@@ -102,8 +105,15 @@ pub trait DeploymentStore: Send + Sync {
     /// build took to production, with the approvals on the way.
     fn deployments_with_digest<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Vec<Deployment>>;
 
-    /// A value that changes whenever a deployment is created or changes status, or an artifact
-    /// is recorded: what a reader caching the fleet's view compares. (Every transition sets a
-    /// timestamp that was unset, so their sum grows with each.)
-    fn deployments_version(&self) -> StoreFuture<'_, String>;
+    /// The head of the journal of deployment changes (every creation and status change, in
+    /// order) and, with `after`, the pairs changed since that head: a reader keeping the
+    /// fleet's view reads again only those ([`DeploymentStore::pair_deployments`]).
+    fn deployment_changes(&self, after: Option<i64>) -> StoreFuture<'_, DeploymentChanges>;
+
+    /// What a view of the fleet shows of one service in one environment.
+    fn pair_deployments<'a>(
+        &'a self,
+        service: &'a str,
+        environment: &'a str,
+    ) -> StoreFuture<'a, PairDeployments>;
 }

@@ -606,6 +606,118 @@ async fn the_matrix_shows_what_runs_where() {
 }
 
 #[tokio::test]
+async fn the_journal_of_changes_names_each_pair_that_changed_and_what_a_pair_shows() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let start = store.deployment_changes(None).await.unwrap();
+        assert_eq!((start.head, start.artifacts, start.pairs), (0, 0, None));
+        assert_eq!(
+            store.deployment_changes(Some(0)).await.unwrap().pairs,
+            Some(vec![])
+        );
+
+        let running = deployed(
+            &*store,
+            "identity",
+            "prd",
+            "1.0.0",
+            DeploymentStatus::Succeeded,
+        )
+        .await;
+        let after_first = store.deployment_changes(Some(0)).await.unwrap();
+        // Created, started, finished: three changes of one pair.
+        assert_eq!(after_first.head, 3);
+        assert_eq!(
+            after_first.pairs,
+            Some(vec![("identity".to_owned(), "prd".to_owned())])
+        );
+        let waiting = store
+            .create_deployment(&new_deployment("identity", "prd", "1.0.1", true))
+            .await
+            .unwrap();
+        deployed(
+            &*store,
+            "inventory",
+            "dev",
+            "2.0.0",
+            DeploymentStatus::Failed,
+        )
+        .await;
+        let mut pairs = store
+            .deployment_changes(Some(after_first.head))
+            .await
+            .unwrap()
+            .pairs
+            .unwrap();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            [
+                ("identity".to_owned(), "prd".to_owned()),
+                ("inventory".to_owned(), "dev".to_owned())
+            ]
+        );
+        // Nothing since the head; a head the journal never had is "read everything".
+        let head = store.deployment_changes(None).await.unwrap().head;
+        assert_eq!(head, 7);
+        assert_eq!(
+            store.deployment_changes(Some(head)).await.unwrap().pairs,
+            Some(vec![])
+        );
+        assert_eq!(
+            store
+                .deployment_changes(Some(head + 5))
+                .await
+                .unwrap()
+                .pairs,
+            None
+        );
+
+        let pair = store.pair_deployments("identity", "prd").await.unwrap();
+        assert_eq!(pair.current, Some(running));
+        assert_eq!(pair.latest.as_ref(), Some(&waiting));
+        assert_eq!(pair.pending, [waiting]);
+        let inventory = store.pair_deployments("inventory", "dev").await.unwrap();
+        assert_eq!(inventory.current, None, "nothing succeeded there");
+        assert_eq!(
+            inventory.latest.map(|d| d.status),
+            Some(DeploymentStatus::Failed)
+        );
+        let nothing = store.pair_deployments("config", "prd").await.unwrap();
+        assert!(
+            nothing.current.is_none() && nothing.latest.is_none() && nothing.pending.is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_journal_keeps_its_newest_ten_thousand_changes() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        // 10,002 creations, each a change: the first two fall out of the journal.
+        for _ in 0..10_002 {
+            store
+                .create_deployment(&new_deployment("identity", "dev", "1.0.1", true))
+                .await
+                .unwrap();
+        }
+        let changes = store.deployment_changes(Some(0)).await.unwrap();
+        assert_eq!(changes.head, 10_002);
+        assert_eq!(changes.pairs, None, "the reader at 0 must read everything");
+        let recent = store
+            .deployment_changes(Some(changes.head - 9_999))
+            .await
+            .unwrap();
+        assert_eq!(
+            recent.pairs,
+            Some(vec![("identity".to_owned(), "dev".to_owned())])
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn deployments_are_found_by_id_or_unique_prefix() {
     for_each_backend(async |state| {
         let store = state.open().await;

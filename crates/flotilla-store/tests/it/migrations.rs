@@ -108,6 +108,8 @@ async fn a_version_1_database_is_upgraded_keeping_its_data() {
     // Back to what the first release of flotilla left on disk.
     let pool = raw_pool(&state.path.join(SqliteStore::DB_FILE)).await;
     sqlx::raw_sql(concat!(
+        "DROP TRIGGER deployment_inserted; DROP TRIGGER deployment_updated; ",
+        "DROP TABLE deployment_changes; ",
         "DROP TABLE deployments; DROP TABLE train_leases; DROP TABLE replay_keys; ",
         "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE audit_log; DROP INDEX artifacts_digest; ",
         "DELETE FROM schema_version WHERE version > 1; ",
@@ -140,6 +142,8 @@ async fn a_version_2_database_keeps_its_leases_with_typed_holders() {
     // 2100-01-01: live throughout the test.
     let far: i64 = 4_102_444_800_000;
     sqlx::raw_sql(concat!(
+        "DROP TRIGGER deployment_inserted; DROP TRIGGER deployment_updated; ",
+        "DROP TABLE deployment_changes; ",
         "DROP TABLE train_leases; DROP TABLE replay_keys; ",
         "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE audit_log; DROP INDEX artifacts_digest; ",
         "DELETE FROM schema_version WHERE version > 2; ",

@@ -80,6 +80,45 @@ fn fleet_row<'a>(html: &'a str, service: &str) -> &'a str {
     &html[start..start + end]
 }
 
+/// Every cell of the fleet page's matrix shows the version `deploy status` says runs there.
+fn assert_fleet_is_deploy_status(sandbox: &Sandbox, fleet: &str) {
+    for ((service, environment), version) in deploy_status(sandbox) {
+        let row = fleet_row(fleet, &service);
+        let cell_start = row
+            .find(&format!("data-env=\"{environment}\""))
+            .unwrap_or_else(|| panic!("{service} {environment}:\n{row}"));
+        let cell = &row[cell_start..];
+        let cell = &cell[..cell.find("</td>").unwrap()];
+        assert!(
+            cell.contains(&format!(">{version}</a>")),
+            "{service} in {environment} runs {version}:\n{cell}"
+        );
+    }
+}
+
+#[test]
+fn the_fleet_page_follows_what_other_processes_change() {
+    let (sandbox, server) = demo_served();
+    let before = page(&server, "/");
+    assert_fleet_is_deploy_status(&sandbox, &before);
+    // The CLI, another process, rolls identity back in prd: the server reads the pair again.
+    sandbox
+        .flotilla(&["deploy", "rollback", "identity", "--env", "prd"])
+        .success();
+    let after = page(&server, "/");
+    assert_ne!(
+        fleet_row(&before, "identity"),
+        fleet_row(&after, "identity")
+    );
+    assert_eq!(
+        fleet_row(&before, "inventory"),
+        fleet_row(&after, "inventory")
+    );
+    assert_fleet_is_deploy_status(&sandbox, &after);
+    let unchanged = page(&server, "/");
+    assert_eq!(unchanged, after, "nothing changed, the same page");
+}
+
 #[test]
 fn every_page_answers_with_the_token_and_refuses_without_and_shows_what_the_cli_says() {
     let (sandbox, server) = demo_served();
@@ -129,19 +168,7 @@ fn every_page_answers_with_the_token_and_refuses_without_and_shows_what_the_cli_
     }
 
     // The matrix shows what `deploy status` says, cell by cell.
-    let fleet = page(&server, "/");
-    for ((service, environment), version) in deploy_status(&sandbox) {
-        let row = fleet_row(&fleet, &service);
-        let cell_start = row
-            .find(&format!("data-env=\"{environment}\""))
-            .unwrap_or_else(|| panic!("{service} {environment}:\n{row}"));
-        let cell = &row[cell_start..];
-        let cell = &cell[..cell.find("</td>").unwrap()];
-        assert!(
-            cell.contains(&format!(">{version}</a>")),
-            "{service} in {environment} runs {version}:\n{cell}"
-        );
-    }
+    assert_fleet_is_deploy_status(&sandbox, &page(&server, "/"));
     // The filter keeps what matches only.
     let filtered = page(&server, "/?q=inventory");
     assert!(filtered.contains("<th scope=\"row\">inventory "));
