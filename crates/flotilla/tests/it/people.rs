@@ -469,6 +469,7 @@ async fn in_a_browser_a_viewer_cannot_decide_and_an_approver_approves_production
             .is_empty()
     );
     browser.screenshot("deployments-viewer").await;
+    browser.assert_accessible("deployments-viewer").await;
     // The form a viewer could forge, with the session's own CSRF token, is refused.
     let csrf = c
         .find(Locator::Css("form[action='/logout'] input[name=csrf]"))
@@ -500,6 +501,7 @@ async fn in_a_browser_a_viewer_cannot_decide_and_an_approver_approves_production
         .unwrap();
     assert_eq!(button.text().await.unwrap(), "Approve 1.0.0 for prd");
     browser.screenshot("deployments-pending").await;
+    browser.assert_accessible("deployments-pending").await;
     button.click().await.unwrap();
     let done = wait::until("the approval to deploy", || {
         let d = deployment(&server, &id);
