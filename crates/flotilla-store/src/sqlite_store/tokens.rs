@@ -128,6 +128,16 @@ impl TokenStore for SqliteStore {
         expires_at: Timestamp,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
+            const OP: &str = "recording a session";
+            let now = now_millis();
+            let mut tx = self.write_tx(OP).await?;
+            // Each sign-in sweeps the sessions that expired, so they do not pile up between
+            // sign-outs.
+            sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(OP))?;
             sqlx::query(
                 "INSERT INTO sessions (id_hash, token_id, csrf, created_ms, expires_ms) \
                  VALUES ($1, $2, $3, $4, $5)",
@@ -135,12 +145,12 @@ impl TokenStore for SqliteStore {
             .bind(id_hash)
             .bind(token_id.as_str())
             .bind(csrf)
-            .bind(now_millis())
+            .bind(now)
             .bind(expires_at.as_millisecond())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map_err(StoreError::query("recording a session"))?;
-            Ok(())
+            .map_err(StoreError::query(OP))?;
+            commit(tx, OP).await
         })
     }
 

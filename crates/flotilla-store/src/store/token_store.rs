@@ -21,7 +21,8 @@ pub trait TokenStore: Send + Sync {
     /// `None` for an unknown or revoked one.
     fn token_by_hash<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<ApiToken>>;
 
-    /// Records a session of the token `token_id`, known by the hash of its id.
+    /// Records a session of the token `token_id`, known by the hash of its id, and forgets
+    /// every session that has expired.
     fn create_session<'a>(
         &'a self,
         id_hash: &'a str,

@@ -1,8 +1,8 @@
-use flotilla_store::{NewApiToken, NewAuditEntry, StoreError};
+use flotilla_store::{NewApiToken, NewAuditEntry, StoreError, TokenStore};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
-use crate::support::for_each_backend;
+use crate::support::{StateDir, for_each_backend, raw_pool};
 
 fn token(name: &str, hash: &str) -> NewApiToken {
     NewApiToken {
@@ -10,6 +10,30 @@ fn token(name: &str, hash: &str) -> NewApiToken {
         role: "approver".to_owned(),
         hash: hash.to_owned(),
     }
+}
+
+#[tokio::test]
+async fn a_sign_in_forgets_the_sessions_that_expired() {
+    // SQLite's table read directly: an expired session is invisible through the store.
+    let state = StateDir::new();
+    let store = state.open().await;
+    let bob = store.create_token(&token("bob", "h1")).await.unwrap();
+    let now = Timestamp::now();
+    let hour = SignedDuration::from_hours(1);
+    store
+        .create_session("old", &bob.id, "c1", now - hour)
+        .await
+        .unwrap();
+    store
+        .create_session("live", &bob.id, "c2", now + hour)
+        .await
+        .unwrap();
+    let pool = raw_pool(store.path()).await;
+    let kept: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, ["live"]);
 }
 
 #[tokio::test]

@@ -662,6 +662,26 @@ fn an_environment_that_requires_provenance_refuses_a_digest_no_run_published() {
         history[0]["id"].as_str().unwrap()
     ));
     assert_eq!(shown["error"], error);
+    // The pages say it too: the history with its reason, the fleet's cell, the digest's trace.
+    let read = |path: &str| {
+        let reply = exchange(
+            "GET",
+            &server.url(path),
+            &[("Authorization", &bearer(API_TOKEN))],
+            None,
+        );
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+        reply.body
+    };
+    let page = read("/deployments?service=identity&env=stg");
+    assert!(
+        page.contains("<td>refused: ") && page.contains(&digest),
+        "{page}"
+    );
+    let fleet_page = read("/");
+    assert!(fleet_page.contains("then 2.0.0rc1 failed"), "{fleet_page}");
+    let trace = read(&format!("/trace?digest={digest}"));
+    assert!(trace.contains("not published by flotilla"), "{trace}");
 }
 
 /// A train whose repository `a` fails its build until the test creates a file.
