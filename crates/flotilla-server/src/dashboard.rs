@@ -1,9 +1,10 @@
 //! The dashboard: server-rendered pages at `/` for people. Fleet, trains, runs, deployments,
-//! trace and plan; minijinja templates, a stylesheet and a few lines of script embedded in the
-//! binary. Every page reads without JavaScript; the script only makes the train and run
+//! trace, plan and the audit log; minijinja templates, a stylesheet and a few lines of script
+//! embedded in the binary. Every page reads without JavaScript; the script only makes the train and run
 //! pages follow their Server-Sent Events. Forms post to the JSON API's endpoints.
 
 mod assets;
+mod audit_page;
 mod deployments_page;
 pub(crate) mod fleet_cache;
 mod fleet_page;
@@ -25,6 +26,7 @@ use axum::routing::get;
 use crate::app_state::AppState;
 
 use assets::Assets;
+use audit_page::AuditPage;
 use deployments_page::DeploymentsPage;
 use fleet_page::FleetPage;
 use plan_page::PlanPage;
@@ -44,6 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/deployments", get(DeploymentsPage::get))
         .route("/trace", get(TracePage::get))
         .route("/plan", get(PlanPage::get))
+        .route("/audit", get(AuditPage::get))
         .route("/assets/dashboard.css", get(Assets::css))
         .route("/assets/dashboard.js", get(Assets::js))
 }

@@ -31,6 +31,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("templates/trace_chain.html"),
     ),
     ("plan.html", include_str!("templates/plan.html")),
+    ("audit.html", include_str!("templates/audit.html")),
     ("error.html", include_str!("templates/error.html")),
 ];
 

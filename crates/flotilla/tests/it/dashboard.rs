@@ -144,6 +144,7 @@ fn every_page_answers_with_the_token_and_refuses_without_and_shows_what_the_cli_
         "/trace?service=identity&env=prd".to_owned(),
         "/plan".to_owned(),
         "/plan?request=final+1.0.0".to_owned(),
+        "/audit".to_owned(),
     ];
     for path in &paths {
         page(&server, path);
@@ -428,6 +429,7 @@ async fn in_a_browser_a_train_goes_live_a_log_is_redacted_and_every_page_is_capt
         ("deployments", "/deployments"),
         ("trace", "/trace"),
         ("plan", "/plan?request=start+1.1.0"),
+        ("audit", "/audit"),
     ] {
         c.goto(&server.url(path)).await.unwrap();
         c.find(Locator::Css("main h1")).await.unwrap();

@@ -534,6 +534,27 @@ async fn in_a_browser_a_viewer_cannot_decide_and_an_approver_approves_production
     })
     .await;
     browser.screenshot("deployments-approved").await;
+    // The audit page, newest first: bob's approval, then the sign-ins.
+    c.find(Locator::LinkText("Audit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let first = c
+        .wait()
+        .for_element(Locator::Css("#audit tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("bob deployment.approve") && first.contains(&id),
+        "{first}"
+    );
+    browser.screenshot("audit").await;
+    browser.assert_accessible("audit").await;
     browser.close().await;
 
     let audit = audit_actions(&fleet);
