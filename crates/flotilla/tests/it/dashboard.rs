@@ -365,7 +365,34 @@ async fn in_a_browser_a_train_goes_live_a_log_is_redacted_and_every_page_is_capt
         "{before:?}"
     );
     browser.screenshot("train-live").await;
+    // b's run page, in a second tab: its log tails without a reload too.
+    let train_tab = c.window().await.unwrap();
+    let run_b = run_id(&summary, "b");
+    let run_tab = c.new_window(true).await.unwrap().handle;
+    c.switch_to_window(run_tab.clone()).await.unwrap();
+    c.goto(&server.url(&format!("/runs/{run_b}")))
+        .await
+        .unwrap();
+    c.execute("window.flotillaMarker = 'no reload';", vec![])
+        .await
+        .unwrap();
+    let steps_text = || async { c.find(Locator::Id("steps")).await.ok()?.text().await.ok() };
+    let waiting = steps_text().await.unwrap();
+    assert!(!waiting.contains("built b 1.0.0"), "{waiting}");
     std::fs::write(sandbox.outside("release"), "").unwrap();
+    wait::until_async("the run page to show b's build output", || async {
+        steps_text()
+            .await
+            .filter(|text| text.contains("built b 1.0.0"))
+    })
+    .await;
+    let marker = c
+        .execute("return window.flotillaMarker;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, json!("no reload"), "the run page was not reloaded");
+    c.close_window().await.unwrap();
+    c.switch_to_window(train_tab).await.unwrap();
     wait::until_async("the page to show the train done", || async {
         let states = dom_states(&browser).await;
         (states.values().all(|s| s == "done") && states.len() == 2).then_some(())
