@@ -141,6 +141,9 @@ if has identity; then
     fl plan release hotfix 1.12.0.1 --repo identity | tee plan-hotfix.txt
     fl release hotfix 1.12.0.1 --repo identity
     identity_master_1="$(master)"
+    say "master push of identity: its version comes from its tags (2.0.dev249), not a version file"
+    fl plan push identity | tee plan-push.txt
+    fl push identity | tee push.txt
 fi
 
 say "plan"
@@ -217,6 +220,9 @@ if has identity; then
         "$(show identity "$identity_master_1:VERSION")"
     check "git identity: master (VERSION v2.0.0rc1) untouched by hotfix 1.12.0.2" "$identity_master_2" "$identity_master_3"
     check "git identity: master's VERSION at the end" "v2.0.0rc1" "$(show identity master:VERSION)"
+    build="$(grep -o '[0-9][^ ]*\.[0-9]\{8\}\.[0-9]\{6\}' push.txt | head -1)"
+    check "push identity: a master on 2.0 by its tags only (no version file) builds as 2.0.0dev249.STAMP" \
+        "2.0.0dev249" "${build%.*.*}"
 fi
 if has spaceone-design-system; then
     check "git spaceone-design-system: show v2.0.0rc1:package.json version" "2.0.0-rc.1" \
@@ -290,6 +296,8 @@ if has identity; then
         tool=curl
     fi
     check "image ($tool): $namespace/identity:2.0.0rc1 in the registry" "sha256" "${digest%%:*}"
+    check "image (registry API), master push: $namespace-dev/identity:$build in the registry" "present" \
+        "$(curl -sSf -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$oci/v2/$namespace-dev/identity/manifests/$build" && echo present || echo missing)"
     for v in 1.12.0.1 1.12.0.2; do
         check "image (registry API): $namespace/identity:$v in the registry" "present" \
             "$(curl -sSf -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$oci/v2/$namespace/identity/manifests/$v" && echo present || echo missing)"

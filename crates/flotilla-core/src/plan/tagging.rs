@@ -31,18 +31,10 @@ impl Tagging {
         let branch = BranchName::new(version.render_branch(&repo.branch_template));
         // Every tag of the repository that names a version, read once, in every spelling the
         // platform's histories hold (`1.12.0` beside `v1.12.1`, `v1.13`, `2.0.dev249`).
-        let released: Vec<(String, Version)> = facts
-            .tags
-            .iter()
-            .filter_map(|t| Version::from_any_tag(&repo.tag_template, t).map(|v| (t.clone(), v)))
-            .collect();
-        let newest = released
-            .iter()
-            .max_by(|(ta, a), (tb, b)| a.cmp(b).then_with(|| tb.cmp(ta)))
-            .map(|(tag, version)| TaggedVersion {
-                tag: tag.clone(),
-                version: *version,
-            });
+        let tagged = TaggedVersion::all(&repo.tag_template, &facts.tags);
+        let newest = TaggedVersion::newest(&tagged);
+        let released: Vec<(String, Version)> =
+            tagged.into_iter().map(|t| (t.tag, t.version)).collect();
         // The original workflows tagged `v1.2.0-rc1` (REFERENCE.md §A, tags seen in the wild)
         // where flotilla writes `v1.2.0rc1`: a
         // version is released once, whatever its tag looks like.

@@ -24,7 +24,7 @@ const REPOS: [&str; 4] = [
 ];
 
 /// The checks the script must print as PASS for this fleet (each line's start).
-const CHECKS: [&str; 24] = [
+const CHECKS: [&str; 26] = [
     "PASS git python-core: tag of 2.0.0rc1 in the writing spelling only (2.0.0rc1, not v2.0.0rc1)",
     "PASS git identity: tag of 2.0.0rc1 in the writing spelling only (v2.0.0rc1, not 2.0.0rc1)",
     "PASS git spacectl: tag of 2.0.0rc1 in the writing spelling only",
@@ -38,6 +38,7 @@ const CHECKS: [&str; 24] = [
     "PASS git identity: master (2.0 by tags only, no version file) untouched by hotfix 1.12.0.1",
     "PASS git identity: master still without a version file after hotfix 1.12.0.1",
     "PASS git identity: master (VERSION v2.0.0rc1) untouched by hotfix 1.12.0.2",
+    "PASS push identity: a master on 2.0 by its tags only (no version file) builds as 2.0.0dev249.STAMP: 2.0.0dev249",
     "PASS git spaceone-design-system: show v2.0.0rc1:package.json version: 2.0.0-rc.1",
     "PASS pip install spacectl",
     "PASS pip: what the entry point's requirements installed",
@@ -47,6 +48,7 @@ const CHECKS: [&str; 24] = [
     "PASS pip: identity wheel holds its package_data",
     "PASS npm install @spaceone/design-system",
     "PASS image (",
+    "PASS image (registry API), master push: ",
     "PASS chart (registry API): charts",
     "PASS chart (registry API): charts",
 ];
