@@ -25,6 +25,7 @@ use crate::steps::workflow_runs::WorkflowRuns;
 use crate::train::driver_lease::DriverLease;
 use crate::train::published_listener::PublishedListener;
 use crate::train::stored_request::StoredRequest;
+use crate::train::train_cancel::TrainCancel;
 use crate::train::train_overview::TrainOverview;
 use crate::train::train_runner::TrainRunner;
 use crate::train::train_services::TrainServices;
@@ -91,18 +92,40 @@ impl Engine {
         StoredRequest::of(train).ok().and_then(|s| s.started_by)
     }
 
-    /// Cancels a train no live process drives: it is marked `cancelled` and its runs stay as
-    /// they are (`resume` may finish it later). Refused while a live process drives it: that
-    /// process is stopped by its own interrupt.
-    pub async fn cancel(&self, train: &str) -> Result<Train, EngineError> {
+    /// Cancels `train` in `by`'s name. A train no live process drives is marked `cancelled`
+    /// and its runs stay as they are (`resume` may finish it later). A train a live process
+    /// drives, on any machine, gets a cancel request in the store, which that process reads
+    /// within about a second and acts on as on Ctrl-C, for this train only.
+    pub async fn cancel(&self, train: &str, by: &str) -> Result<TrainCancel, EngineError> {
         let store = &self.workspace.store;
         let train = store.train(train).await?;
-        let lease = DriverLease::acquire(store, &train.id).await?;
-        let cancelled = store
-            .set_train_status(&train.id, flotilla_store::TrainStatus::Cancelled)
-            .await;
-        lease.release().await?;
-        Ok(cancelled?)
+        match DriverLease::acquire(store, &train.id, &self.cancel).await {
+            Ok(lease) => {
+                let cancelled = store
+                    .set_train_status(&train.id, flotilla_store::TrainStatus::Cancelled)
+                    .await;
+                lease.release().await?;
+                Ok(TrainCancel::Cancelled { train: cancelled? })
+            }
+            Err(StoreError::TrainDriven {
+                train: id,
+                driver,
+                heartbeat_at,
+            }) => {
+                if store.request_train_cancel(&train.id, by).await? {
+                    Ok(TrainCancel::Requested { train, driver })
+                } else {
+                    // Driven but not running yet: its driver is still recording it.
+                    Err(StoreError::TrainDriven {
+                        train: id,
+                        driver,
+                        heartbeat_at,
+                    }
+                    .into())
+                }
+            }
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Executes steps with `executor` instead of on this machine.

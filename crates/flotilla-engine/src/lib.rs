@@ -48,6 +48,7 @@ pub use steps::workflow_runs::{
     GithubRepo, WorkflowConclusion, WorkflowError, WorkflowRun, WorkflowRunStatus, WorkflowRuns,
 };
 pub use trace::{Trace, TraceApproval, TraceOrigin, TraceQuery, TraceTrain};
+pub use train::train_cancel::TrainCancel;
 pub use train::train_overview::{DriverState, TrainOverview};
 pub use train::train_summary::{RunSummary, TrainSummary};
 pub use workspace::Workspace;

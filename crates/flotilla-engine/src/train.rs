@@ -8,6 +8,7 @@ pub mod published_listener;
 pub mod repo_runner;
 pub mod stored_request;
 pub mod this_process;
+pub mod train_cancel;
 pub mod train_notifications;
 pub mod train_overview;
 pub mod train_runner;

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use flotilla_core::Help;
-use flotilla_engine::{DriverState, EngineError};
+use flotilla_engine::{DriverState, EngineError, TrainCancel};
 use flotilla_store::{NewApiToken, StoreError, TrainStatus};
 use serde::Deserialize;
 use serde_json::json;
@@ -320,7 +320,8 @@ async fn drive(
     )
 }
 
-/// Marks a train no live process drives `cancelled`.
+/// Cancels a train: marks it `cancelled` when no live process drives it (200), or asks its
+/// driver, on whatever machine, to stop it (202).
 async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -333,17 +334,33 @@ async fn cancel(
             Ok(request) => request,
             Err(response) => return response,
         };
-    match state.engine.cancel(&id).await {
-        Ok(train) => {
+    match state.engine.cancel(&id, &request.principal.name).await {
+        Ok(outcome) => {
+            let train = outcome.train();
+            let (status, answer) = match &outcome {
+                TrainCancel::Cancelled { train } => (StatusCode::OK, json!(train)),
+                // Accepted: the driving process stops the train within about a second.
+                TrainCancel::Requested { train, driver } => (
+                    StatusCode::ACCEPTED,
+                    json!({
+                        "id": train.id,
+                        "status": "cancel-requested",
+                        "driver": driver.to_string(),
+                    }),
+                ),
+            };
             request
                 .audit(
                     &state,
                     "train.cancel",
                     train.id.as_str(),
-                    json!({ "version": train.version }),
+                    json!({
+                        "version": train.version,
+                        "driven": matches!(outcome, TrainCancel::Requested { .. }),
+                    }),
                 )
                 .await;
-            request.done(StatusCode::OK, json!(train))
+            request.done(status, answer)
         }
         Err(err) => engine_failure(&request, err),
     }

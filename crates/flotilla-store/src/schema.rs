@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "a journal of deployment changes, for readers that keep the fleet's view",
         sql: include_str!("../migrations/sqlite/0007_deployment_changes.sql"),
     },
+    Migration {
+        version: 8,
+        description: "requests to cancel a train another process drives",
+        sql: include_str!("../migrations/sqlite/0008_train_cancel_requests.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -396,9 +396,10 @@ pub enum ReleaseCommand {
         /// Train id or unique prefix; the latest train when omitted.
         train: Option<String>,
     },
-    /// Stop a train driven by another process of this machine, as Ctrl-C would: its running
-    /// steps stop and its workflow runs in flight on GitHub Actions are cancelled; `resume`
-    /// continues it later.
+    /// Stop a train, whichever process drives it, on this machine or another: the request goes
+    /// through the state database and the driver stops the train within about a second, as
+    /// Ctrl-C would (its running steps stop, its workflow runs in flight on GitHub Actions are
+    /// cancelled); a train nobody drives is marked cancelled. `resume` continues it later.
     Cancel {
         /// Train id or unique prefix; the latest train when omitted.
         train: Option<String>,

@@ -1,6 +1,7 @@
 //! A train's driver lease: one process drives a train at a time, and shows it is alive with a
 //! heartbeat that the store turns into an expiry, so that a driver that died on any machine
-//! is told from a live one.
+//! is told from a live one. The same background task tells the train when to stop: this
+//! process was interrupted, or someone asked the store to cancel this train.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -19,6 +20,13 @@ pub const DRIVER_TTL: Duration = Duration::from_secs(30);
 /// How often a driver renews its lease.
 const HEARTBEAT: Duration = Duration::from_secs(5);
 
+/// How often the driver looks for a request to cancel its train: a person who pressed
+/// "cancel" waits about this long.
+const CANCEL_REQUESTS: Duration = Duration::from_secs(1);
+
+/// How often the process's interrupt (Ctrl-C, SIGTERM) is passed on to the train.
+const INTERRUPTS: Duration = Duration::from_millis(100);
+
 /// The lease this process holds on one train, renewed in the background until released.
 pub struct DriverLease {
     store: Arc<dyn Store>,
@@ -28,6 +36,8 @@ pub struct DriverLease {
     /// Set when another process took the train over (this one went without a heartbeat past
     /// the lease, stopped or starved): this one must stop driving it.
     lost: Arc<AtomicBool>,
+    /// Set when the train must stop: this process was interrupted, or a cancel was requested.
+    cancel: Arc<AtomicBool>,
 }
 
 impl DriverLease {
@@ -53,12 +63,16 @@ impl DriverLease {
 
     /// Takes the lease on `train` for this process. A live driver refuses it
     /// ([`StoreError::TrainDriven`]); a dead one (expired, or a process of this machine that is
-    /// gone) is taken over at once.
-    pub async fn acquire(store: &Arc<dyn Store>, train: &Id) -> Result<Self, StoreError> {
+    /// gone) is taken over at once. `interrupted` is this process's interrupt.
+    pub async fn acquire(
+        store: &Arc<dyn Store>,
+        train: &Id,
+        interrupted: &Arc<AtomicBool>,
+    ) -> Result<Self, StoreError> {
         let driver = Self::this_process();
         loop {
             match store.acquire_train_lease(train, &driver, DRIVER_TTL).await {
-                Ok(_) => return Ok(Self::adopt(store, train, driver)),
+                Ok(_) => return Ok(Self::adopt(store, train, driver, interrupted)),
                 Err(StoreError::TrainDriven { driver: other, .. })
                     if is_gone(other.pid, &other.host, &driver.host) =>
                 {
@@ -71,13 +85,23 @@ impl DriverLease {
     }
 
     /// Starts renewing a lease that `driver` (this process) already holds on `train`.
-    pub fn adopt(store: &Arc<dyn Store>, train: &Id, driver: TrainDriver) -> Self {
+    pub fn adopt(
+        store: &Arc<dyn Store>,
+        train: &Id,
+        driver: TrainDriver,
+        interrupted: &Arc<AtomicBool>,
+    ) -> Self {
         let lost = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::new(AtomicBool::new(interrupted.load(Ordering::SeqCst)));
         let heartbeat = tokio::spawn(beat(
             Arc::clone(store),
             train.clone(),
             driver.clone(),
-            Arc::clone(&lost),
+            Flags {
+                lost: Arc::clone(&lost),
+                interrupted: Arc::clone(interrupted),
+                cancel: Arc::clone(&cancel),
+            },
         ))
         .abort_handle();
         Self {
@@ -86,7 +110,13 @@ impl DriverLease {
             driver,
             heartbeat,
             lost,
+            cancel,
         }
+    }
+
+    /// The flag the train's runs and steps watch: set when the train must stop.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.cancel)
     }
 
     /// Whether another process took the train over.
@@ -111,14 +141,43 @@ impl Drop for DriverLease {
     }
 }
 
-async fn beat(store: Arc<dyn Store>, train: Id, driver: TrainDriver, lost: Arc<AtomicBool>) {
+/// What the heartbeat reads and sets.
+struct Flags {
+    lost: Arc<AtomicBool>,
+    interrupted: Arc<AtomicBool>,
+    cancel: Arc<AtomicBool>,
+}
+
+async fn beat(store: Arc<dyn Store>, train: Id, driver: TrainDriver, flags: Flags) {
+    let mut since_renewal = Duration::ZERO;
+    let mut since_requests = Duration::ZERO;
     loop {
-        tokio::time::sleep(HEARTBEAT).await;
+        tokio::time::sleep(INTERRUPTS).await;
+        since_renewal += INTERRUPTS;
+        since_requests += INTERRUPTS;
+        if flags.interrupted.load(Ordering::SeqCst) {
+            flags.cancel.store(true, Ordering::SeqCst);
+        }
+        if since_requests >= CANCEL_REQUESTS && !flags.cancel.load(Ordering::SeqCst) {
+            since_requests = Duration::ZERO;
+            match store.train_cancel_request(&train).await {
+                Ok(Some((by, at))) => {
+                    tracing::warn!(%train, %by, %at, "cancel requested; stopping the train");
+                    flags.cancel.store(true, Ordering::SeqCst);
+                }
+                Ok(None) => {}
+                Err(err) => tracing::error!(%train, "reading cancel requests failed: {err}"),
+            }
+        }
+        if since_renewal < HEARTBEAT {
+            continue;
+        }
+        since_renewal = Duration::ZERO;
         match store.acquire_train_lease(&train, &driver, DRIVER_TTL).await {
             Ok(_) => {}
             Err(StoreError::TrainDriven { driver: other, .. }) => {
                 tracing::error!(%train, %other, "another process took the train over; stopping");
-                lost.store(true, Ordering::SeqCst);
+                flags.lost.store(true, Ordering::SeqCst);
                 return;
             }
             Err(err) => tracing::error!(%train, "renewing the train's driver lease failed: {err}"),

@@ -72,7 +72,7 @@ impl TrainRunner {
                 DRIVER_TTL,
             )
             .await?;
-        let lease = DriverLease::adopt(store, &train.id, driver);
+        let lease = DriverLease::adopt(store, &train.id, driver, &self.services.cancel);
         self.drive(lease, train, stored, None, MirrorState::Fresh)
             .await
     }
@@ -81,7 +81,12 @@ impl TrainRunner {
     /// unfinished step. Refused while another process drives the train.
     pub async fn resume(&self, train: &str) -> Result<TrainSummary, EngineError> {
         let train = self.services.workspace.store.train(train).await?;
-        let lease = DriverLease::acquire(&self.services.workspace.store, &train.id).await?;
+        let lease = DriverLease::acquire(
+            &self.services.workspace.store,
+            &train.id,
+            &self.services.cancel,
+        )
+        .await?;
         let stored = StoredRequest::of(&train)?;
         self.drive(lease, train, stored, None, MirrorState::Stale)
             .await
@@ -97,7 +102,12 @@ impl TrainRunner {
                 format!("is not part of train {}", train.id),
             ));
         }
-        let lease = DriverLease::acquire(&self.services.workspace.store, &train.id).await?;
+        let lease = DriverLease::acquire(
+            &self.services.workspace.store,
+            &train.id,
+            &self.services.cancel,
+        )
+        .await?;
         self.drive(
             lease,
             train,
@@ -221,7 +231,12 @@ impl TrainRunner {
         mirrors: MirrorState,
         lease: &DriverLease,
     ) -> Result<TrainSummary, EngineError> {
-        let services = &self.services;
+        // This train stops on its own flag: this process's interrupt or a cancel request for it
+        // (others that this process drives go on).
+        let services = &TrainServices {
+            cancel: lease.cancel_flag(),
+            ..self.services.clone()
+        };
         let store = &services.workspace.store;
         let started = Instant::now();
         if train.status == TrainStatus::Succeeded {

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 use sqlx::{Sqlite, Transaction};
 
 use super::database::{SqliteStore, commit, now_millis};
@@ -127,13 +129,56 @@ impl TrainStore for SqliteStore {
                 return Err(conflict(active));
             }
             let update = sqlx::query(concat!(
-                "UPDATE trains SET status = $1, updated_ms = $2 WHERE id = $3 RETURNING ",
+                "UPDATE trains SET status = $1, updated_ms = $2, \
+                 cancel_requested_ms = CASE WHEN $1 = 'running' THEN NULL ELSE cancel_requested_ms END, \
+                 cancel_requested_by = CASE WHEN $1 = 'running' THEN NULL ELSE cancel_requested_by END \
+                 WHERE id = $3 RETURNING ",
                 train_columns!()
             ))
             .bind(status.as_str())
             .bind(now_millis())
             .bind(id.as_str());
             change.apply(update).await
+        })
+    }
+
+    fn request_train_cancel<'a>(&'a self, id: &'a Id, by: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let result = sqlx::query(
+                "UPDATE trains SET cancel_requested_ms = $1, cancel_requested_by = $2 \
+                 WHERE id = $3 AND status = 'running'",
+            )
+            .bind(now_millis())
+            .bind(by)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("asking to cancel a train"))?;
+            Ok(result.rows_affected() > 0)
+        })
+    }
+
+    fn train_cancel_request<'a>(
+        &'a self,
+        id: &'a Id,
+    ) -> StoreFuture<'a, Option<(String, Timestamp)>> {
+        Box::pin(async move {
+            const OP: &str = "reading a request to cancel a train";
+            let row: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+                "SELECT cancel_requested_by, cancel_requested_ms FROM trains WHERE id = $1",
+            )
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query(OP))?;
+            let Some((Some(by), Some(ms))) = row else {
+                return Ok(None);
+            };
+            let at = Timestamp::from_millisecond(ms).map_err(|_| StoreError::Query {
+                operation: OP,
+                source: sqlx::Error::Decode(format!("not a time: {ms} ms").into()),
+            })?;
+            Ok(Some((by, at)))
         })
     }
 

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 use crate::{Id, NewTrain, NewTrainRun, StoreFuture, Train, TrainDriver, TrainStatus};
 
 /// The trains part of [`Store`](crate::Store).
@@ -19,10 +21,23 @@ pub trait TrainStore: Send + Sync {
         ttl: Duration,
     ) -> StoreFuture<'a, Train>;
 
-    /// Moves a train to `status`. Becoming active again (resume) fails with
+    /// Moves a train to `status`; `running` also clears a request to cancel it. Becoming
+    /// active again (resume) fails with
     /// [`StoreError::TrainConflict`](crate::StoreError::TrainConflict) if another train took the slot meanwhile; a succeeded train
     /// is final ([`StoreError::InvalidTransition`](crate::StoreError::InvalidTransition)).
     fn set_train_status<'a>(&'a self, id: &'a Id, status: TrainStatus) -> StoreFuture<'a, Train>;
+
+    /// Asks the process driving the running train `id` to cancel it, in `by`'s name; the
+    /// driver reads it with [`train_cancel_request`](Self::train_cancel_request). `false` when
+    /// the train is not running (nothing to ask). Driving the train again clears the request
+    /// ([`set_train_status`](Self::set_train_status) to `running`).
+    fn request_train_cancel<'a>(&'a self, id: &'a Id, by: &'a str) -> StoreFuture<'a, bool>;
+
+    /// Who asked to cancel the train `id`, and when, if someone did since it was last driven.
+    fn train_cancel_request<'a>(
+        &'a self,
+        id: &'a Id,
+    ) -> StoreFuture<'a, Option<(String, Timestamp)>>;
 
     /// The train with this id, or with the only id starting with this prefix (case-insensitive).
     fn train<'a>(&'a self, id_or_prefix: &'a str) -> StoreFuture<'a, Train>;

@@ -110,6 +110,8 @@ async fn a_version_1_database_is_upgraded_keeping_its_data() {
     sqlx::raw_sql(concat!(
         "DROP TRIGGER deployment_inserted; DROP TRIGGER deployment_updated; ",
         "DROP TABLE deployment_changes; ",
+        "ALTER TABLE trains DROP COLUMN cancel_requested_ms; ",
+        "ALTER TABLE trains DROP COLUMN cancel_requested_by; ",
         "DROP TABLE deployments; DROP TABLE train_leases; DROP TABLE replay_keys; ",
         "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE audit_log; DROP INDEX artifacts_digest; ",
         "DELETE FROM schema_version WHERE version > 1; ",
@@ -144,6 +146,8 @@ async fn a_version_2_database_keeps_its_leases_with_typed_holders() {
     sqlx::raw_sql(concat!(
         "DROP TRIGGER deployment_inserted; DROP TRIGGER deployment_updated; ",
         "DROP TABLE deployment_changes; ",
+        "ALTER TABLE trains DROP COLUMN cancel_requested_ms; ",
+        "ALTER TABLE trains DROP COLUMN cancel_requested_by; ",
         "DROP TABLE train_leases; DROP TABLE replay_keys; ",
         "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE audit_log; DROP INDEX artifacts_digest; ",
         "DELETE FROM schema_version WHERE version > 2; ",

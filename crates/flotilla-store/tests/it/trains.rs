@@ -313,3 +313,56 @@ async fn runs_missing_from_a_train_are_added_with_their_steps() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_request_to_cancel_a_running_train_is_kept_until_it_is_driven_again() {
+    for_each_backend(async |state| {
+        let store = state.open().await;
+        let pending = train(&*store, "1.12.0").await;
+        assert!(
+            !store
+                .request_train_cancel(&pending.id, "rita")
+                .await
+                .unwrap(),
+            "a train that does not run has nothing to stop"
+        );
+        assert_eq!(store.train_cancel_request(&pending.id).await.unwrap(), None);
+
+        store
+            .set_train_status(&pending.id, TrainStatus::Running)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .request_train_cancel(&pending.id, "rita")
+                .await
+                .unwrap()
+        );
+        let (by, at) = store
+            .train_cancel_request(&pending.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by, "rita");
+        assert!(at <= jiff::Timestamp::now());
+        // The driver stops; the request stays with the cancelled train.
+        store
+            .set_train_status(&pending.id, TrainStatus::Cancelled)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .train_cancel_request(&pending.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // Resuming drives it again: the old request is not for this driver.
+        store
+            .set_train_status(&pending.id, TrainStatus::Running)
+            .await
+            .unwrap();
+        assert_eq!(store.train_cancel_request(&pending.id).await.unwrap(), None);
+    })
+    .await;
+}

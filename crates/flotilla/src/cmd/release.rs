@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use flotilla_core::plan::Request;
-use flotilla_engine::{DriverState, Engine, ProgressSink, TrainSummary, Workspace};
+use flotilla_engine::{DriverState, Engine, ProgressSink, TrainCancel, TrainSummary, Workspace};
 use flotilla_store::TrainStatus;
 
 use crate::cli::ReleaseCommand;
@@ -81,7 +81,7 @@ pub async fn run(command: &ReleaseCommand, manifest: &Path, json: bool) -> Outco
         }
         ReleaseCommand::Cancel { train } => {
             let train = find_train(&engine, train.as_deref()).await?;
-            cancel(&engine, &train).await
+            cancel(&engine, &train, json).await
         }
         ReleaseCommand::List { limit } => {
             let trains = engine
@@ -115,61 +115,78 @@ pub async fn start(engine: &Engine, request: &Request, json: bool) -> Outcome {
     finish(&summary, json)
 }
 
-/// Interrupts the train's live driver (SIGINT, as Ctrl-C) and waits until it let go.
-async fn cancel(engine: &Engine, train: &flotilla_engine::Train) -> Outcome {
+/// How long `release cancel` waits for a driver to stop the train it was asked to cancel.
+const CANCEL_PATIENCE: std::time::Duration = std::time::Duration::from_mins(1);
+
+/// Cancels the train: at once when no live process drives it; else by a request that its
+/// driver, on any machine, acts on within about a second (its running command is stopped, as
+/// Ctrl-C would). Waits until that driver has let the train go.
+async fn cancel(engine: &Engine, train: &flotilla_engine::Train, json: bool) -> Outcome {
     let store = &engine.workspace().store;
-    let state = DriverState::of(&**store, train)
+    let by = crate::local_user::local_user();
+    let outcome = engine
+        .cancel(train.id.as_str(), &by)
         .await
-        .map_err(Failure::failed)?;
-    let (Some(pid), Some(host)) = state
-        .filter(|s| s.live)
-        .map_or((None, None), |s| (s.pid, s.host))
-    else {
-        return Err(Failure::input(format!(
-            "train {} has no live driver: nothing runs to cancel",
-            train.id
-        ))
-        .with_help("`flotilla release status` shows where it stopped"));
+        .map_err(Failure::engine)?;
+    let detail = serde_json::json!({
+        "version": train.version,
+        "driven": matches!(outcome, TrainCancel::Requested { .. }),
+    });
+    audit_entry(&**store, "train.cancel", train.id.as_str(), Some(detail)).await?;
+    let driver = match outcome {
+        TrainCancel::Cancelled { train } => {
+            return cancelled(&train, "no process was driving it", json);
+        }
+        TrainCancel::Requested { driver, .. } => driver,
     };
-    let here = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default();
-    if host != here {
-        return Err(Failure::input(format!(
-            "train {} is driven by pid {pid} on {host}, not on this machine",
-            train.id
-        ))
-        .with_help(format!("run `flotilla release cancel` on {host}")));
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .map_err(|err| Failure::failed(format!("cannot run kill: {err}")))?;
-    if !status.success() {
-        return Err(Failure::failed(format!(
-            "cannot interrupt pid {pid}, the driver of train {}",
-            train.id
-        )));
-    }
     output::progress(&format!(
-        "interrupted pid {pid}; waiting for it to stop train {}",
-        train.id
+        "asked pid {} on {}, the driver of train {}, to stop it; waiting",
+        driver.pid, driver.host, train.id
     ));
+    let asked = std::time::Instant::now();
     loop {
         let now = store
             .train(train.id.as_str())
             .await
             .map_err(Failure::failed)?;
-        let live = DriverState::of(&**store, &now)
+        let still = DriverState::of(&**store, &now)
             .await
             .map_err(Failure::failed)?
-            .is_some_and(|s| s.live && s.pid == Some(pid));
-        if !live {
-            output::line(format!("train {} cancelled ({})", now.id, now.status));
-            return Ok(());
+            .is_some_and(|s| {
+                s.live && s.pid == Some(driver.pid) && s.host.as_deref() == Some(&*driver.host)
+            });
+        if !still {
+            return cancelled(&now, &format!("stopped by pid {}", driver.pid), json);
+        }
+        if asked.elapsed() > CANCEL_PATIENCE {
+            return Err(Failure::failed(format!(
+                "pid {} on {} has not stopped train {} within {} s of the request",
+                driver.pid,
+                driver.host,
+                train.id,
+                CANCEL_PATIENCE.as_secs()
+            ))
+            .with_help(format!(
+                "the request stays: the driver stops the train when it next looks (about every \
+                 second) unless it cannot reach the state database; `flotilla release status {}` \
+                 shows where it is",
+                train.id
+            )));
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+fn cancelled(train: &flotilla_engine::Train, how: &str, json: bool) -> Outcome {
+    if json {
+        return output::json(&serde_json::json!({
+            "id": train.id,
+            "status": train.status,
+            "how": how,
+        }));
+    }
+    output::line(format!("train {} {} ({how})", train.id, train.status));
+    Ok(())
 }
 
 async fn find_train(

@@ -154,13 +154,7 @@ fn a_killed_train_does_not_lock_its_repositories() {
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::write(&release, "").unwrap();
-    let train = fleet
-        .flotilla(&["release", "status", "--json"])
-        .success()
-        .json()["train"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let train = support::latest_train(&fleet);
 
     let push = fleet.flotilla(&["push", "a", "--json"]).success();
 

@@ -8,6 +8,7 @@
 mod support;
 
 mod bad_input;
+mod cancel;
 mod chart_repositories;
 mod cli_output;
 mod commands;

@@ -156,3 +156,14 @@ pub fn create_token(fleet: &Sandbox, name: &str, role: &str) -> String {
     assert!(token.starts_with("flt_") && token.len() > 40, "{token}");
     token
 }
+
+/// The id of the train `flotilla release status` shows (the latest).
+pub fn latest_train(sandbox: &Sandbox) -> String {
+    sandbox
+        .flotilla(&["release", "status", "--json"])
+        .success()
+        .json()["train"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
