@@ -109,7 +109,8 @@ fn the_api_asks_the_driver_to_cancel_and_answers_202_under_the_callers_name() {
 
 #[test]
 fn a_train_that_serve_drives_is_cancelled_and_serve_goes_on() {
-    let mut sandbox = waiting_build(support::fleet().repo("console", "frontend"), &["push"]).build();
+    let mut sandbox =
+        waiting_build(support::fleet().repo("console", "frontend"), &["push"]).build();
     set_secrets(&mut sandbox);
     wire_waiting_builds(&mut sandbox);
     let server = Server::start(&sandbox, free_port());
@@ -141,8 +142,16 @@ fn a_train_that_serve_drives_is_cancelled_and_serve_goes_on() {
             .json();
         (status["status"] != "running").then_some(status)
     });
-    assert_eq!(stopped["status"], "cancelled", "{stopped:#}\n{}", server.log());
-    assert!(!process_alive(build_pid.trim()), "the running build was stopped");
+    assert_eq!(
+        stopped["status"],
+        "cancelled",
+        "{stopped:#}\n{}",
+        server.log()
+    );
+    assert!(
+        !process_alive(build_pid.trim()),
+        "the running build was stopped"
+    );
 
     // The server was not interrupted: the next push builds and finishes.
     std::fs::remove_file(&started).unwrap();
