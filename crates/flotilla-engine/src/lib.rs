@@ -29,6 +29,8 @@ pub use engine::{Engine, build_stamp};
 pub use engine_error::EngineError;
 pub use fleet_event::FleetEvent;
 pub use fleet_status::{ArtifactLine, RepoStatus, fleet_status};
+/// Word from GitHub's webhooks that a workflow run changed: the executor's wait on it polls now.
+pub use flotilla_github::nudge as nudge_workflow_run;
 pub use flotilla_store::{SqliteStore, Store, Train};
 pub use progress::{Progress, ProgressSink};
 pub use run_outcome::RunOutcome;

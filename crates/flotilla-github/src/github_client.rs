@@ -16,6 +16,7 @@ use crate::github_error::GithubError;
 use crate::github_repo::GithubRepo;
 use crate::installation_tokens::InstallationTokens;
 use crate::job::Job;
+use crate::run_nudges;
 use crate::secret::Secret;
 use crate::transport::{ApiRequest, Transport, redact};
 use crate::workflow_run::WorkflowRun;
@@ -210,6 +211,9 @@ impl GithubClient {
         let mut last: Option<WorkflowRun> = None;
         let mut polls = 0;
         loop {
+            // This poll answers every nudge ([`crate::nudge`]) so far; one that comes later
+            // ends the sleep below early, as a cancel does.
+            run_nudges::take(run_id);
             let run = self.run(repo, run_id)?;
             let changed = last
                 .as_ref()
@@ -224,7 +228,7 @@ impl GithubClient {
             polls += 1;
             let until = Instant::now() + self.poll.backoff(polls);
             while let Some(left) = until.checked_duration_since(Instant::now()) {
-                if cancel.load(Ordering::Relaxed) {
+                if cancel.load(Ordering::Relaxed) || run_nudges::take(run_id) {
                     break;
                 }
                 std::thread::sleep(left.min(CANCEL_CHECK));

@@ -1,4 +1,5 @@
-//! `POST /hooks/git` and `POST /hooks/registry`. Each delivery is checked in this order: size
+//! `POST /hooks/git` (git pushes; and GitHub's `workflow_run`/`workflow_job` events, which
+//! wake the GitHub Actions executor's wait on that run) and `POST /hooks/registry`. Each delivery is checked in this order: size
 //! (413), signature or token over the raw bytes (401), then parsing (400); nothing is recorded
 //! unless all pass. A verified body seen before (its digest is kept) is a duplicate, whatever
 //! the headers around it say.
@@ -56,6 +57,20 @@ pub(crate) async fn git(State(state): State<AppState>, headers: HeaderMap, body:
         match header(GITHUB_EVENT).as_str() {
             "push" => GitDelivery::from_github_push(&body, &header(GITHUB_DELIVERY)),
             "ping" => return Json(json!({ "pong": true })).into_response(),
+            // A workflow run flotilla may be waiting on changed: the wait polls now instead of
+            // at its next interval. Nothing is recorded: polling stays the source of truth.
+            "workflow_run" | "workflow_job" => {
+                return match workflow_run_id(&body) {
+                    Some(run) => {
+                        flotilla_engine::nudge_workflow_run(run);
+                        Json(json!({ "nudged": run })).into_response()
+                    }
+                    None => state.reject(
+                        Rejection::Malformed,
+                        "malformed delivery: a workflow_run event needs workflow_run.id, a workflow_job event workflow_job.run_id",
+                    ),
+                };
+            }
             // GitHub also sends a push, with the commit, for every branch or tag it sends a
             // create for: acting on both would start each flow twice.
             other => {
@@ -86,6 +101,16 @@ pub(crate) async fn git(State(state): State<AppState>, headers: HeaderMap, body:
     state
         .record(delivery.source, &SignedBody::of(&body), events, 0)
         .await
+}
+
+/// The run a `workflow_run` (`workflow_run.id`) or `workflow_job` (`workflow_job.run_id`)
+/// event is about.
+fn workflow_run_id(body: &[u8]) -> Option<u64> {
+    let event: serde_json::Value = serde_json::from_slice(body).ok()?;
+    event
+        .pointer("/workflow_run/id")
+        .or_else(|| event.pointer("/workflow_job/run_id"))
+        .and_then(serde_json::Value::as_u64)
 }
 
 pub(crate) async fn registry(

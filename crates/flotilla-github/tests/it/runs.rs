@@ -204,3 +204,34 @@ fn the_client_can_be_shared_between_threads() {
     });
     assert_eq!(fake.dispatches().len(), 4);
 }
+
+#[test]
+fn a_webhooks_nudge_ends_a_long_poll_at_once() {
+    let fake = FakeGithub::start();
+    let mut config = config(&fake, GithubAuth::Token(Secret::new(crate::common::TOKEN)));
+    fake.require_token(crate::common::TOKEN);
+    // An hour between polls: only the nudge can end this wait within the test.
+    config.poll =
+        flotilla_github::RetryPolicy::polling(Duration::from_hours(1), Duration::from_hours(1));
+    let client = std::sync::Arc::new(GithubClient::new(config).unwrap());
+    fake.set_run_duration(Duration::ZERO, Duration::from_hours(1));
+    let run = dispatch_and_find(&client, "nudged");
+    let polls_before = fake.calls(FakeGithub::GET_RUN);
+    let (sender, answer) = std::sync::mpsc::channel();
+    let waiting = std::sync::Arc::clone(&client);
+    std::thread::spawn(move || {
+        let _ = sender.send(waiting.wait(&repo(), run.id, &AtomicBool::new(false)));
+    });
+    flotilla_testkit::wait::until_true("the wait's first poll", || {
+        fake.calls(FakeGithub::GET_RUN) > polls_before
+    });
+    // The run ends on GitHub, and its workflow_run webhook reaches this process.
+    client.cancel(&repo(), run.id).unwrap();
+    flotilla_github::nudge(run.id);
+    let done = answer
+        .recv_timeout(Duration::from_mins(1))
+        .expect("the nudge ended the wait, not its hour")
+        .unwrap();
+    assert_eq!(done.status, RunStatus::Completed);
+    assert_eq!(done.conclusion, Some(Conclusion::Cancelled));
+}

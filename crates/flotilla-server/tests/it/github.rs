@@ -127,3 +127,51 @@ async fn a_signed_push_replayed_with_a_new_delivery_header_is_a_duplicate() {
     assert_eq!(all_events(&server.store).await.len(), 1);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_workflow_run_event_nudges_the_wait_on_that_run_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&tiny_fleet(dir.path())).await;
+    let post = |event: &'static str, body: String, signature: String| {
+        let server = &server;
+        async move {
+            server
+                .post_hook(
+                    &body,
+                    &[
+                        ("X-Hub-Signature-256", signature.as_str()),
+                        ("X-GitHub-Event", event),
+                        ("X-GitHub-Delivery", DELIVERY),
+                    ],
+                )
+                .await
+        }
+    };
+    let run = r#"{"action":"completed","workflow_run":{"id":30433642,"status":"completed","conclusion":"success"}}"#;
+    let answer: Value = post("workflow_run", run.to_owned(), sign(HOOK_SECRET, run))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["nudged"], 30_433_642);
+    let job = r#"{"action":"completed","workflow_job":{"id":1,"run_id":30433643}}"#;
+    let answer: Value = post("workflow_job", job.to_owned(), sign(HOOK_SECRET, job))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["nudged"], 30_433_643);
+
+    let forged = post("workflow_run", run.to_owned(), sign("not-the-secret", run)).await;
+    assert_eq!(forged.status(), 401);
+    let shapeless = r#"{"action":"completed","workflow_run":{"name":"no id"}}"#;
+    let malformed = post(
+        "workflow_run",
+        shapeless.to_owned(),
+        sign(HOOK_SECRET, shapeless),
+    )
+    .await;
+    assert_eq!(malformed.status(), 400);
+    assert!(all_events(&server.store).await.is_empty());
+    server.stop().await;
+}
